@@ -1,0 +1,77 @@
+"""Erstgespräch booking service: the application factory."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request, session
+from flask_babel import get_locale
+
+from booking import clock
+from booking.config import load_settings
+from booking.database import configure_sqlite
+from booking.extensions import babel, csrf, db, limiter, login, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+LOCALES = ("de", "en")
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app. `config` overrides the settings read from the environment
+    (tests pass a database URL, a secret and a fixed clock under "CLOCK")."""
+    config = dict(config or {})
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_relative_config=True,
+    )
+    app.config.update(load_settings(app.instance_path, overrides=config))
+    app.config.update(config)
+    _init_extensions(app, config.get("CLOCK"))
+    _register_blueprints(app)
+    from booking.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _init_extensions(app: Flask, fixed_clock) -> None:
+    clock.init_app(app, fixed_clock)
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    login.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals["get_locale"] = get_locale
+    limiter.init_app(app)
+
+    from booking.models import Therapist
+
+    @login.user_loader
+    def load_therapist(therapist_id: str) -> Therapist | None:
+        therapist = db.session.get(Therapist, int(therapist_id))
+        return therapist if therapist is not None and therapist.active else None
+
+
+def _register_blueprints(app: Flask) -> None:
+    from booking.web.public.routes import bp as public
+
+    app.register_blueprint(public)
+
+
+def select_locale() -> str:
+    """The visitor's language: ?lang= (remembered), else the browser's, else German."""
+    asked = request.args.get("lang")
+    if asked in LOCALES:
+        session["lang"] = asked
+        return asked
+    return session.get("lang") or request.accept_languages.best_match(LOCALES) or "de"
+
+
+__all__ = ["create_app"]

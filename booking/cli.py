@@ -1,0 +1,86 @@
+"""The `booking` command: Flask's CLI (run, routes, db …) plus the practice's own commands."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup
+
+from booking import clock
+from booking.config import is_loopback
+from booking.errors import BookingError
+from booking.extensions import db
+from booking.services import demo, team
+
+
+def main() -> None:
+    from booking import create_app
+
+    FlaskGroup(create_app=create_app, help="The Erstgespräch booking service.").main()
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(create_therapist_command)
+    app.cli.add_command(about_command)
+
+
+def _fail_cleanly(error: BookingError) -> click.ClickException:
+    db.session.rollback()
+    return click.ClickException(str(error))
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Only seed when there is no therapist yet.")
+def seed_demo_command(if_empty: bool) -> None:
+    """Create the demo practice (safe to run again)."""
+    if not is_loopback(current_app.config["BASE_URL"]):
+        raise click.ClickException(
+            "refusing to seed demo logins into a service reachable by others "
+            f"(BASE_URL is {current_app.config['BASE_URL']})"
+        )
+    if if_empty and not demo.is_empty():
+        click.echo("The database has therapists already; no demo data added.")
+        return
+    try:
+        created = demo.seed_demo(clock.utcnow())
+    except BookingError as error:
+        raise _fail_cleanly(error) from error
+    click.echo("Created: " + ", ".join(created) if created else "Demo data was complete already.")
+
+
+@click.command("create-therapist")
+@click.option("--email", required=True, help="Sign-in and contact address.")
+@click.option("--name", required=True, help='Display name, e.g. "Dr. Anna Berger".')
+@click.option("--admin", is_flag=True, help="May manage the team and see reports.")
+@click.option("--timezone", "zone", default="Europe/Berlin", show_default=True,
+              help="IANA time zone of the working hours.")
+@click.option("--languages", default="de", show_default=True,
+              help="Languages spoken, comma-separated (de, en).")
+@click.password_option(help="Asked for on a prompt; never give it on the command line.",
+                       prompt="Password (at least 10 characters)")
+def create_therapist_command(email: str, name: str, admin: bool, zone: str, languages: str,
+                             password: str) -> None:
+    """Add a therapist (or, with --admin, an administrator)."""
+    try:
+        therapist = team.create_therapist(
+            email=email, name=name, password=password, admin=admin, timezone=zone,
+            languages=[lang.strip() for lang in languages.split(",") if lang.strip()],
+            now=clock.utcnow(),
+        )
+    except BookingError as error:
+        raise _fail_cleanly(error) from error
+    role = "administrator" if therapist.is_admin else "therapist"
+    click.echo(f"Created {role} {therapist.display_name} <{therapist.email}> "
+               f"(/{therapist.slug}). Working hours are still empty.")
+
+
+@click.command("about")
+def about_command() -> None:
+    """Say where the service is, how to sign in to the demo, and where mail goes."""
+    config = current_app.config
+    click.echo(f"Booking page:   {config['BASE_URL']}/")
+    if demo.has_demo_login():
+        click.echo(f"Demo sign-in:   {demo.DEMO_LOGIN} / {demo.DEMO_PASSWORD}")
+    click.echo(f"Outgoing mail:  {config['MAIL_URL']}")
+    click.echo(f"Database:       {db.engine.url.render_as_string(hide_password=True)}")

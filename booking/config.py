@@ -1,0 +1,85 @@
+"""Settings from the environment, in one place (12-factor).
+
+The embedded defaults let `make run` work on a bare machine: SQLite and
+mail files in `instance/`, a secret key generated once into `instance/`.
+A deployment that others can reach (any BASE_URL that is not loopback)
+must set SECRET_KEY itself; the app refuses to start without it.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from urllib.parse import urlsplit
+
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a service that can start."""
+
+
+def load_settings(instance_path: str, environ: Mapping[str, str] | None = None,
+                  overrides: Mapping[str, object] | None = None) -> dict:
+    """Return the Flask config for this environment, applying the embedded defaults.
+
+    Keys in `overrides` are taken as given; only the others are derived (so a
+    test that passes its own SECRET_KEY writes nothing into instance/).
+    """
+    env = os.environ if environ is None else environ
+    overrides = overrides or {}
+    instance = Path(instance_path)
+    base_url = str(overrides.get("BASE_URL") or env.get("BASE_URL", DEFAULT_BASE_URL)).rstrip("/")
+    key = overrides.get("SECRET_KEY") or secret_key(env.get("SECRET_KEY"), base_url, instance)
+    return {
+        "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL"), instance),
+        "SECRET_KEY": key,
+        "BASE_URL": base_url,
+        "PREFERRED_URL_SCHEME": urlsplit(base_url).scheme or "http",
+        "SESSION_COOKIE_SECURE": base_url.startswith("https://"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "MAIL_URL": env.get("MAIL_URL", f"file://{instance / 'mail'}"),
+        "MAIL_SENDER": env.get("MAIL_SENDER", "Praxis <praxis@localhost>"),
+        "MAIL_REPLY_TO": env.get("MAIL_REPLY_TO", ""),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
+        "BABEL_DEFAULT_LOCALE": "de",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
+    }
+
+
+def is_loopback(base_url: str) -> bool:
+    """True when BASE_URL names this machine only (the embedded, single-user setup)."""
+    return urlsplit(base_url).hostname in LOOPBACK_HOSTS
+
+
+def database_url(url: str | None, instance: Path) -> str:
+    """Normalise DATABASE_URL so that a plain `postgresql://` uses psycopg 3."""
+    if not url:
+        return f"sqlite:///{instance / 'booking.sqlite3'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def secret_key(configured: str | None, base_url: str, instance: Path) -> str:
+    """The configured key; on a loopback-only service, one generated once into instance/."""
+    if configured:
+        return configured
+    if not is_loopback(base_url):
+        raise ConfigError(
+            f"SECRET_KEY is not set, but BASE_URL {base_url} is reachable by others. "
+            "Set SECRET_KEY to a long random value (python -c 'import secrets; "
+            "print(secrets.token_urlsafe(48))')."
+        )
+    key_file = instance / "secret_key"
+    if not key_file.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_urlsafe(48))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()

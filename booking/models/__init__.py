@@ -1,0 +1,20 @@
+"""Typed SQLAlchemy models, one module per aggregate."""
+
+from booking.models.booking import OCCUPYING, Booking, BookingStatus
+from booking.models.outbox import OutboxMessage, OutboxStatus
+from booking.models.session_type import SessionType
+from booking.models.therapist import BookingRules, Role, Therapist, TimeOff, WorkingHours
+
+__all__ = [
+    "OCCUPYING",
+    "Booking",
+    "BookingRules",
+    "BookingStatus",
+    "OutboxMessage",
+    "OutboxStatus",
+    "Role",
+    "SessionType",
+    "Therapist",
+    "TimeOff",
+    "WorkingHours",
+]

@@ -1,0 +1,150 @@
+"""The therapist aggregate: profile, working hours, time off and booking rules."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask_login import UserMixin
+from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from booking import availability
+from booking.extensions import db
+
+
+class Role(enum.StrEnum):
+    THERAPIST = "therapist"
+    ADMIN = "admin"
+
+
+class Therapist(UserMixin, db.Model):
+    __tablename__ = "therapist"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    title: Mapped[str] = mapped_column(String(120), default="")
+    bio: Mapped[str] = mapped_column(Text, default="")
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Berlin")
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255), default="")
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, native_enum=False, create_constraint=True, length=16, name="role",
+             values_callable=lambda roles: [r.value for r in roles]),
+        default=Role.THERAPIST,
+    )
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]
+
+    working_hours: Mapped[list[WorkingHours]] = relationship(
+        back_populates="therapist", cascade="all, delete-orphan",
+        order_by="(WorkingHours.weekday, WorkingHours.start_time)",
+    )
+    time_off: Mapped[list[TimeOff]] = relationship(
+        back_populates="therapist", cascade="all, delete-orphan", order_by="TimeOff.start_utc"
+    )
+    rules: Mapped[BookingRules] = relationship(
+        back_populates="therapist", cascade="all, delete-orphan", uselist=False
+    )
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    def weekly_hours(self) -> list[availability.WeeklyHours]:
+        return [h.as_weekly_hours() for h in self.working_hours]
+
+
+class WorkingHours(db.Model):
+    """One interval of a weekday in the therapist's local wall time (several per day)."""
+
+    __tablename__ = "working_hours"
+    __table_args__ = (
+        CheckConstraint("weekday >= 0 AND weekday <= 6", name="weekday_range"),
+        CheckConstraint("start_time < end_time", name="start_before_end"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    therapist_id: Mapped[int] = mapped_column(
+        ForeignKey("therapist.id", ondelete="CASCADE"), index=True
+    )
+    weekday: Mapped[int]
+    start_time: Mapped[time]
+    end_time: Mapped[time]
+
+    therapist: Mapped[Therapist] = relationship(back_populates="working_hours")
+
+    def as_weekly_hours(self) -> availability.WeeklyHours:
+        return availability.WeeklyHours(self.weekday, self.start_time, self.end_time)
+
+
+class TimeOff(db.Model):
+    __tablename__ = "time_off"
+    __table_args__ = (CheckConstraint("start_utc < end_utc", name="start_before_end"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    therapist_id: Mapped[int] = mapped_column(
+        ForeignKey("therapist.id", ondelete="CASCADE"), index=True
+    )
+    start_utc: Mapped[datetime]
+    end_utc: Mapped[datetime]
+    note: Mapped[str] = mapped_column(String(200), default="")
+
+    therapist: Mapped[Therapist] = relationship(back_populates="time_off")
+
+    def as_interval(self) -> availability.Interval:
+        return availability.Interval(self.start_utc, self.end_utc)
+
+
+class BookingRules(db.Model):
+    """How a therapist wants to be booked. One row per therapist."""
+
+    __tablename__ = "booking_rules"
+    __table_args__ = (
+        CheckConstraint(
+            "buffer_before_minutes >= 0 AND buffer_after_minutes >= 0", name="buffers_not_negative"
+        ),
+        CheckConstraint("minimum_notice_minutes >= 0", name="notice_not_negative"),
+        CheckConstraint("horizon_days > 0", name="horizon_positive"),
+        CheckConstraint("slot_step_minutes > 0", name="step_positive"),
+        CheckConstraint("daily_cap IS NULL OR daily_cap > 0", name="cap_positive"),
+    )
+
+    therapist_id: Mapped[int] = mapped_column(
+        ForeignKey("therapist.id", ondelete="CASCADE"), primary_key=True
+    )
+    buffer_before_minutes: Mapped[int] = mapped_column(default=0)
+    buffer_after_minutes: Mapped[int] = mapped_column(default=10)
+    minimum_notice_minutes: Mapped[int] = mapped_column(default=12 * 60)
+    horizon_days: Mapped[int] = mapped_column(default=60)
+    slot_step_minutes: Mapped[int] = mapped_column(default=60)
+    daily_cap: Mapped[int | None] = mapped_column(default=None)
+    meeting_url: Mapped[str] = mapped_column(String(500), default="")
+
+    therapist: Mapped[Therapist] = relationship(back_populates="rules")
+
+    def for_session(self, duration: timedelta) -> availability.Rules:
+        """These rules as the slot engine takes them, for a session of `duration`."""
+        return availability.Rules(
+            duration=duration,
+            minimum_notice=timedelta(minutes=self.minimum_notice_minutes),
+            horizon=timedelta(days=self.horizon_days),
+            slot_step=timedelta(minutes=self.slot_step_minutes),
+            buffer_before=timedelta(minutes=self.buffer_before_minutes),
+            buffer_after=timedelta(minutes=self.buffer_after_minutes),
+            daily_cap=self.daily_cap,
+        )

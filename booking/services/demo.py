@@ -1,0 +1,92 @@
+"""Demo data for a newcomer's first `make run`: a small practice that can be booked."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from sqlalchemy import func, select
+
+from booking.extensions import db
+from booking.models import SessionType, Therapist, WorkingHours
+from booking.services.team import create_therapist
+
+DEMO_LOGIN = "demo@praxis.example"
+DEMO_PASSWORD = "demo-erstgespraech"
+FIRST_SESSION_SLUG = "erstgespraech"
+
+# Weekday hours with a lunch gap, in the therapists' local time (Europe/Berlin).
+_WEEKDAY_HOURS = ((time(9, 0), time(12, 30)), (time(13, 30), time(17, 0)))
+
+_TEAM = (
+    {
+        "email": DEMO_LOGIN,
+        "name": "Dr. Anna Berger",
+        "title": "Psychologische Psychotherapeutin",
+        "bio": "Paar- und Einzelberatung, Schwerpunkt Trennung und Neuanfang.",
+        "languages": ["de", "en"],
+        "admin": True,
+    },
+    {
+        "email": "jonas.hartmann@praxis.example",
+        "name": "Jonas Hartmann",
+        "title": "M.Sc. Psychologe",
+        "bio": "Beziehungsthemen, Kommunikation in der Partnerschaft.",
+        "languages": ["de"],
+        "admin": False,
+    },
+    {
+        "email": "emily.carter@praxis.example",
+        "name": "Emily Carter",
+        "title": "M.Sc. Psychologist",
+        "bio": "Couples counselling in English for international couples.",
+        "languages": ["en", "de"],
+        "admin": False,
+    },
+)
+
+
+def is_empty() -> bool:
+    return db.session.scalar(select(func.count()).select_from(Therapist)) == 0
+
+
+def has_demo_login() -> bool:
+    return db.session.scalar(select(Therapist.id).where(Therapist.email == DEMO_LOGIN)) is not None
+
+
+def seed_demo(now: datetime) -> list[str]:
+    """Create what is missing of the demo practice; return what was created.
+
+    Safe to run again: existing therapists and session types are left as they are.
+    """
+    created = []
+    if _first_session_type() is None:
+        db.session.add(SessionType(
+            slug=FIRST_SESSION_SLUG, name_de="Kostenfreies Erstgespräch",
+            name_en="Free first consultation",
+            description_de="50 Minuten online, unverbindlich und kostenfrei.",
+            description_en="50 minutes online, free and without obligation.",
+            duration_minutes=50, is_free=True, active=True,
+        ))
+        db.session.commit()
+        created.append(f"session type {FIRST_SESSION_SLUG}")
+    for member in _TEAM:
+        if db.session.scalar(select(Therapist).where(Therapist.email == member["email"])):
+            continue
+        therapist = create_therapist(password=DEMO_PASSWORD, now=now, **member)
+        _add_weekday_hours(therapist)
+        created.append(f"therapist {therapist.email}")
+    return created
+
+
+def _first_session_type() -> SessionType | None:
+    return db.session.scalar(select(SessionType).where(SessionType.slug == FIRST_SESSION_SLUG))
+
+
+def _add_weekday_hours(therapist: Therapist) -> None:
+    therapist.rules.meeting_url = f"https://meet.example/{therapist.slug}"
+    for weekday in range(5):
+        for start, end in _WEEKDAY_HOURS:
+            therapist.working_hours.append(
+                WorkingHours(weekday=weekday, start_time=start, end_time=end)
+            )
+    db.session.commit()

@@ -1,0 +1,128 @@
+"""A therapist's stored schedule as the slot engine sees it, and the lock under
+which booked time changes."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select
+
+from booking import availability
+from booking.database import SQLITE_BEGIN_OPTION
+from booking.extensions import db
+from booking.models import OCCUPYING, Booking, BookingStatus, SessionType, Therapist, TimeOff
+
+# The daily cap counts whole local days, so bookings up to a day either side of
+# the asked window matter (no zone is more than 14 hours off UTC).
+_CAP_MARGIN = timedelta(days=1)
+
+
+def free_slots(therapist: Therapist, session_type: SessionType, *, now: datetime,
+               start: datetime, end: datetime, limit: int | None = None) -> list[availability.Slot]:
+    """The slots a visitor is offered for this therapist and session type in [start, end)."""
+    schedule = _schedule(therapist, session_type, now, start, end)
+    if schedule is None:
+        return []
+    return availability.free_slots(**schedule, start=start, end=end, limit=limit)
+
+
+def is_offered(therapist: Therapist, session_type: SessionType, slot_start: datetime,
+               *, now: datetime) -> bool:
+    """True when `slot_start` is a slot this therapist offers right now."""
+    end = slot_start + timedelta(seconds=1)
+    schedule = _schedule(therapist, session_type, now, slot_start, end)
+    return schedule is not None and availability.is_offered(slot_start, **schedule)
+
+
+def engine_rules(therapist: Therapist, session_type: SessionType) -> availability.Rules | None:
+    if therapist.rules is None:
+        return None
+    return therapist.rules.for_session(session_type.duration)
+
+
+def _schedule(therapist: Therapist, session_type: SessionType, now: datetime,
+              start: datetime, end: datetime) -> dict | None:
+    rules = engine_rules(therapist, session_type)
+    if rules is None or not therapist.active or not session_type.active:
+        return None
+    margin = _CAP_MARGIN + rules.duration + rules.buffer_before + rules.buffer_after
+    low, high = start - margin, end + margin
+    return {
+        "zone": therapist.zone,
+        "weekly": therapist.weekly_hours(),
+        "unavailable": _time_off(therapist.id, low, high),
+        "booked": _booked(therapist.id, low, high, now),
+        "rules": rules,
+        "now": now,
+    }
+
+
+def _time_off(therapist_id: int, low: datetime, high: datetime) -> list[availability.Interval]:
+    rows = db.session.execute(
+        select(TimeOff.start_utc, TimeOff.end_utc).where(
+            TimeOff.therapist_id == therapist_id, TimeOff.end_utc > low, TimeOff.start_utc < high
+        )
+    )
+    return [availability.Interval(start, end) for start, end in rows]
+
+
+def _booked(therapist_id: int, low: datetime, high: datetime,
+            now: datetime) -> list[availability.Booked]:
+    rows = db.session.execute(
+        select(Booking.start_utc, Booking.blocked_start_utc, Booking.blocked_end_utc,
+               SessionType.is_free)
+        .join(SessionType, Booking.session_type_id == SessionType.id)
+        .where(
+            Booking.therapist_id == therapist_id,
+            Booking.blocked_end_utc > low,
+            Booking.blocked_start_utc < high,
+            _occupying_at(now),
+        )
+    )
+    return [
+        availability.Booked(start, availability.Interval(blocked_start, blocked_end), is_free)
+        for start, blocked_start, blocked_end, is_free in rows
+    ]
+
+
+def _occupying_at(now: datetime):
+    """SQL for Booking.occupies_time(now): a lapsed pending hold occupies nothing."""
+    return and_(
+        Booking.status.in_(OCCUPYING),
+        or_(Booking.status != BookingStatus.PENDING, Booking.hold_until > now),
+    )
+
+
+def lock_schedule(therapist_id: int) -> None:
+    """Begin the transaction in which one therapist's booked time is re-checked and changed.
+
+    PostgreSQL: the therapist row is locked, so writers for one therapist take
+    turns (the daily cap spans rows; the exclusion constraint stays the
+    backstop for overlaps). SQLite: BEGIN IMMEDIATE lets one writer in at a time.
+    A read transaction the request may have opened is ended first, so the lock
+    covers everything the re-check reads.
+    """
+    session = db.session()
+    if session.in_transaction():
+        session.rollback()
+    session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+    session.execute(select(Therapist.id).where(Therapist.id == therapist_id).with_for_update())
+
+
+def expire_lapsed_holds(therapist_id: int, low: datetime, high: datetime,
+                        now: datetime) -> list[Booking]:
+    """Expire pending bookings whose hold has lapsed where they stand in the way
+    of [low, high), so that the database constraint sees their time as free."""
+    lapsed = db.session.scalars(
+        select(Booking).where(
+            Booking.therapist_id == therapist_id,
+            Booking.status == BookingStatus.PENDING,
+            Booking.hold_until <= now,
+            Booking.blocked_end_utc > low,
+            Booking.blocked_start_utc < high,
+        )
+    ).all()
+    for booking in lapsed:
+        booking.expire(now)
+    db.session.flush()
+    return list(lapsed)

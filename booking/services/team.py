@@ -1,0 +1,87 @@
+"""The practice's team: adding therapists."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from booking import validation
+from booking.errors import AlreadyExists, InvalidInput
+from booking.extensions import db
+from booking.models import BookingRules, Role, Therapist
+
+MIN_PASSWORD_LENGTH = 10
+_GERMAN_LETTERS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def slug_for(name: str) -> str:
+    """A URL slug from a display name: "Dr. Jörg Weiß" -> "dr-joerg-weiss"."""
+    ascii_name = (
+        unicodedata.normalize("NFKD", name.lower().translate(_GERMAN_LETTERS))
+        .encode("ascii", "ignore")
+        .decode()
+    )
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name).strip("-")[:80]
+
+
+def create_therapist(*, email: str, name: str, password: str, now: datetime,
+                     admin: bool = False, timezone: str = "Europe/Berlin",
+                     languages: list[str] | None = None, title: str = "", bio: str = "",
+                     slug: str | None = None) -> Therapist:
+    """Add a therapist with default booking rules and no working hours yet.
+
+    Raises InvalidInput for a malformed value and AlreadyExists when the email
+    or slug is taken; in both cases nothing is written.
+    """
+    therapist = Therapist(
+        email=validation.email(email).lower(),
+        display_name=_display_name(name),
+        slug=validation.slug(slug or slug_for(name)),
+        timezone=validation.timezone(timezone).key,
+        languages=validation.languages(languages or ["de"]),
+        title=title,
+        bio=bio,
+        role=Role.ADMIN if admin else Role.THERAPIST,
+        active=True,
+        created_at=now,
+    )
+    therapist.set_password(_password(password))
+    therapist.rules = BookingRules(
+        buffer_before_minutes=0, buffer_after_minutes=10, minimum_notice_minutes=12 * 60,
+        horizon_days=60, slot_step_minutes=60, daily_cap=None, meeting_url="",
+    )
+    _refuse_taken(therapist.email, therapist.slug)
+    db.session.add(therapist)
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise AlreadyExists(f"a therapist with email {therapist.email} or slug "
+                            f"{therapist.slug} exists already") from error
+    return therapist
+
+
+def _display_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name or len(name) > 120:
+        raise InvalidInput("name", "give a name of 1 to 120 characters")
+    return name
+
+
+def _password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput("password", f"use at least {MIN_PASSWORD_LENGTH} characters")
+    return password
+
+
+def _refuse_taken(email: str, slug: str) -> None:
+    taken = db.session.scalar(
+        select(Therapist).where(or_(Therapist.email == email, Therapist.slug == slug))
+    )
+    if taken is not None:
+        what = f"email {email}" if taken.email == email else f"slug {slug}"
+        raise AlreadyExists(f"a therapist with {what} exists already")

@@ -1,0 +1,1 @@
+"""Pages for visitors: no sign-in, any language, any time zone."""

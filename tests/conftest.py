@@ -1,0 +1,170 @@
+"""Fixtures: an app on a migrated database (SQLite always, PostgreSQL when
+BOOKING_TEST_POSTGRES_URL is set), a fixed clock, and factories."""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, time
+
+import flask_migrate
+import psycopg
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import make_url
+
+from booking import create_app
+from booking.clock import FixedClock
+from booking.extensions import db
+from booking.models import BookingRules, SessionType, Therapist, WorkingHours
+
+POSTGRES_URL = os.environ.get("BOOKING_TEST_POSTGRES_URL")
+POSTGRES_SKIP_REASON = (
+    "PostgreSQL tests are off: set BOOKING_TEST_POSTGRES_URL to a server URL, e.g. "
+    "postgresql://postgres@127.0.0.1:5432/postgres (the suite creates and drops its own database)"
+)
+# A Monday, 10:00 in Berlin (summer time): the clock every test starts from.
+FIXED_NOW = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
+LUNCH_GAP_HOURS = ((time(9, 0), time(12, 30)), (time(13, 30), time(17, 0)))
+
+
+def app_config(database_url: str, **extra) -> dict:
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret-key",
+        "CLOCK": FixedClock(FIXED_NOW),
+        **extra,
+    }
+
+
+def migrate_to_head(database_url: str) -> None:
+    app = create_app(app_config(database_url))
+    with app.app_context():
+        flask_migrate.upgrade()
+        db.engine.dispose()
+
+
+@contextlib.contextmanager
+def postgres_database() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for the length of the block."""
+    if not POSTGRES_URL:
+        pytest.skip(POSTGRES_SKIP_REASON)
+    server = make_url(POSTGRES_URL).set(drivername="postgresql")
+    name = f"booking_test_{uuid.uuid4().hex[:12]}"
+    admin_dsn = server.render_as_string(hide_password=False)
+    with psycopg.connect(admin_dsn, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield server.set(drivername="postgresql+psycopg", database=name).render_as_string(
+            hide_password=False
+        )
+    finally:
+        with psycopg.connect(admin_dsn, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextlib.contextmanager
+def sqlite_database(directory) -> Iterator[str]:
+    yield f"sqlite:///{directory / f'booking-{uuid.uuid4().hex[:8]}.sqlite3'}"
+
+
+@contextlib.contextmanager
+def empty_database(kind: str, tmp_path_factory) -> Iterator[str]:
+    if kind == "postgresql":
+        with postgres_database() as url:
+            yield url
+    else:
+        with sqlite_database(tmp_path_factory.mktemp("db")) as url:
+            yield url
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request, tmp_path_factory) -> Iterator[str]:
+    """A database migrated to head, shared by the tests of one kind."""
+    with empty_database(request.param, tmp_path_factory) as url:
+        migrate_to_head(url)
+        yield url
+
+
+@pytest.fixture
+def app(database_url):
+    app = create_app(app_config(database_url))
+    with app.app_context():
+        yield app
+        db.session.remove()
+        _wipe()
+        db.engine.dispose()
+
+
+def _wipe() -> None:
+    tables = [table.name for table in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+        else:
+            for table in tables:
+                connection.exec_driver_sql(f"DELETE FROM {table}")
+
+
+@pytest.fixture
+def clock(app) -> FixedClock:
+    return app.extensions["booking.clock"]
+
+
+class IsolatedClient(FlaskClient):
+    """Sends each request from an empty context, as a server would: the request
+    gets its own app context, database session and `g`, not the test's."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+@pytest.fixture
+def client(app):
+    app.test_client_class = IsolatedClient
+    return app.test_client()
+
+
+@pytest.fixture
+def first_session(app) -> SessionType:
+    session_type = SessionType(
+        slug="erstgespraech", name_de="Kostenfreies Erstgespräch",
+        name_en="Free first consultation", duration_minutes=50, is_free=True, active=True,
+    )
+    db.session.add(session_type)
+    db.session.commit()
+    return session_type
+
+
+@pytest.fixture
+def make_therapist(app):
+    """Make a therapist with weekday hours 09:00–12:30 and 13:30–17:00 and no
+    notice, buffers or cap unless told otherwise."""
+    counter = iter(range(1, 1000))
+
+    def make(*, timezone: str = "Europe/Berlin", hours=LUNCH_GAP_HOURS,
+             weekdays=range(5), **rules) -> Therapist:
+        n = next(counter)
+        therapist = Therapist(
+            slug=f"therapist-{n}", display_name=f"Therapist {n}", email=f"t{n}@praxis.example",
+            timezone=timezone, languages=["de"], created_at=FIXED_NOW, password_hash="",
+        )
+        therapist.rules = BookingRules(**{
+            "buffer_before_minutes": 0, "buffer_after_minutes": 0, "minimum_notice_minutes": 0,
+            "horizon_days": 60, "slot_step_minutes": 60, "daily_cap": None, "meeting_url": "",
+            **rules,
+        })
+        for weekday in weekdays:
+            for start, end in hours:
+                therapist.working_hours.append(
+                    WorkingHours(weekday=weekday, start_time=start, end_time=end)
+                )
+        db.session.add(therapist)
+        db.session.commit()
+        return therapist
+
+    return make

@@ -1,0 +1,131 @@
+"""Booking a slot: re-checked by the one slot engine, safe under concurrency."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from booking.errors import SlotUnavailable
+from booking.extensions import db
+from booking.models import Booking, BookingStatus
+from booking.services.bookings import Visitor, book_slot, hash_token
+from tests.conftest import FIXED_NOW
+from tests.support import berlin
+
+HOLD = timedelta(minutes=30)
+TUESDAY_9 = berlin("2026-06-02", "09:00")
+
+
+def book(therapist, session_type, start, now=FIXED_NOW, email="kim@example.org", **kwargs):
+    return book_slot(
+        therapist_id=therapist.id, session_type_id=session_type.id, start=start,
+        visitor=Visitor(name="Kim Example", email=email), now=now, hold=HOLD,
+        uid_domain="termine.praxis.example", **kwargs,
+    )
+
+
+def active_bookings() -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(Booking).where(Booking.status == BookingStatus.PENDING)
+    )
+
+
+def test_booking_an_offered_slot_makes_a_pending_booking_that_holds_it(
+        make_therapist, first_session):
+    therapist = make_therapist(buffer_after_minutes=10)
+    result = book(therapist, first_session, TUESDAY_9)
+    booking = result.booking
+    assert booking.status is BookingStatus.PENDING
+    assert booking.hold_until == FIXED_NOW + HOLD
+    assert (booking.start_utc, booking.end_utc) == (TUESDAY_9, TUESDAY_9 + timedelta(minutes=50))
+    assert booking.blocked_end_utc == TUESDAY_9 + timedelta(minutes=60)
+    assert booking.ical_uid.endswith("@termine.praxis.example")
+    assert booking.manage_token_hash == hash_token(result.manage_token)
+    assert result.manage_token not in (booking.public_id, booking.manage_token_hash)
+
+
+def test_a_start_the_engine_does_not_offer_is_refused_and_nothing_is_written(
+        make_therapist, first_session):
+    therapist = make_therapist()
+    for start in (TUESDAY_9 + timedelta(minutes=7),        # off the slot grid
+                  berlin("2026-06-06", "10:00"),            # a Saturday
+                  FIXED_NOW - timedelta(hours=1)):          # in the past
+        with pytest.raises(SlotUnavailable):
+            book(therapist, first_session, start)
+    assert active_bookings() == 0
+
+
+def test_a_taken_slot_is_refused(make_therapist, first_session):
+    therapist = make_therapist()
+    book(therapist, first_session, TUESDAY_9)
+    with pytest.raises(SlotUnavailable):
+        book(therapist, first_session, TUESDAY_9, email="other@example.org")
+    assert active_bookings() == 1
+
+
+def test_a_lapsed_pending_hold_frees_the_slot_without_any_sweep(make_therapist, first_session):
+    therapist = make_therapist()
+    first = book(therapist, first_session, TUESDAY_9).booking
+    second = book(therapist, first_session, TUESDAY_9, now=FIXED_NOW + HOLD,
+                  email="other@example.org").booking
+    db.session.refresh(first)
+    assert first.status is BookingStatus.EXPIRED
+    assert second.status is BookingStatus.PENDING
+
+
+def test_the_same_idempotency_key_books_once(make_therapist, first_session):
+    therapist = make_therapist()
+    first = book(therapist, first_session, TUESDAY_9, idempotency_key="form-123")
+    again = book(therapist, first_session, TUESDAY_9, idempotency_key="form-123")
+    assert again.booking.id == first.booking.id
+    assert again.manage_token is None
+    assert active_bookings() == 1
+
+
+def race(app, therapist_id, session_type_id, starts) -> list[str]:
+    """Book each start from its own thread and connection, all released at once."""
+    barrier = threading.Barrier(len(starts))
+    outcomes: list[str] = []
+
+    def contend(n: int, start) -> None:
+        with app.app_context():
+            barrier.wait()
+            try:
+                book_slot(therapist_id=therapist_id, session_type_id=session_type_id, start=start,
+                          visitor=Visitor(name=f"V{n}", email=f"v{n}@example.org"),
+                          now=FIXED_NOW, hold=HOLD, uid_domain="example")
+                outcomes.append("booked")
+            except SlotUnavailable:
+                outcomes.append("taken")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=contend, args=pair) for pair in enumerate(starts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    db.session.rollback()  # end this thread's read snapshot, to see what the others wrote
+    return sorted(outcomes)
+
+
+def test_concurrent_bookings_of_one_slot_let_exactly_one_win(app, make_therapist, first_session):
+    therapist = make_therapist()
+    outcomes = race(app, therapist.id, first_session.id, [TUESDAY_9] * 8)
+    assert outcomes == ["booked"] + ["taken"] * 7
+    assert active_bookings() == 1
+
+
+def test_concurrent_overlapping_bookings_let_exactly_one_win(app, make_therapist, first_session):
+    # 09:00 and 09:30 overlap through the 50-minute session and the buffer.
+    therapist = make_therapist(slot_step_minutes=30, buffer_after_minutes=10)
+    starts = [TUESDAY_9, TUESDAY_9 + timedelta(minutes=30)] * 4
+    assert race(app, therapist.id, first_session.id, starts) == ["booked"] + ["taken"] * 7
+
+
+def test_concurrent_bookings_of_one_day_respect_the_daily_cap(app, make_therapist, first_session):
+    # Different, non-overlapping times: only the lock, not the overlap rule, keeps the cap.
+    therapist = make_therapist(daily_cap=1)
+    starts = [TUESDAY_9 + timedelta(hours=n) for n in (0, 1, 2, 5, 6, 7)]
+    assert race(app, therapist.id, first_session.id, starts) == ["booked"] + ["taken"] * 5

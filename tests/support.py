@@ -1,0 +1,11 @@
+"""Small helpers that make tests read like the schedule they describe."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def berlin(day: str, hh_mm: str) -> datetime:
+    """The instant of a Berlin wall time, e.g. berlin("2026-06-02", "09:00")."""
+    return datetime.fromisoformat(f"{day}T{hh_mm}").replace(tzinfo=BERLIN)

@@ -1,0 +1,36 @@
+"""The visitor's entry page."""
+
+from booking.extensions import db
+from booking.models import TimeOff
+from tests.support import berlin
+
+
+def test_the_team_page_shows_each_therapist_with_their_next_free_time(
+        client, make_therapist, first_session):
+    make_therapist()
+    page = client.get("/").get_data(as_text=True)
+    assert "Therapist 1" in page
+    # The fixed clock stands at Monday 2026-06-01 10:00 Berlin; 10:00 is the next slot.
+    assert "2026-06-01 10:00 (Europe/Berlin)" in page
+
+
+def test_time_off_moves_the_next_free_time(client, make_therapist, first_session):
+    therapist = make_therapist()
+    therapist.time_off.append(TimeOff(start_utc=berlin("2026-06-01", "00:00"),
+                                      end_utc=berlin("2026-06-03", "00:00"), note="Fortbildung"))
+    db.session.commit()
+    page = client.get("/").get_data(as_text=True)
+    assert "2026-06-03 09:00 (Europe/Berlin)" in page
+    assert "Fortbildung" not in page
+
+
+def test_the_page_speaks_the_language_asked_for(client, make_therapist, first_session):
+    make_therapist()
+    assert '<html lang="en">' in client.get("/?lang=en").get_data(as_text=True)
+    assert '<html lang="de">' in client.get("/?lang=de").get_data(as_text=True)
+
+
+def test_the_health_check_answers_when_the_database_does(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
