@@ -31,3 +31,11 @@ class SlotUnavailable(BookingError):
 
 class InvalidTransition(BookingError):
     """A booking cannot move from its current status to the one asked for."""
+
+
+class FirstSessionAlreadyBooked(BookingError):
+    """This person has an upcoming or attended free first consultation already."""
+
+
+class TooLateToChange(BookingError):
+    """Online changes are closed this close to the appointment."""

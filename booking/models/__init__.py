@@ -1,7 +1,7 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 
 from booking.models.booking import OCCUPYING, Booking, BookingStatus
-from booking.models.outbox import OutboxMessage, OutboxStatus
+from booking.models.outbox import MessageKind, OutboxMessage, OutboxStatus, Recipient
 from booking.models.session_type import SessionType
 from booking.models.therapist import BookingRules, Role, Therapist, TimeOff, WorkingHours
 
@@ -10,8 +10,10 @@ __all__ = [
     "Booking",
     "BookingRules",
     "BookingStatus",
+    "MessageKind",
     "OutboxMessage",
     "OutboxStatus",
+    "Recipient",
     "Role",
     "SessionType",
     "Therapist",

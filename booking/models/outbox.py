@@ -7,9 +7,26 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booking.extensions import db
+from booking.models.booking import Booking
+
+
+class MessageKind(enum.StrEnum):
+    CONFIRM_REQUEST = "confirm_request"  # double opt-in link, to the visitor
+    CONFIRMED = "booking_confirmed"  # with the invite, to the visitor and partner
+    NEW_BOOKING = "new_booking"  # with the same event, to the therapist
+    CANCELLED = "booking_cancelled"  # METHOD:CANCEL to everyone who had the invite
+    RESCHEDULED = "booking_rescheduled"  # METHOD:REQUEST, higher SEQUENCE
+    REMINDER = "reminder"  # to visitors who asked for one
+    EXPIRED = "booking_expired"  # not confirmed in time
+
+
+class Recipient(enum.StrEnum):
+    VISITOR = "visitor"
+    PARTNER = "partner"
+    THERAPIST = "therapist"
 
 
 class OutboxStatus(enum.StrEnum):
@@ -44,3 +61,5 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+
+    booking: Mapped[Booking | None] = relationship()

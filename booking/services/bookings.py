@@ -1,23 +1,60 @@
-"""The booking life cycle: book a slot (and, in later steps, confirm, move, cancel)."""
+"""The booking life cycle: book, confirm, move, cancel, expire."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from booking import availability, validation
-from booking.errors import NotFound, SlotUnavailable
+from booking.errors import (
+    FirstSessionAlreadyBooked,
+    NotFound,
+    SlotUnavailable,
+    TooLateToChange,
+)
 from booking.extensions import db
-from booking.models import Booking, BookingStatus, SessionType, Therapist
-from booking.services import schedule
+from booking.models import (
+    Booking,
+    BookingStatus,
+    MessageKind,
+    Recipient,
+    SessionType,
+    Therapist,
+)
+from booking.services import outbox, schedule
+from booking.services.schedule import occupying_at
+from booking.tokens import manage_token, token_hash
 
 EXCLUSION_VIOLATION = "23P01"  # PostgreSQL SQLSTATE of an exclusion constraint
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Practice-wide settings the life cycle follows, read from configuration."""
+
+    uid_domain: str  # the right-hand side of calendar UIDs and Message-IDs
+    link_secret: str  # signs manage links (the app's SECRET_KEY)
+    hold: timedelta = timedelta(minutes=30)  # how long a pending booking keeps its slot
+    change_cutoff: timedelta = timedelta(hours=24)  # online cancel/move closes then
+    reminder_before: timedelta = timedelta(hours=24)
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Policy:
+        return cls(
+            uid_domain=urlsplit(config["BASE_URL"]).hostname or "localhost",
+            link_secret=config["SECRET_KEY"],
+            hold=timedelta(minutes=config["BOOKING_HOLD_MINUTES"]),
+            change_cutoff=timedelta(hours=config["VISITOR_CHANGE_CUTOFF_HOURS"]),
+            reminder_before=timedelta(hours=config["REMINDER_HOURS_BEFORE"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -36,69 +73,229 @@ class Visitor:
     reminder_requested: bool = False
 
 
-@dataclass(frozen=True)
-class NewBooking:
-    booking: Booking
-    # The secret of the manage link. Only its hash is stored, so it exists
-    # only here; None when an earlier identical request already booked.
-    manage_token: str | None
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def book_slot(*, therapist_id: int, session_type_id: int, start: datetime, visitor: Visitor,
-              now: datetime, hold: timedelta, uid_domain: str,
-              idempotency_key: str | None = None) -> NewBooking:
-    """Book `start` with a therapist as a pending booking that holds its slot for `hold`.
+              now: datetime, policy: Policy, idempotency_key: str | None = None) -> Booking:
+    """Book `start` with a therapist as a pending booking that holds its slot for a while,
+    and queue the visitor's confirm-your-email message.
 
     The slot is re-checked with the slot engine under the therapist's schedule
     lock; the database constraint is the backstop. Raises SlotUnavailable when
-    the time is not offered (any more), NotFound for an unknown therapist or
-    session type. A repeated `idempotency_key` returns the first booking.
+    the time is not offered (any more), FirstSessionAlreadyBooked when this
+    person has a free first session already, NotFound for an unknown therapist
+    or session type. A repeated `idempotency_key` returns the first booking.
     """
     if idempotency_key and (earlier := _by_idempotency_key(idempotency_key)):
-        return NewBooking(earlier, None)
+        return earlier
     schedule.lock_schedule(therapist_id)
-    therapist, session_type = _bookable(therapist_id, session_type_id)
-    rules = schedule.engine_rules(therapist, session_type)
-    blocked = availability.blocked_interval(start, rules) if rules else None
-    if blocked is None or not schedule.is_offered(therapist, session_type, start, now=now):
-        db.session.rollback()
-        raise SlotUnavailable("this time is not available (any more)")
-    schedule.expire_lapsed_holds(therapist.id, blocked.start, blocked.end, now)
-    token = secrets.token_urlsafe(32)
-    booking = _new_booking(therapist, session_type, start, blocked, visitor, now, hold,
-                           uid_domain, token, idempotency_key)
-    db.session.add(booking)
     try:
+        therapist, session_type = _bookable(therapist_id, session_type_id)
+        if session_type.is_free:
+            _refuse_second_first_session(validation.email_identity(visitor.email), now)
+        blocked = _offered_interval(therapist, session_type, start, now)
+        expire_lapsed_holds(therapist.id, blocked, now)
+        booking = _new_booking(therapist, session_type, start, blocked, visitor, now, policy,
+                               idempotency_key)
+        db.session.add(booking)
+        db.session.flush()
+        outbox.enqueue(MessageKind.CONFIRM_REQUEST, booking, Recipient.VISITOR, now)
         db.session.commit()
     except IntegrityError as error:
         db.session.rollback()
         return _after_conflict(error, idempotency_key)
-    return NewBooking(booking, token)
+    except Exception:
+        db.session.rollback()
+        raise
+    return booking
+
+
+def find_by_token(token: str) -> Booking:
+    """The booking a manage link points to, or NotFound."""
+    booking = db.session.scalar(
+        select(Booking).where(Booking.manage_token_hash == token_hash(token))
+    )
+    if booking is None:
+        raise NotFound("no booking for this link")
+    return booking
+
+
+def confirm_booking(token: str, *, now: datetime, policy: Policy) -> Booking:
+    """Confirm a pending booking from the visitor's email link and queue the invites.
+
+    Confirming twice is harmless; a lapsed hold raises SlotUnavailable.
+    """
+    booking = find_by_token(token)
+    if booking.status is BookingStatus.CONFIRMED:
+        return booking
+    schedule.lock_schedule(booking.therapist_id)
+    try:
+        booking = find_by_token(token)
+        if not booking.can_confirm(now):
+            raise SlotUnavailable("the reservation lapsed before it was confirmed")
+        booking.confirm(now)
+        outbox.enqueue_for_visitors(MessageKind.CONFIRMED, booking, now)
+        outbox.enqueue(MessageKind.NEW_BOOKING, booking, Recipient.THERAPIST, now)
+        _schedule_reminder(booking, now, policy.reminder_before)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return booking
+
+
+def cancel_by_visitor(token: str, *, reason: str, now: datetime, policy: Policy) -> Booking:
+    """Cancel from the manage link; closed within the policy's cutoff of the start."""
+    booking = find_by_token(token)
+    schedule.lock_schedule(booking.therapist_id)
+    try:
+        booking = find_by_token(token)
+        if booking.status is BookingStatus.CANCELLED:
+            db.session.rollback()
+            return booking
+        if not booking.can_visitor_change(now, policy.change_cutoff):
+            raise TooLateToChange("online cancellation is closed for this booking")
+        _cancel(booking, reason, now, by="visitor")
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return booking
+
+
+def reschedule_by_visitor(token: str, *, start: datetime, now: datetime,
+                          policy: Policy) -> Booking:
+    """Move a booking to another free slot of the same therapist.
+
+    The booking keeps its identity and calendar UID; its SEQUENCE goes up and
+    everyone who had the invite gets the update.
+    """
+    booking = find_by_token(token)
+    schedule.lock_schedule(booking.therapist_id)
+    try:
+        booking = find_by_token(token)
+        if not booking.can_visitor_change(now, policy.change_cutoff):
+            raise TooLateToChange("online changes are closed for this booking")
+        blocked = _offered_interval(booking.therapist, booking.session_type, start, now,
+                                    moving=booking)
+        expire_lapsed_holds(booking.therapist_id, blocked, now)
+        booking.reschedule(start, start + booking.session_type.duration,
+                           blocked.start, blocked.end, now)
+        if booking.status is BookingStatus.CONFIRMED:
+            outbox.enqueue_for_visitors(MessageKind.RESCHEDULED, booking, now)
+            outbox.enqueue(MessageKind.RESCHEDULED, booking, Recipient.THERAPIST, now)
+            _schedule_reminder(booking, now, policy.reminder_before)
+        db.session.commit()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise SlotUnavailable("this time was just taken") from error
+    except Exception:
+        db.session.rollback()
+        raise
+    return booking
+
+
+def expire_lapsed_holds(therapist_id: int, window: availability.Interval,
+                        now: datetime) -> list[Booking]:
+    """Expire pending bookings whose hold has lapsed where they overlap `window`
+    (flush only), so that the database constraint sees their time as free."""
+    lapsed = db.session.scalars(
+        select(Booking).where(
+            Booking.therapist_id == therapist_id,
+            Booking.status == BookingStatus.PENDING,
+            Booking.hold_until <= now,
+            Booking.blocked_end_utc > window.start,
+            Booking.blocked_start_utc < window.end,
+        )
+    ).all()
+    for booking in lapsed:
+        _expire(booking, now)
+    db.session.flush()
+    return list(lapsed)
+
+
+def expire_all_lapsed(now: datetime, batch: int = 100) -> int:
+    """Expire pending bookings whose hold lapsed and tell their visitors; returns how many.
+
+    Their slots are free already (readers ignore lapsed holds); this sweep only
+    tidies the status and sends the "not confirmed in time" message.
+    """
+    lapsed = db.session.scalars(
+        select(Booking)
+        .where(Booking.status == BookingStatus.PENDING, Booking.hold_until <= now)
+        .order_by(Booking.hold_until)
+        .limit(batch)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for booking in lapsed:
+        _expire(booking, now)
+    db.session.commit()
+    return len(lapsed)
+
+
+def _expire(booking: Booking, now: datetime) -> None:
+    booking.expire(now)
+    outbox.enqueue(MessageKind.EXPIRED, booking, Recipient.VISITOR, now)
+
+
+def _cancel(booking: Booking, reason: str, now: datetime, *, by: str) -> None:
+    had_invite = booking.status is BookingStatus.CONFIRMED
+    booking.cancel(now, reason)
+    outbox.enqueue_for_visitors(MessageKind.CANCELLED, booking, now, by=by,
+                                with_invite=had_invite)
+    if had_invite:
+        outbox.enqueue(MessageKind.CANCELLED, booking, Recipient.THERAPIST, now, by=by,
+                       with_invite=True)
+
+
+def _schedule_reminder(booking: Booking, now: datetime, before: timedelta) -> None:
+    """Queue the reminder for its time. A reminder of an older time (the booking
+    moved since) or of a booking no longer confirmed is dropped at delivery."""
+    if booking.reminder_requested and booking.start_utc - before > now:
+        outbox.enqueue(MessageKind.REMINDER, booking, Recipient.VISITOR, now,
+                       due_at=booking.start_utc - before)
+
+
+def _offered_interval(therapist: Therapist, session_type: SessionType, start: datetime,
+                      now: datetime, moving: Booking | None = None) -> availability.Interval:
+    rules = schedule.engine_rules(therapist, session_type)
+    if rules is None or not schedule.is_offered(therapist, session_type, start, now=now,
+                                                ignoring=moving):
+        raise SlotUnavailable("this time is not available (any more)")
+    return availability.blocked_interval(start, rules)
+
+
+def _refuse_second_first_session(email_key: str, now: datetime) -> None:
+    earlier = db.session.scalar(
+        select(Booking.id)
+        .join(SessionType, Booking.session_type_id == SessionType.id)
+        .where(
+            SessionType.is_free,
+            Booking.visitor_email_key == email_key,
+            (Booking.status == BookingStatus.COMPLETED)
+            | (occupying_at(now) & (Booking.start_utc > now)),
+        )
+        .limit(1)
+    )
+    if earlier is not None:
+        raise FirstSessionAlreadyBooked("this email has a free first consultation already")
 
 
 def _bookable(therapist_id: int, session_type_id: int) -> tuple[Therapist, SessionType]:
     therapist = db.session.get(Therapist, therapist_id)
     session_type = db.session.get(SessionType, session_type_id)
     if therapist is None or not therapist.active:
-        db.session.rollback()
         raise NotFound("no such therapist")
     if session_type is None or not session_type.active:
-        db.session.rollback()
         raise NotFound("no such session type")
     return therapist, session_type
 
 
 def _new_booking(therapist: Therapist, session_type: SessionType, start: datetime,
                  blocked: availability.Interval, visitor: Visitor, now: datetime,
-                 hold: timedelta, uid_domain: str, token: str,
-                 idempotency_key: str | None) -> Booking:
+                 policy: Policy, idempotency_key: str | None) -> Booking:
+    public_id = secrets.token_urlsafe(12)
     return Booking(
-        public_id=secrets.token_urlsafe(12),
-        ical_uid=f"{uuid.uuid4()}@{uid_domain}",
+        public_id=public_id,
+        ical_uid=f"{uuid.uuid4()}@{policy.uid_domain}",
         therapist=therapist,
         session_type=session_type,
         start_utc=start,
@@ -106,7 +303,7 @@ def _new_booking(therapist: Therapist, session_type: SessionType, start: datetim
         blocked_start_utc=blocked.start,
         blocked_end_utc=blocked.end,
         status=BookingStatus.PENDING,
-        hold_until=now + hold,
+        hold_until=now + policy.hold,
         visitor_name=visitor.name,
         visitor_email=visitor.email,
         visitor_email_key=validation.email_identity(visitor.email),
@@ -119,7 +316,7 @@ def _new_booking(therapist: Therapist, session_type: SessionType, start: datetim
         cta_source=visitor.cta_source,
         reminder_requested=visitor.reminder_requested,
         consent_at=now,
-        manage_token_hash=hash_token(token),
+        manage_token_hash=token_hash(manage_token(policy.link_secret, public_id)),
         idempotency_key=idempotency_key,
         sequence=0,
         created_at=now,
@@ -127,12 +324,12 @@ def _new_booking(therapist: Therapist, session_type: SessionType, start: datetim
     )
 
 
-def _after_conflict(error: IntegrityError, idempotency_key: str | None) -> NewBooking:
+def _after_conflict(error: IntegrityError, idempotency_key: str | None) -> Booking:
     """Turn a lost race into its domain meaning."""
     if getattr(error.orig, "sqlstate", None) == EXCLUSION_VIOLATION:
         raise SlotUnavailable("this time was just taken") from error
     if idempotency_key and (earlier := _by_idempotency_key(idempotency_key)):
-        return NewBooking(earlier, None)
+        return earlier
     raise error
 
 

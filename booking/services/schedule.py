@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, true
 
 from booking import availability
 from booking.database import SQLITE_BEGIN_OPTION
@@ -18,19 +18,22 @@ _CAP_MARGIN = timedelta(days=1)
 
 
 def free_slots(therapist: Therapist, session_type: SessionType, *, now: datetime,
-               start: datetime, end: datetime, limit: int | None = None) -> list[availability.Slot]:
-    """The slots a visitor is offered for this therapist and session type in [start, end)."""
-    schedule = _schedule(therapist, session_type, now, start, end)
+               start: datetime, end: datetime, limit: int | None = None,
+               ignoring: Booking | None = None) -> list[availability.Slot]:
+    """The slots a visitor is offered for this therapist and session type in [start, end)
+    (to the booking `ignoring`, when it is being moved)."""
+    schedule = _schedule(therapist, session_type, now, start, end, ignoring)
     if schedule is None:
         return []
     return availability.free_slots(**schedule, start=start, end=end, limit=limit)
 
 
 def is_offered(therapist: Therapist, session_type: SessionType, slot_start: datetime,
-               *, now: datetime) -> bool:
-    """True when `slot_start` is a slot this therapist offers right now."""
+               *, now: datetime, ignoring: Booking | None = None) -> bool:
+    """True when `slot_start` is a slot this therapist offers right now (to the
+    booking `ignoring`, when it is being moved: its own time does not stand in its way)."""
     end = slot_start + timedelta(seconds=1)
-    schedule = _schedule(therapist, session_type, now, slot_start, end)
+    schedule = _schedule(therapist, session_type, now, slot_start, end, ignoring)
     return schedule is not None and availability.is_offered(slot_start, **schedule)
 
 
@@ -41,7 +44,7 @@ def engine_rules(therapist: Therapist, session_type: SessionType) -> availabilit
 
 
 def _schedule(therapist: Therapist, session_type: SessionType, now: datetime,
-              start: datetime, end: datetime) -> dict | None:
+              start: datetime, end: datetime, ignoring: Booking | None = None) -> dict | None:
     rules = engine_rules(therapist, session_type)
     if rules is None or not therapist.active or not session_type.active:
         return None
@@ -51,7 +54,7 @@ def _schedule(therapist: Therapist, session_type: SessionType, now: datetime,
         "zone": therapist.zone,
         "weekly": therapist.weekly_hours(),
         "unavailable": _time_off(therapist.id, low, high),
-        "booked": _booked(therapist.id, low, high, now),
+        "booked": _booked(therapist.id, low, high, now, ignoring),
         "rules": rules,
         "now": now,
     }
@@ -66,8 +69,9 @@ def _time_off(therapist_id: int, low: datetime, high: datetime) -> list[availabi
     return [availability.Interval(start, end) for start, end in rows]
 
 
-def _booked(therapist_id: int, low: datetime, high: datetime,
-            now: datetime) -> list[availability.Booked]:
+def _booked(therapist_id: int, low: datetime, high: datetime, now: datetime,
+            ignoring: Booking | None) -> list[availability.Booked]:
+    ignored_id = ignoring.id if ignoring is not None else None
     rows = db.session.execute(
         select(Booking.start_utc, Booking.blocked_start_utc, Booking.blocked_end_utc,
                SessionType.is_free)
@@ -76,7 +80,8 @@ def _booked(therapist_id: int, low: datetime, high: datetime,
             Booking.therapist_id == therapist_id,
             Booking.blocked_end_utc > low,
             Booking.blocked_start_utc < high,
-            _occupying_at(now),
+            occupying_at(now),
+            Booking.id != ignored_id if ignored_id is not None else true(),
         )
     )
     return [
@@ -85,7 +90,7 @@ def _booked(therapist_id: int, low: datetime, high: datetime,
     ]
 
 
-def _occupying_at(now: datetime):
+def occupying_at(now: datetime):
     """SQL for Booking.occupies_time(now): a lapsed pending hold occupies nothing."""
     return and_(
         Booking.status.in_(OCCUPYING),
@@ -107,22 +112,3 @@ def lock_schedule(therapist_id: int) -> None:
         session.rollback()
     session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})
     session.execute(select(Therapist.id).where(Therapist.id == therapist_id).with_for_update())
-
-
-def expire_lapsed_holds(therapist_id: int, low: datetime, high: datetime,
-                        now: datetime) -> list[Booking]:
-    """Expire pending bookings whose hold has lapsed where they stand in the way
-    of [low, high), so that the database constraint sees their time as free."""
-    lapsed = db.session.scalars(
-        select(Booking).where(
-            Booking.therapist_id == therapist_id,
-            Booking.status == BookingStatus.PENDING,
-            Booking.hold_until <= now,
-            Booking.blocked_end_utc > low,
-            Booking.blocked_start_utc < high,
-        )
-    ).all()
-    for booking in lapsed:
-        booking.expire(now)
-    db.session.flush()
-    return list(lapsed)

@@ -9,19 +9,20 @@ from sqlalchemy import func, select
 from booking.errors import SlotUnavailable
 from booking.extensions import db
 from booking.models import Booking, BookingStatus
-from booking.services.bookings import Visitor, book_slot, hash_token
+from booking.services.bookings import Policy, Visitor, book_slot
+from booking.tokens import manage_token, token_hash
 from tests.conftest import FIXED_NOW
 from tests.support import berlin
 
 HOLD = timedelta(minutes=30)
+POLICY = Policy(uid_domain="termine.praxis.example", link_secret="test-secret-key", hold=HOLD)
 TUESDAY_9 = berlin("2026-06-02", "09:00")
 
 
 def book(therapist, session_type, start, now=FIXED_NOW, email="kim@example.org", **kwargs):
     return book_slot(
         therapist_id=therapist.id, session_type_id=session_type.id, start=start,
-        visitor=Visitor(name="Kim Example", email=email), now=now, hold=HOLD,
-        uid_domain="termine.praxis.example", **kwargs,
+        visitor=Visitor(name="Kim Example", email=email), now=now, policy=POLICY, **kwargs,
     )
 
 
@@ -34,15 +35,15 @@ def active_bookings() -> int:
 def test_booking_an_offered_slot_makes_a_pending_booking_that_holds_it(
         make_therapist, first_session):
     therapist = make_therapist(buffer_after_minutes=10)
-    result = book(therapist, first_session, TUESDAY_9)
-    booking = result.booking
+    booking = book(therapist, first_session, TUESDAY_9)
     assert booking.status is BookingStatus.PENDING
     assert booking.hold_until == FIXED_NOW + HOLD
     assert (booking.start_utc, booking.end_utc) == (TUESDAY_9, TUESDAY_9 + timedelta(minutes=50))
     assert booking.blocked_end_utc == TUESDAY_9 + timedelta(minutes=60)
     assert booking.ical_uid.endswith("@termine.praxis.example")
-    assert booking.manage_token_hash == hash_token(result.manage_token)
-    assert result.manage_token not in (booking.public_id, booking.manage_token_hash)
+    token = manage_token("test-secret-key", booking.public_id)
+    assert booking.manage_token_hash == token_hash(token)
+    assert token not in (booking.public_id, booking.manage_token_hash)
 
 
 def test_a_start_the_engine_does_not_offer_is_refused_and_nothing_is_written(
@@ -66,9 +67,9 @@ def test_a_taken_slot_is_refused(make_therapist, first_session):
 
 def test_a_lapsed_pending_hold_frees_the_slot_without_any_sweep(make_therapist, first_session):
     therapist = make_therapist()
-    first = book(therapist, first_session, TUESDAY_9).booking
+    first = book(therapist, first_session, TUESDAY_9)
     second = book(therapist, first_session, TUESDAY_9, now=FIXED_NOW + HOLD,
-                  email="other@example.org").booking
+                  email="other@example.org")
     db.session.refresh(first)
     assert first.status is BookingStatus.EXPIRED
     assert second.status is BookingStatus.PENDING
@@ -78,8 +79,7 @@ def test_the_same_idempotency_key_books_once(make_therapist, first_session):
     therapist = make_therapist()
     first = book(therapist, first_session, TUESDAY_9, idempotency_key="form-123")
     again = book(therapist, first_session, TUESDAY_9, idempotency_key="form-123")
-    assert again.booking.id == first.booking.id
-    assert again.manage_token is None
+    assert again.id == first.id
     assert active_bookings() == 1
 
 
@@ -94,7 +94,7 @@ def race(app, therapist_id, session_type_id, starts) -> list[str]:
             try:
                 book_slot(therapist_id=therapist_id, session_type_id=session_type_id, start=start,
                           visitor=Visitor(name=f"V{n}", email=f"v{n}@example.org"),
-                          now=FIXED_NOW, hold=HOLD, uid_domain="example")
+                          now=FIXED_NOW, policy=POLICY)
                 outcomes.append("booked")
             except SlotUnavailable:
                 outcomes.append("taken")
