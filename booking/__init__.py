@@ -13,6 +13,7 @@ from booking import clock
 from booking.config import load_settings
 from booking.database import configure_sqlite
 from booking.extensions import babel, csrf, db, limiter, login, migrate
+from booking.web import errors, presenting
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ("de", "en")
@@ -49,6 +50,8 @@ def _init_extensions(app: Flask, fixed_clock) -> None:
     login.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["get_locale"] = get_locale
+    presenting.init_app(app)
+    errors.init_app(app)
     limiter.init_app(app)
 
     from booking.models import Therapist
@@ -60,7 +63,7 @@ def _init_extensions(app: Flask, fixed_clock) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from booking.web.public.routes import bp as public
+    from booking.web.public import bp as public
 
     app.register_blueprint(public)
 

@@ -2,27 +2,73 @@
 
 from __future__ import annotations
 
+import threading
+
 import click
+import flask.cli as flask_cli
 from flask import Flask, current_app
 from flask.cli import FlaskGroup
 
-from booking import clock
+from booking import clock, worker
 from booking.config import is_loopback
 from booking.errors import BookingError
 from booking.extensions import db
-from booking.services import demo, team
+from booking.services import delivery, demo, team
 
 
 def main() -> None:
     from booking import create_app
 
-    FlaskGroup(create_app=create_app, help="The Erstgespräch booking service.").main()
+    group = FlaskGroup(create_app=create_app, add_default_commands=False,
+                       help="The Erstgespräch booking service.")
+    group.add_command(run_command)
+    group.add_command(flask_cli.routes_command)
+    group.add_command(flask_cli.shell_command)
+    group.main()
 
 
 def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_therapist_command)
     app.cli.add_command(about_command)
+    app.cli.add_command(worker_command)
+    app.cli.add_command(requeue_command)
+
+
+@click.command("run", params=flask_cli.run_command.params,
+               help="Run the development server. On the embedded default (mail to files, "
+                    "loopback address) it also delivers due mail every few seconds.")
+@click.pass_context
+def run_command(ctx: click.Context, **options) -> None:
+    app = ctx.ensure_object(flask_cli.ScriptInfo).load_app()
+    if _delivers_itself(app) and not options.get("reload"):
+        worker.start_in_background(app)
+        click.echo(f"Delivering mail to {app.config['MAIL_URL']} every 2 seconds.")
+    ctx.invoke(flask_cli.run_command, **options)
+
+
+def _delivers_itself(app: Flask) -> bool:
+    return app.config["MAIL_URL"].startswith("file://") and is_loopback(app.config["BASE_URL"])
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Deliver what is due now, then exit (for cron).")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds.")
+def worker_command(once: bool, interval: float) -> None:
+    """Deliver the outbox (mail) and expire lapsed reservations."""
+    app = current_app._get_current_object()
+    if once:
+        click.echo(f"Handled {worker.drain(app)} bookings and messages.")
+        return
+    worker.loop(app, interval=interval, stop=threading.Event())
+
+
+@click.command("requeue-failed")
+@click.argument("message_ids", nargs=-1, type=int)
+def requeue_command(message_ids: tuple[int, ...]) -> None:
+    """Queue messages that gave up (all, or the ids given) for delivery again."""
+    count = delivery.requeue_failed(clock.utcnow(), list(message_ids) or None)
+    click.echo(f"Queued {count} message(s) again.")
 
 
 def _fail_cleanly(error: BookingError) -> click.ClickException:

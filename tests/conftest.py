@@ -7,7 +7,7 @@ import contextlib
 import contextvars
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, time
 
 import flask_migrate
@@ -20,6 +20,7 @@ from booking import create_app
 from booking.clock import FixedClock
 from booking.extensions import db
 from booking.models import BookingRules, SessionType, Therapist, WorkingHours
+from tests.smtp import LoopbackController, RecordingHandler
 
 POSTGRES_URL = os.environ.get("BOOKING_TEST_POSTGRES_URL")
 POSTGRES_SKIP_REASON = (
@@ -52,6 +53,8 @@ def migrate_to_head(database_url: str) -> None:
 def postgres_database() -> Iterator[str]:
     """A fresh, empty PostgreSQL database for the length of the block."""
     if not POSTGRES_URL:
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the PostgreSQL tests: " + POSTGRES_SKIP_REASON)
         pytest.skip(POSTGRES_SKIP_REASON)
     server = make_url(POSTGRES_URL).set(drivername="postgresql")
     name = f"booking_test_{uuid.uuid4().hex[:12]}"
@@ -168,3 +171,20 @@ def make_therapist(app):
         return therapist
 
     return make
+
+
+@pytest.fixture
+def start_server() -> Iterator[Callable[..., tuple[RecordingHandler, int]]]:
+    """Starts an SMTP server on 127.0.0.1; every one is stopped after the test."""
+    controllers: list[LoopbackController] = []
+
+    def start(handler: RecordingHandler | None = None, **options) -> tuple[RecordingHandler, int]:
+        handler = handler or RecordingHandler()
+        controller = LoopbackController(handler, hostname="127.0.0.1", port=0, **options)
+        controller.start()
+        controllers.append(controller)
+        return handler, controller.port
+
+    yield start
+    for controller in controllers:
+        controller.stop()

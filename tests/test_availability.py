@@ -25,6 +25,7 @@ from booking.availability import (
 BERLIN = ZoneInfo("Europe/Berlin")
 KOLKATA = ZoneInfo("Asia/Kolkata")
 NEW_YORK = ZoneInfo("America/New_York")
+LORD_HOWE = ZoneInfo("Australia/Lord_Howe")
 
 MONDAY = date(2026, 3, 2)
 TUESDAY = date(2026, 3, 3)
@@ -195,6 +196,24 @@ class TestDaylightSavingTime:
         assert [s.start for s in found] == [datetime(2026, 10, 25, 0, 0, tzinfo=UTC),
                                             datetime(2026, 10, 25, 0, 30, tzinfo=UTC)]
 
+    def test_a_session_across_the_spring_forward_lasts_its_duration_in_absolute_time(self):
+        # 01:30 CET + 2 h is 04:30 CEST, past closing; on the wall clock it would read 03:30.
+        found = slots(weekly=every_day("01:00", "04:00"), days=(date(2026, 3, 29),),
+                      rules=make_rules(duration=minutes(120), slot_step=minutes(30)))
+
+        assert local_stamps(found) == ["2026-03-29 01:00 +0100"]
+        assert found[0].end == datetime(2026, 3, 29, 2, 0, tzinfo=UTC)
+
+    def test_lord_howe_skips_only_the_half_hour_its_clocks_jump(self):
+        found = slots(zone=LORD_HOWE, weekly=every_day("01:00", "03:00"),
+                      days=(date(2026, 10, 4),),
+                      rules=make_rules(duration=minutes(30), slot_step=minutes(30)))
+
+        assert local_stamps(found, LORD_HOWE) == [
+            "2026-10-04 01:00 +1030", "2026-10-04 01:30 +1030",
+            "2026-10-04 02:30 +1100",
+        ]
+
     def test_hours_ending_at_a_repeated_wall_time_end_at_its_first_occurrence(self):
         found = slots(weekly=every_day("01:00", "02:30"), days=(date(2026, 10, 25),),
                       rules=make_rules(duration=minutes(60), slot_step=minutes(30)))
@@ -266,6 +285,24 @@ class TestObstacles:
                       end=at(MONDAY, "12:00"))
 
         assert local_walls(found) == ["09:00", "11:00"]
+
+    def test_overlapping_obstacles_block_their_whole_union(self):
+        rules = make_rules()
+        short = booking_at(at(MONDAY, "10:00"), rules)
+        # A longer session type that starts inside the first one and outlasts it.
+        long = Booked(at(MONDAY, "10:30"), Interval(at(MONDAY, "10:30"), at(MONDAY, "11:40")))
+
+        found = slots(booked=[short, long], rules=rules, end=at(MONDAY, "13:00"))
+
+        assert local_walls(found) == ["09:00", "12:00"]
+
+    def test_an_obstacle_before_the_earliest_start_still_blocks_through_the_buffer(self):
+        rules = make_rules(minimum_notice=minutes(60), buffer_before=minutes(15))
+        time_off = Interval(at(MONDAY, "08:30"), at(MONDAY, "08:50"))
+
+        found = slots(unavailable=[time_off], rules=rules, now=at(MONDAY, "08:00"))
+
+        assert local_walls(found)[0] == "10:00"
 
     def test_time_off_removes_the_slots_it_overlaps(self):
         time_off = Interval(at(MONDAY, "10:30"), at(MONDAY, "12:10"))
@@ -377,9 +414,10 @@ class TestLimit:
 
 class TestIsOffered:
     @staticmethod
-    def offered(slot_start: datetime, *, booked=(), now: datetime = LONG_AGO) -> bool:
+    def offered(slot_start: datetime, *, booked=(), now: datetime = LONG_AGO,
+                rules: Rules | None = None) -> bool:
         return is_offered(slot_start, zone=BERLIN, weekly=LUNCH_GAP, unavailable=(),
-                          booked=booked, rules=make_rules(), now=now)
+                          booked=booked, rules=rules or make_rules(), now=now)
 
     def test_an_offered_start_is_offered(self):
         assert self.offered(at(MONDAY, "10:00"))
@@ -397,6 +435,20 @@ class TestIsOffered:
         booked = [booking_at(at(MONDAY, "10:30"), make_rules())]
 
         assert not self.offered(at(MONDAY, "10:00"), booked=booked)
+
+    def test_a_start_whose_buffer_before_reaches_a_booking_is_not_offered(self):
+        rules = make_rules(buffer_before=minutes(15))
+        # Blocked 09:45-10:50; a 11:00 start blocks from 10:45.
+        booked = [booking_at(at(MONDAY, "10:00"), rules)]
+
+        assert not self.offered(at(MONDAY, "11:00"), booked=booked, rules=rules)
+
+    def test_a_start_whose_buffer_after_reaches_a_booking_is_not_offered(self):
+        rules = make_rules(buffer_after=minutes(15))
+        # A 10:00 start blocks until 11:05; the booking at 11:00 starts before that.
+        booked = [booking_at(at(MONDAY, "11:00"), rules)]
+
+        assert not self.offered(at(MONDAY, "10:00"), booked=booked, rules=rules)
 
     def test_a_start_whose_session_runs_into_the_break_is_not_offered(self):
         assert not self.offered(at(MONDAY, "12:00"))

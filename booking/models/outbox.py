@@ -32,6 +32,7 @@ class Recipient(enum.StrEnum):
 class OutboxStatus(enum.StrEnum):
     QUEUED = "queued"
     SENT = "sent"
+    SKIPPED = "skipped"  # obsolete by delivery time (e.g. a reminder of a moved booking)
     FAILED = "failed"  # gave up after the last retry; an admin can queue it again
 
 

@@ -29,7 +29,7 @@ from booking.models import (
     SessionType,
     Therapist,
 )
-from booking.services import outbox, schedule
+from booking.services import matching, outbox, schedule
 from booking.services.schedule import occupying_at
 from booking.tokens import manage_token, token_hash
 
@@ -335,3 +335,23 @@ def _after_conflict(error: IntegrityError, idempotency_key: str | None) -> Booki
 
 def _by_idempotency_key(key: str) -> Booking | None:
     return db.session.scalar(select(Booking).where(Booking.idempotency_key == key))
+
+
+def book_first_available(*, team: list[Therapist], session_type_id: int, start: datetime,
+                         visitor: Visitor, now: datetime, policy: Policy,
+                         idempotency_key: str | None = None) -> Booking:
+    """Book `start` with whoever of `team` has it free, the least busy first
+    (see matching.fair_order). Raises SlotUnavailable when nobody has."""
+    if idempotency_key and (earlier := _by_idempotency_key(idempotency_key)):
+        return earlier
+    session_type = db.session.get(SessionType, session_type_id)
+    if session_type is None:
+        raise NotFound("no such session type")
+    for therapist in matching.fair_order(team, session_type, start, now=now):
+        try:
+            return book_slot(therapist_id=therapist.id, session_type_id=session_type_id,
+                             start=start, visitor=visitor, now=now, policy=policy,
+                             idempotency_key=idempotency_key)
+        except SlotUnavailable:
+            continue
+    raise SlotUnavailable("this time was just taken")

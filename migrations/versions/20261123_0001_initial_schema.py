@@ -153,7 +153,7 @@ def upgrade():
     sa.Column('kind', sa.String(length=40), nullable=False),
     sa.Column('booking_id', sa.Integer(), nullable=True),
     sa.Column('payload', sa.JSON(), nullable=False),
-    sa.Column('status', sa.Enum('queued', 'sent', 'failed', name='outbox_status', native_enum=False, create_constraint=True, length=16), nullable=False),
+    sa.Column('status', sa.Enum('queued', 'sent', 'skipped', 'failed', name='outbox_status', native_enum=False, create_constraint=True, length=16), nullable=False),
     sa.Column('message_id', sa.String(length=255), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),

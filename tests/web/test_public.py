@@ -1,4 +1,4 @@
-"""The visitor's entry page."""
+"""The visitor's entry page and the service's health check."""
 
 from booking.extensions import db
 from booking.models import TimeOff
@@ -11,7 +11,7 @@ def test_the_team_page_shows_each_therapist_with_their_next_free_time(
     page = client.get("/").get_data(as_text=True)
     assert "Therapist 1" in page
     # The fixed clock stands at Monday 2026-06-01 10:00 Berlin; 10:00 is the next slot.
-    assert "2026-06-01 10:00 (Europe/Berlin)" in page
+    assert '<time datetime="2026-06-01T08:00:00+00:00">' in page
 
 
 def test_time_off_moves_the_next_free_time(client, make_therapist, first_session):
@@ -20,7 +20,7 @@ def test_time_off_moves_the_next_free_time(client, make_therapist, first_session
                                       end_utc=berlin("2026-06-03", "00:00"), note="Fortbildung"))
     db.session.commit()
     page = client.get("/").get_data(as_text=True)
-    assert "2026-06-03 09:00 (Europe/Berlin)" in page
+    assert '<time datetime="2026-06-03T07:00:00+00:00">' in page
     assert "Fortbildung" not in page
 
 

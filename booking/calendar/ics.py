@@ -1,0 +1,202 @@
+"""iCalendar builders: e-mail invitations (iTIP), downloads and feeds.
+
+Pure functions from `CalendarEvent`s to UTF-8 bytes. Every timestamp is an
+argument; nothing here reads the clock, so equal input gives equal bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
+
+from icalendar import Alarm, Calendar, Event, Timezone, vCalAddress, vDuration
+
+from booking.calendar.events import CalendarEvent, Person, require_aware, zone_info
+from booking.calendar.text import multi_line, one_line, parameter_value
+
+DEFAULT_PRODID = "-//Praxis//Erstgespraech booking//DE"
+METHODS = ("REQUEST", "CANCEL")
+FEED_TTL = timedelta(hours=1)
+
+
+def invite(
+    event: CalendarEvent, *, method: str, stamp: datetime, prodid: str = DEFAULT_PRODID
+) -> bytes:
+    """An iTIP object for e-mail: method "REQUEST" (new or moved booking) or
+    "CANCEL". `stamp` is when this message is made (DTSTAMP).
+
+    Both carry ORGANIZER and every attendee; a CANCEL is always
+    STATUS:CANCELLED and never has an alarm, whatever `event.status` says.
+    The caller raises `event.sequence` for every change clients must apply.
+    """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, not {method!r}")
+    if event.organizer is None or not event.attendees:
+        raise ValueError("an invitation needs an organizer and at least one attendee")
+    if method == "REQUEST" and event.status == "CANCELLED":
+        raise ValueError("a cancelled booking is sent with method='CANCEL'")
+    status = "CANCELLED" if method == "CANCEL" else event.status
+    vevent = _vevent(event, stamp=stamp, status=status)
+    vevent.add("organizer", _address(event.organizer))
+    for attendee in event.attendees:
+        vevent.add("attendee", _attendee(attendee))
+    return _calendar(prodid, [vevent], method=method).to_ical()
+
+
+def download(event: CalendarEvent, *, stamp: datetime, prodid: str = DEFAULT_PRODID) -> bytes:
+    """The .ics a visitor downloads ("add to calendar").
+
+    No METHOD, ORGANIZER or ATTENDEE, so no client offers to send replies;
+    same UID and SEQUENCE as the mails, so it merges with the invitation.
+    Without METHOD, DTSTAMP means "last revised": pass the booking's last
+    change (not the request time) to keep repeated downloads identical.
+    """
+    vevent = _vevent(event, stamp=stamp, status=event.status)
+    return _calendar(prodid, [vevent]).to_ical()
+
+
+def feed(events: Iterable[CalendarEvent], *, name: str, zone: str,
+         prodid: str = DEFAULT_PRODID) -> bytes:
+    """A subscription calendar (webcal/https) named `name`, displayed in `zone`.
+
+    One VEVENT per UID (the latest revision wins), sorted by start, DTSTAMP =
+    the event's `last_modified`, so the bytes change only when content does
+    (feeds are cached by ETag). Cancelled bookings stay with STATUS:CANCELLED
+    so subscribers drop them. No ORGANIZER or ATTENDEE: the feed is
+    health-related and must not carry e-mail addresses.
+    """
+    zone_info(zone)
+    vevents = [
+        _vevent(event, stamp=_revision(event), status=event.status)
+        for event in sorted(_latest_per_uid(events), key=lambda event: (event.start, event.uid))
+    ]
+    calendar = _calendar(prodid, vevents)
+    title = one_line(name)
+    calendar.add("name", title)
+    calendar.add("x-wr-calname", title)
+    calendar.add("x-wr-timezone", zone)
+    # The grammar of REFRESH-INTERVAL requires the VALUE parameter (RFC 7986 §5.7);
+    # Outlook reads X-PUBLISHED-TTL instead.
+    calendar.add("refresh-interval", FEED_TTL, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", vDuration(FEED_TTL))
+    return calendar.to_ical()
+
+
+def _revision(event: CalendarEvent) -> datetime:
+    if event.last_modified is None:
+        raise ValueError(f"a feed event needs last_modified (its DTSTAMP): {event.uid}")
+    return event.last_modified
+
+
+def _latest_per_uid(events: Iterable[CalendarEvent]) -> list[CalendarEvent]:
+    # Two VEVENTs with one UID make clients show duplicates or pick one at
+    # random; keep the revision a client would keep.
+    latest: dict[str, CalendarEvent] = {}
+    for event in events:
+        kept = latest.get(event.uid)
+        if kept is None or (event.sequence, _revision(event)) > (kept.sequence, _revision(kept)):
+            latest[event.uid] = event
+    return list(latest.values())
+
+
+def _calendar(prodid: str, vevents: list[Event], *, method: str | None = None) -> Calendar:
+    calendar = Calendar()
+    calendar.add("prodid", one_line(prodid))
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    if method is not None:
+        calendar.add("method", method)
+    for vevent in vevents:
+        calendar.add_component(vevent)
+    _add_timezones(calendar)
+    return calendar
+
+
+def _vevent(event: CalendarEvent, *, stamp: datetime, status: str) -> Event:
+    require_aware(stamp, "stamp")
+    vevent = Event()
+    vevent.add("uid", event.uid)
+    vevent.add("sequence", event.sequence)
+    vevent.add("dtstamp", _utc(stamp))
+    start, end = _wall_times(event)
+    vevent.add("dtstart", start)
+    vevent.add("dtend", end)
+    vevent.add("summary", one_line(event.summary))
+    for prop, value in (("description", multi_line(event.description)),
+                        ("location", one_line(event.location)),
+                        ("url", event.url)):
+        if value:
+            vevent.add(prop, value)
+    vevent.add("status", status)
+    if event.created is not None:
+        vevent.add("created", _utc(event.created))
+    if event.last_modified is not None:
+        vevent.add("last-modified", _utc(event.last_modified))
+    # A cancelled event must not ring (RFC 5546 §3.2.5).
+    if event.alarm_before is not None and status != "CANCELLED":
+        vevent.add_component(_alarm(event))
+    return vevent
+
+
+def _alarm(event: CalendarEvent) -> Alarm:
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("trigger", -event.alarm_before)
+    alarm.add("description", one_line(event.summary))
+    return alarm
+
+
+def _address(person: Person) -> vCalAddress:
+    address = vCalAddress(f"mailto:{person.email}")
+    name = parameter_value(person.name)
+    if name:
+        address.params["CN"] = name
+    return address
+
+
+def _attendee(person: Person) -> vCalAddress:
+    address = _address(person)
+    address.params["ROLE"] = "REQ-PARTICIPANT"
+    address.params["PARTSTAT"] = "NEEDS-ACTION"
+    address.params["RSVP"] = "TRUE"
+    return address
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)
+
+
+def _wall_times(event: CalendarEvent) -> tuple[datetime, datetime]:
+    """Start and end as wall times in the event's zone (written with TZID),
+    or both in UTC where wall time cannot say it: in the repeated hour of a
+    fall-back night a TZID time means the first occurrence (RFC 5545
+    §3.3.5), so the second one must be written in UTC."""
+    if event.zone == "UTC":
+        return _utc(event.start), _utc(event.end)
+    zone = zone_info(event.zone)
+    start, end = event.start.astimezone(zone), event.end.astimezone(zone)
+    if _is_second_occurrence(start) or _is_second_occurrence(end):
+        return _utc(event.start), _utc(event.end)
+    return start, end
+
+
+def _is_second_occurrence(local: datetime) -> bool:
+    return local.replace(fold=0).utcoffset() != local.utcoffset()
+
+
+def _add_timezones(calendar: Calendar) -> None:
+    # One VTIMEZONE per TZID, from tzdata, covering the years the events
+    # touch (a small, current definition; Outlook misplaces events without
+    # one). Sorted, because equal input must give equal bytes.
+    tzids = sorted(calendar.get_used_tzids())
+    if not tzids:
+        return
+    years = [
+        moment.year
+        for vevent in calendar.events
+        for moment in (vevent.start, vevent.end)
+    ]
+    first, last = date(min(years), 1, 1), date(max(years) + 1, 1, 1)
+    for position, tzid in enumerate(tzids):
+        timezone = Timezone.from_tzid(tzid, first_date=first, last_date=last)
+        calendar.subcomponents.insert(position, timezone)

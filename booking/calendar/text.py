@@ -1,0 +1,45 @@
+"""Visitor-typed text made fit for iCalendar values and parameters.
+
+icalendar escapes TEXT (`\\` `;` `,` newline), but what counts as a line
+break or a name is ours to decide, and must not depend on the library's
+version: controls are not allowed in TEXT (RFC 5545 §3.3.11), some parsers
+split lines on U+2028/U+2029, and lone surrogates cannot be written as UTF-8.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_LINE_BREAK = re.compile("\r\n|[\r\n\u2028\u2029]")
+_SPACES = re.compile(" {2,}")
+_UNWRITABLE = ("Cc", "Cs")
+
+
+def one_line(text: str) -> str:
+    """A single-line value (SUMMARY, LOCATION, names): line breaks and
+    control characters become spaces, runs of spaces collapse."""
+    return _SPACES.sub(" ", _controls_to_spaces(_LINE_BREAK.sub(" ", text), keep="")).strip(" ")
+
+
+def multi_line(text: str) -> str:
+    """A DESCRIPTION: every kind of line break becomes "\\n" (which icalendar
+    writes escaped), other control characters but tab become spaces."""
+    return _controls_to_spaces(_LINE_BREAK.sub("\n", text), keep="\n\t").strip()
+
+
+def parameter_value(name: str) -> str:
+    """A person's name as a CN parameter.
+
+    A double quote cannot appear inside a quoted parameter (RFC 5545 §3.2).
+    icalendar would write RFC 6868 caret escapes instead, which Outlook and
+    vobject show verbatim, so quotes and carets are dropped.
+    """
+    return one_line(name.replace('"', "").replace("^", ""))
+
+
+def _controls_to_spaces(text: str, *, keep: str) -> str:
+    return "".join(
+        " " if char not in keep and unicodedata.category(char) in _UNWRITABLE else char
+        for char in text
+    )

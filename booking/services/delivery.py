@@ -1,0 +1,127 @@
+"""Delivering the outbox: claim due rows, send them, retry with backoff.
+
+Several workers on several hosts may run at once. A row is claimed in a short
+transaction (FOR UPDATE SKIP LOCKED on PostgreSQL, BEGIN IMMEDIATE on SQLite)
+that sets `claimed_until`; nobody else takes it until that lease runs out. A
+worker that dies mid-send leaves the lease to lapse, and the row is retried:
+nothing is lost, and the stable Message-ID lets mail systems spot a repeat.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+
+from sqlalchemy import or_, select
+
+from booking.database import SQLITE_BEGIN_OPTION
+from booking.extensions import db
+from booking.mail.transports import DeliveryError, Transport
+from booking.models import OutboxMessage, OutboxStatus
+
+LEASE = timedelta(minutes=5)
+MAX_ATTEMPTS = 8
+FIRST_RETRY = timedelta(minutes=1)
+LONGEST_RETRY = timedelta(hours=2)
+
+
+@dataclass
+class Report:
+    sent: int = 0
+    skipped: int = 0
+    retried: int = 0
+    failed: int = 0
+
+    @property
+    def handled(self) -> int:
+        return self.sent + self.skipped + self.retried + self.failed
+
+
+def deliver_due(*, now: datetime, transport: Transport,
+                render: Callable[[OutboxMessage], EmailMessage],
+                is_obsolete: Callable[[OutboxMessage], bool], batch: int = 20,
+                rng: random.Random | None = None) -> Report:
+    """Send up to `batch` due messages; each outcome is committed on its own."""
+    report = Report()
+    for message_id in claim_due(now, batch):
+        message = db.session.get(OutboxMessage, message_id)
+        try:
+            if is_obsolete(message):
+                _finish(message, OutboxStatus.SKIPPED, now)
+                report.skipped += 1
+            else:
+                transport.send(render(message))
+                _finish(message, OutboxStatus.SENT, now)
+                report.sent += 1
+        except DeliveryError as error:
+            _retry_or_fail(message, str(error), now, rng or random.Random(), report)
+        except Exception as error:  # noqa: BLE001 — a bad row must not stop the others
+            db.session.rollback()
+            message = db.session.get(OutboxMessage, message_id)
+            _retry_or_fail(message, f"could not render: {type(error).__name__}", now,
+                           rng or random.Random(), report)
+        db.session.commit()
+    return report
+
+
+def claim_due(now: datetime, batch: int) -> list[int]:
+    """Take a lease on up to `batch` due rows that no other worker holds."""
+    session = db.session()
+    if session.in_transaction():
+        session.rollback()
+    session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+    rows = session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.QUEUED, OutboxMessage.due_at <= now,
+               or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now))
+        .order_by(OutboxMessage.due_at, OutboxMessage.id)
+        .limit(batch)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for row in rows:
+        row.claimed_until = now + LEASE
+        row.attempts += 1
+    ids = [row.id for row in rows]
+    session.commit()
+    return ids
+
+
+def requeue_failed(now: datetime, message_ids: list[int] | None = None) -> int:
+    """Give failed messages a fresh set of attempts (all, or those named)."""
+    query = select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.FAILED)
+    if message_ids:
+        query = query.where(OutboxMessage.id.in_(message_ids))
+    rows = db.session.scalars(query).all()
+    for row in rows:
+        row.status, row.attempts, row.due_at, row.claimed_until = (
+            OutboxStatus.QUEUED, 0, now, None)
+    db.session.commit()
+    return len(rows)
+
+
+def backoff(attempt: int, rng: random.Random) -> timedelta:
+    """Exponential, capped, with full jitter so that many workers do not retry in step."""
+    ceiling = min(FIRST_RETRY * 2 ** (attempt - 1), LONGEST_RETRY)
+    return FIRST_RETRY / 2 + ceiling * rng.random()
+
+
+def _finish(message: OutboxMessage, status: OutboxStatus, now: datetime) -> None:
+    message.status = status
+    message.sent_at = now
+    message.claimed_until = None
+    message.last_error = ""
+
+
+def _retry_or_fail(message: OutboxMessage, reason: str, now: datetime, rng: random.Random,
+                   report: Report) -> None:
+    message.last_error = reason[:500]
+    message.claimed_until = None
+    if message.attempts >= MAX_ATTEMPTS:
+        message.status = OutboxStatus.FAILED
+        report.failed += 1
+    else:
+        message.due_at = now + backoff(message.attempts, rng)
+        report.retried += 1

@@ -1,0 +1,71 @@
+"""A booking as a calendar event, in the words of its reader's language.
+
+One mapping for the mailed invitations, the visitor's download and the
+add-to-calendar links, so that all of them describe the same event: same UID,
+same SEQUENCE, same neutral wording (never therapy details or the visitor's
+message).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask_babel import force_locale, gettext
+
+from booking import calendar
+from booking.calendar import CalendarEvent, Person
+from booking.links import external_url
+from booking.models import Booking, BookingStatus
+
+REMINDER_ALARM = timedelta(minutes=30)
+
+
+def event_for(booking: Booking, *, token: str, locale: str, sequence: int | None = None,
+              start: datetime | None = None, end: datetime | None = None,
+              cancelled: bool | None = None) -> CalendarEvent:
+    """The booking as calendar clients should see it. A message about an earlier state
+    passes that state's sequence, times and cancellation."""
+    cancelled = booking.status is BookingStatus.CANCELLED if cancelled is None else cancelled
+    manage = external_url("public.manage", token=token)
+    meeting = booking.therapist.rules.meeting_url if booking.therapist.rules else ""
+    with force_locale(locale):
+        summary = gettext("First consultation with %(name)s", name=booking.therapist.display_name)
+        lines = [gettext("Online session: %(link)s", link=meeting) if meeting else "",
+                 gettext("Change or cancel: %(link)s", link=manage)]
+    return CalendarEvent(
+        uid=booking.ical_uid,
+        sequence=booking.sequence if sequence is None else sequence,
+        start=start or booking.start_utc,
+        end=end or booking.end_utc,
+        zone=booking.therapist.timezone,
+        summary=summary,
+        description="\n".join(line for line in lines if line),
+        location=meeting,
+        url=manage,
+        status="CANCELLED" if cancelled else (
+            "TENTATIVE" if booking.status is BookingStatus.PENDING else "CONFIRMED"),
+        organizer=Person(booking.therapist.email, booking.therapist.display_name),
+        attendees=attendees(booking),
+        created=booking.created_at,
+        last_modified=booking.updated_at,
+        alarm_before=None if cancelled else REMINDER_ALARM,
+    )
+
+
+def attendees(booking: Booking) -> tuple[Person, ...]:
+    people = [Person(booking.visitor_email, booking.visitor_name)]
+    if booking.partner_email:
+        people.append(Person(booking.partner_email, booking.partner_name))
+    return tuple(people)
+
+
+def download_ics(booking: Booking, *, token: str, locale: str) -> bytes:
+    """The visitor's "add to calendar" file: same UID and SEQUENCE as the mails. Without
+    METHOD, DTSTAMP means "last revised", so repeated downloads are identical."""
+    event = event_for(booking, token=token, locale=locale)
+    return calendar.download(event, stamp=booking.updated_at)
+
+
+def calendar_links(event: CalendarEvent) -> dict[str, str]:
+    return {"google": calendar.google_calendar_link(event),
+            "outlook": calendar.outlook_calendar_link(event)}

@@ -1,0 +1,109 @@
+"""Turning an outbox row into the email its recipient reads, in their language.
+
+Rendering happens at delivery, from the booking as it is then, but with the
+time and calendar SEQUENCE the row snapshotted when it was queued, so each
+invitation describes the change that caused it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import parseaddr
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+
+from booking import calendar
+from booking.links import external_url
+from booking.mail.message import Calendar, compose
+from booking.models import Booking, BookingStatus, MessageKind, OutboxMessage, Recipient
+from booking.services.invites import event_for
+from booking.tokens import manage_token
+from booking.web.presenting import visitor_zone
+
+# Which messages carry an invitation, and with which iTIP method.
+_METHODS = {
+    MessageKind.CONFIRMED: "REQUEST",
+    MessageKind.NEW_BOOKING: "REQUEST",
+    MessageKind.RESCHEDULED: "REQUEST",
+    MessageKind.CANCELLED: "CANCEL",
+}
+
+
+@dataclass(frozen=True)
+class Addressee:
+    name: str
+    email: str
+    locale: str
+    zone_name: str
+
+
+def is_obsolete(message: OutboxMessage) -> bool:
+    """A reminder for a booking that was cancelled or moved since it was queued."""
+    if message.kind != MessageKind.REMINDER:
+        return False
+    booking = message.booking
+    return (booking is None or booking.status is not BookingStatus.CONFIRMED
+            or booking.start_utc.isoformat() != message.payload["start"])
+
+
+def render(message: OutboxMessage, *, now: datetime) -> EmailMessage:
+    """The complete email for an outbox row (needs an app and request context)."""
+    booking = message.booking
+    kind = MessageKind(message.kind)
+    to = addressee(booking, Recipient(message.payload["recipient"]))
+    token = manage_token(current_app.config["SECRET_KEY"], booking.public_id)
+    start = datetime.fromisoformat(message.payload["start"])
+    end = datetime.fromisoformat(message.payload["end"])
+    context = {
+        "booking": booking, "to": to, "zone": visitor_zone(to.zone_name), "start": start,
+        "end": end, "payload": message.payload, "recipient": message.payload["recipient"],
+        # Links carry the reader's language, so the pages answer in it too.
+        "manage_url": external_url("public.manage", token=token, lang=to.locale),
+        "confirm_url": external_url("public.confirm_page", token=token, lang=to.locale),
+        "book_url": external_url("public.team", lang=to.locale), "config": current_app.config,
+    }
+    with force_locale(to.locale):
+        subject = render_template(f"emails/{kind.value}/subject.txt", **context)
+        text = render_template(f"emails/{kind.value}/body.txt", **context)
+        html = render_template(f"emails/{kind.value}/body.html", **context)
+    return compose(
+        sender=current_app.config["MAIL_SENDER"], to=[(to.name, to.email)],
+        subject=" ".join(subject.split()), text=text, html=html,
+        message_id=message.message_id, reply_to=_reply_to(kind), date=now,
+        calendar=_invitation(message, kind, token, to.locale, start, end, now),
+        language=to.locale,
+    )
+
+
+def addressee(booking: Booking, recipient: Recipient) -> Addressee:
+    """Who gets the message and in which language and zone: never the therapist's
+    language for the visitor, nor the visitor's for the therapist."""
+    if recipient is Recipient.THERAPIST:
+        therapist = booking.therapist
+        locale = "de" if "de" in therapist.languages else "en"
+        return Addressee(therapist.display_name, therapist.email, locale, therapist.timezone)
+    if recipient is Recipient.PARTNER:
+        return Addressee(booking.partner_name, booking.partner_email, booking.visitor_locale,
+                         booking.visitor_timezone)
+    return Addressee(booking.visitor_name, booking.visitor_email, booking.visitor_locale,
+                     booking.visitor_timezone)
+
+
+def _invitation(message: OutboxMessage, kind: MessageKind, token: str, locale: str,
+                start: datetime, end: datetime, now: datetime) -> Calendar | None:
+    method = _METHODS.get(kind)
+    if method is None or not message.payload.get("with_invite", True):
+        return None
+    event = event_for(message.booking, token=token, locale=locale,
+                      sequence=message.payload["sequence"], start=start, end=end,
+                      cancelled=method == "CANCEL")
+    return Calendar(ics=calendar.invite(event, method=method, stamp=now), method=method)
+
+
+def _reply_to(kind: MessageKind) -> str:
+    """Visitors who answer a mail reach the practice, not a no-reply box."""
+    configured = current_app.config["MAIL_REPLY_TO"]
+    return configured or parseaddr(current_app.config["MAIL_SENDER"])[1]

@@ -1,0 +1,131 @@
+"""Showing instants to people: their zone, their language, their week."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo, available_timezones
+
+from babel import Locale
+from babel.core import get_global
+from babel.dates import format_date, format_datetime, format_time, get_timezone_name
+from flask import Flask
+from flask_babel import get_locale
+
+from booking.availability import Slot
+from booking.errors import InvalidInput
+from booking.validation import timezone as parse_zone
+
+DEFAULT_ZONE = "Europe/Berlin"
+# Shown first in the zone picker: where the practice's visitors mostly are.
+COMMON_ZONES = ("Europe/Berlin", "Europe/Vienna", "Europe/Zurich", "Europe/London",
+                "Europe/Paris", "Europe/Madrid", "Europe/Istanbul", "America/New_York",
+                "America/Los_Angeles", "Asia/Dubai", "Asia/Kolkata", "Australia/Sydney")
+
+
+@dataclass(frozen=True)
+class Day:
+    """One local day of the visitor's week and its slots."""
+
+    day: date
+    slots: list[Slot]
+
+
+def visitor_zone(name: str | None) -> ZoneInfo:
+    """The zone the visitor asked for under its current name (browsers still report
+    old ones such as Asia/Calcutta), or the practice's when the name is unknown."""
+    name = name or DEFAULT_ZONE
+    try:
+        return parse_zone(get_global("zone_aliases").get(name, name))
+    except InvalidInput:
+        return ZoneInfo(DEFAULT_ZONE)
+
+
+def week_of(asked: str | None, zone: ZoneInfo, now: datetime) -> date:
+    """The Monday of the week to show: the asked date's week, never one before this week."""
+    today = now.astimezone(zone).date()
+    try:
+        day = date.fromisoformat(asked) if asked else today
+    except ValueError:
+        day = today
+    monday = day - timedelta(days=day.weekday())
+    this_monday = today - timedelta(days=today.weekday())
+    return max(monday, this_monday)
+
+
+def local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=zone).astimezone(UTC)
+
+
+def days_of_week(monday: date, slots: list[Slot], zone: ZoneInfo) -> list[Day]:
+    """The seven local days from `monday`, each with its slots (sorted input stays sorted)."""
+    by_day: dict[date, list[Slot]] = {monday + timedelta(days=n): [] for n in range(7)}
+    for slot in slots:
+        by_day.setdefault(slot.start.astimezone(zone).date(), []).append(slot)
+    return [Day(day, day_slots) for day, day_slots in by_day.items()]
+
+
+@functools.cache
+def _zone_names() -> tuple[str, ...]:
+    return tuple(sorted(z for z in available_timezones() if "/" in z and not z.startswith(
+        ("Etc/", "SystemV/", "US/", "posix/", "right/"))))
+
+
+def zone_choices(now: datetime) -> list[tuple[str, str]]:
+    """(IANA name, label with its current UTC offset) for the zone picker."""
+    return [(name, zone_label(name, now)) for name in _zone_names()]
+
+
+def zone_label(name: str, now: datetime) -> str:
+    offset = now.astimezone(ZoneInfo(name)).strftime("%z")
+    return f"{name.replace('_', ' ')} (UTC{offset[:3]}:{offset[3:]})"
+
+
+def locale_name() -> str:
+    return str(get_locale() or "de")
+
+
+def local_time(instant: datetime, zone: ZoneInfo) -> str:
+    return format_time(instant, "short", tzinfo=zone, locale=locale_name())
+
+
+def local_date(instant: datetime | date, zone: ZoneInfo | None = None) -> str:
+    if isinstance(instant, datetime):
+        instant = instant.astimezone(zone).date()
+    return format_date(instant, "full", locale=locale_name())
+
+
+def local_datetime(instant: datetime, zone: ZoneInfo) -> str:
+    """E.g. "Dienstag, 2. Juni 2026, 09:00" — date and time as the visitor reads them."""
+    return f"{local_date(instant, zone)}, {local_time(instant, zone)}"
+
+
+def zone_name(zone: ZoneInfo) -> str:
+    """A readable name of the zone next to its IANA id, e.g. "Mitteleuropäische Zeit"."""
+    try:
+        return get_timezone_name(zone, "long", locale=locale_name())
+    except (LookupError, ValueError):
+        return zone.key
+
+
+def short_datetime(instant: datetime, zone: ZoneInfo) -> str:
+    return format_datetime(instant, "medium", tzinfo=zone, locale=locale_name())
+
+
+def initials(name: str) -> str:
+    """Two letters for a photo placeholder: "Dr. Anna Berger" -> "AB"."""
+    words = [w for w in name.replace(".", ". ").split() if not w.endswith(".")]
+    return "".join(w[0] for w in (words[:1] + words[-1:] if len(words) > 1 else words)).upper()
+
+
+def language_names(codes: list[str]) -> list[str]:
+    return [Locale.parse(code).get_display_name(locale_name()) for code in codes]
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        local_time=local_time, local_date=local_date, local_datetime=local_datetime,
+        short_datetime=short_datetime, initials=initials, language_names=language_names,
+    )
+    app.jinja_env.globals.update(zone_name=zone_name)

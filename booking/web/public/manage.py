@@ -1,0 +1,150 @@
+"""The visitor's manage link: see, confirm, download, move or cancel a booking.
+
+GET only ever shows; every change is a POST, so mail scanners that follow
+links change nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from booking import clock
+from booking.errors import NotFound, SlotUnavailable, TooLateToChange
+from booking.models import Booking, BookingStatus
+from booking.services import bookings, schedule
+from booking.services.bookings import Policy
+from booking.services.invites import calendar_links, download_ics, event_for
+from booking.web.presenting import (
+    days_of_week,
+    local_midnight,
+    visitor_zone,
+    week_of,
+    zone_choices,
+)
+from booking.web.public import bp
+from booking.web.public.context import parse_start
+from booking.web.public.forms import CancelForm, ConfirmForm, RescheduleForm
+
+
+def _booking_or_404(token: str) -> Booking:
+    try:
+        return bookings.find_by_token(token)
+    except NotFound:
+        abort(404)
+
+
+def _policy() -> Policy:
+    return Policy.from_config(current_app.config)
+
+
+@bp.get("/b/<token>")
+def manage(token: str):
+    booking = _booking_or_404(token)
+    now = clock.utcnow()
+    policy = _policy()
+    event = event_for(booking, token=token, locale=booking.visitor_locale)
+    return render_template(
+        "public/manage.html", booking=booking, token=token, zone=visitor_zone(
+            booking.visitor_timezone),
+        can_change=booking.can_visitor_change(now, policy.change_cutoff),
+        can_confirm=booking.can_confirm(now), links=calendar_links(event),
+        cancel_form=CancelForm(), confirm_form=ConfirmForm(),
+        practice=current_app.config,
+    )
+
+
+@bp.get("/b/<token>/confirm")
+def confirm_page(token: str):
+    booking = _booking_or_404(token)
+    if booking.status is not BookingStatus.PENDING:
+        return redirect(url_for("public.manage", token=token))
+    return render_template("public/confirm.html", booking=booking, token=token,
+                           zone=visitor_zone(booking.visitor_timezone), form=ConfirmForm(),
+                           can_confirm=booking.can_confirm(clock.utcnow()))
+
+
+@bp.post("/b/<token>/confirm")
+def confirm(token: str):
+    _booking_or_404(token)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        bookings.confirm_booking(token, now=clock.utcnow(), policy=_policy())
+    except SlotUnavailable:
+        flash("expired", "problem")
+    return redirect(url_for("public.manage", token=token), code=303)
+
+
+@bp.post("/b/<token>/cancel")
+def cancel(token: str):
+    _booking_or_404(token)
+    form = CancelForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        bookings.cancel_by_visitor(token, reason=(form.reason.data or "").strip(),
+                                   now=clock.utcnow(), policy=_policy())
+    except TooLateToChange:
+        flash("too_late", "problem")
+    else:
+        flash("cancelled", "done")
+    return redirect(url_for("public.manage", token=token), code=303)
+
+
+@bp.route("/b/<token>/reschedule", methods=["GET", "POST"])
+def reschedule(token: str):
+    booking = _booking_or_404(token)
+    now = clock.utcnow()
+    zone = visitor_zone(request.args.get("tz") or booking.visitor_timezone)
+    form = RescheduleForm()
+    problem = None
+    if form.validate_on_submit():
+        start = parse_start(form.start.data)
+        try:
+            if start is None:
+                raise SlotUnavailable("unreadable start")
+            bookings.reschedule_by_visitor(token, start=start, now=now, policy=_policy())
+        except SlotUnavailable:
+            problem = "taken"
+        except TooLateToChange:
+            problem = "too_late"
+        else:
+            flash("moved", "done")
+            return redirect(url_for("public.manage", token=token), code=303)
+    monday = week_of(request.args.get("week"), zone, now)
+    start, end = local_midnight(monday, zone), local_midnight(monday + timedelta(days=7), zone)
+    week = schedule.free_slots(booking.therapist, booking.session_type, now=now, start=start,
+                               end=end, ignoring=booking)
+    return render_template(
+        "public/reschedule.html", booking=booking, token=token, zone=zone, form=form,
+        days=days_of_week(monday, week, zone), monday=monday,
+        previous=monday - timedelta(days=7), next=monday + timedelta(days=7),
+        this_week=monday <= now.astimezone(zone).date(), problem=problem,
+        can_change=booking.can_visitor_change(now, _policy().change_cutoff),
+        zones=zone_choices(now),
+    ), 409 if problem else 200
+
+
+@bp.get("/b/<token>/invite.ics")
+def invite_download(token: str):
+    booking = _booking_or_404(token)
+    body = download_ics(booking, token=token, locale=booking.visitor_locale)
+    return Response(body, content_type="text/calendar; charset=utf-8", headers={
+        "Content-Disposition": 'attachment; filename="erstgespraech.ics"',
+        "Cache-Control": "no-store",
+    })
+
+
+@bp.context_processor
+def notices() -> dict:
+    """What the flashed keys mean, in the visitor's language."""
+    return {"notices": {
+        "cancelled": _("Your booking is cancelled. We have let everyone involved know."),
+        "moved": _("Your booking has moved to the new time. You will receive an updated "
+                   "calendar invitation."),
+        "expired": _("This reservation was not confirmed in time and has lapsed."),
+        "too_late": _("Online changes are no longer possible this close to the appointment."),
+    }}

@@ -1,0 +1,63 @@
+"""The delivery loop behind `booking worker` (and, on the embedded default, behind
+`booking run`): expire lapsed holds, deliver due mail, sleep, repeat."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from functools import partial
+
+from flask import Flask
+
+from booking import clock
+from booking.extensions import db
+from booking.mail.transports import transport_from_url
+from booking.services import bookings, delivery, notifications
+
+log = logging.getLogger(__name__)
+
+
+def run_once(app: Flask) -> int:
+    """One round, in its own app context and database session: returns how many
+    bookings and messages it handled."""
+    with app.app_context(), app.test_request_context(base_url=app.config["BASE_URL"]):
+        now = clock.utcnow()
+        expired = bookings.expire_all_lapsed(now)
+        report = delivery.deliver_due(
+            now=now, transport=transport_from_url(app.config["MAIL_URL"]),
+            render=partial(notifications.render, now=now),
+            is_obsolete=notifications.is_obsolete,
+        )
+        db.session.remove()
+    if report.handled or expired:
+        # Counts only: a log line must not say who booked what.
+        log.info("outbox: %d sent, %d skipped, %d to retry, %d failed; %d holds expired",
+                 report.sent, report.skipped, report.retried, report.failed, expired)
+    return report.handled + expired
+
+
+def drain(app: Flask) -> int:
+    """Rounds until nothing due is left (for cron and tests)."""
+    total = 0
+    while handled := run_once(app):
+        total += handled
+    return total
+
+
+def loop(app: Flask, *, interval: float, stop: threading.Event) -> None:
+    """Run rounds every `interval` seconds until `stop` is set; a failing round is
+    logged and the loop goes on (the database or mail server may come back)."""
+    while not stop.is_set():
+        try:
+            run_once(app)
+        except Exception:  # noqa: BLE001 — the worker outlives a bad round
+            log.exception("outbox round failed; trying again in %s s", interval)
+        stop.wait(interval)
+
+
+def start_in_background(app: Flask, *, interval: float = 2.0) -> threading.Event:
+    """For the development server: deliver mail from a daemon thread."""
+    stop = threading.Event()
+    threading.Thread(target=loop, args=(app,), kwargs={"interval": interval, "stop": stop},
+                     name="outbox-worker", daemon=True).start()
+    return stop

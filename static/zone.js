@@ -1,0 +1,19 @@
+// Shows times in the visitor's own zone: on a first visit without ?tz= the
+// browser's zone is applied, and changing the picker applies at once. Without
+// JavaScript the picker's button does the same, starting from Europe/Berlin.
+(function () {
+  var picker = document.querySelector("[data-zone-picker]");
+  if (!picker) return;
+  var select = picker.querySelector("select");
+  var params = new URLSearchParams(window.location.search);
+  if (!params.has("tz")) {
+    var detected = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    // The server knows old names too (Asia/Calcutta) and shows the current one.
+    if (detected && detected !== select.value) {
+      params.set("tz", detected);
+      window.location.replace(window.location.pathname + "?" + params.toString());
+      return;
+    }
+  }
+  select.addEventListener("change", function () { picker.submit(); });
+})();

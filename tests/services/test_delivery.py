@@ -1,0 +1,216 @@
+"""The outbox worker: every message arrives once, in its reader's language, even
+when the mail server was down or several workers drain one outbox."""
+
+from __future__ import annotations
+
+import email
+import logging
+import random
+import threading
+from datetime import timedelta
+from email import policy as email_policy
+
+import icalendar
+import pytest
+from sqlalchemy import select
+
+from booking import worker
+from booking.extensions import db
+from booking.models import OutboxMessage, OutboxStatus
+from booking.services import bookings, delivery
+from booking.services.bookings import Policy, Visitor
+from booking.tokens import manage_token
+from tests.conftest import FIXED_NOW
+from tests.smtp import LoopbackController, RecordingHandler, free_port
+from tests.support import berlin
+
+WEDNESDAY_9 = berlin("2026-06-03", "09:00")
+
+
+@pytest.fixture
+def policy(app) -> Policy:
+    return Policy.from_config(app.config)
+
+
+@pytest.fixture
+def smtp(app, start_server) -> RecordingHandler:
+    handler, port = start_server()
+    app.config["MAIL_URL"] = f"smtp://127.0.0.1:{port}"
+    return handler
+
+
+def book(therapist, session_type, policy, start=WEDNESDAY_9, **visitor):
+    details = {"name": "Kim Beispiel", "email": "kim@example.org", **visitor}
+    return bookings.book_slot(therapist_id=therapist.id, session_type_id=session_type.id,
+                              start=start, visitor=Visitor(**details), now=FIXED_NOW,
+                              policy=policy)
+
+
+def parsed(received) -> list[email.message.EmailMessage]:
+    return [email.message_from_bytes(r.content, policy=email_policy.default) for r in received]
+
+
+def outbox() -> list[OutboxMessage]:
+    db.session.rollback()
+    return db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+
+
+def test_confirming_sends_each_reader_their_mail_in_their_language(
+        app, smtp, make_therapist, first_session, policy):
+    therapist = make_therapist()
+    booking = book(therapist, first_session, policy, locale="en", partner_name="Sam",
+                   partner_email="sam@example.org")
+    bookings.confirm_booking(manage_token(policy.link_secret, booking.public_id),
+                             now=FIXED_NOW, policy=policy)
+    worker.drain(app)
+    mails = {(m["To"].addresses[0].addr_spec, m["Subject"]) for m in parsed(smtp.received)}
+    assert mails == {
+        ("kim@example.org", "Please confirm your first consultation on Wednesday, June 3, 2026"),
+        ("kim@example.org", "Your first consultation on Wednesday, June 3, 2026 is confirmed"),
+        ("sam@example.org", "Your first consultation on Wednesday, June 3, 2026 is confirmed"),
+        (therapist.email, "Neue Buchung: Erstgespräch am Mittwoch, 3. Juni 2026"),
+    }
+    assert {m.status for m in outbox()} == {OutboxStatus.SENT}
+
+
+def test_the_invite_in_the_mail_is_a_request_for_the_booked_time(
+        app, smtp, make_therapist, first_session, policy):
+    booking = book(make_therapist(), first_session, policy)
+    bookings.confirm_booking(manage_token(policy.link_secret, booking.public_id),
+                             now=FIXED_NOW, policy=policy)
+    worker.drain(app)
+    confirmed = [m for m in parsed(smtp.received) if "bestätigt" in m["Subject"]][0]
+    part = next(p for p in confirmed.walk() if p.get_content_type() == "text/calendar")
+    assert part.get_param("method") == "REQUEST"
+    event = icalendar.Calendar.from_ical(part.get_payload(decode=True)).walk("VEVENT")[0]
+    assert (str(event["UID"]), int(event["SEQUENCE"])) == (booking.ical_uid, 0)
+    assert event["DTSTART"].dt == WEDNESDAY_9
+
+
+def test_with_the_mail_server_down_booking_works_and_mail_follows_once_it_is_back(
+        app, clock, make_therapist, first_session, policy):
+    port = free_port()
+    app.config["MAIL_URL"] = f"smtp://127.0.0.1:{port}"
+    book(make_therapist(), first_session, policy)
+    worker.run_once(app)
+    [waiting] = outbox()
+    assert (waiting.status, waiting.attempts) == (OutboxStatus.QUEUED, 1)
+    assert waiting.last_error == "SMTP connection refused"
+    retry_at = waiting.due_at
+    assert retry_at > FIXED_NOW
+
+    handler = RecordingHandler()
+    server = LoopbackController(handler, hostname="127.0.0.1", port=port)
+    server.start()
+    try:
+        worker.run_once(app)
+        assert handler.received == []  # not due yet: the retry waits its backoff
+        clock.set(retry_at)
+        worker.drain(app)
+        worker.drain(app)
+    finally:
+        server.stop()
+    assert len(handler.received) == 1
+    assert outbox()[0].status is OutboxStatus.SENT
+
+
+def test_two_workers_draining_one_outbox_deliver_each_message_exactly_once(
+        app, smtp, make_therapist, first_session, policy):
+    for n in range(12):
+        book(make_therapist(), first_session, policy, email=f"v{n}@example.org")
+    barrier = threading.Barrier(2)
+
+    def drain() -> None:
+        barrier.wait()
+        worker.drain(app)
+
+    threads = [threading.Thread(target=drain) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    ids = [m["Message-ID"] for m in parsed(smtp.received)]
+    assert len(ids) == len(set(ids)) == 12
+
+
+def test_a_message_whose_worker_died_mid_send_is_retried_after_its_lease(
+        app, smtp, clock, make_therapist, first_session, policy):
+    book(make_therapist(), first_session, policy)
+    assert len(delivery.claim_due(FIXED_NOW, batch=10)) == 1  # ...and the worker dies here
+    worker.drain(app)
+    assert smtp.received == []  # nobody else takes a leased message
+    clock.advance(delivery.LEASE)
+    worker.drain(app)
+    assert len(smtp.received) == 1
+
+
+class BrokenTransport:
+    def send(self, message) -> None:
+        raise delivery.DeliveryError("SMTP 451 try again later")
+
+
+def test_a_message_that_keeps_failing_ends_failed_with_its_reason_and_can_be_requeued(
+        app, make_therapist, first_session, policy):
+    book(make_therapist(), first_session, policy)
+    now = FIXED_NOW
+    for _ in range(delivery.MAX_ATTEMPTS):
+        delivery.deliver_due(now=now, transport=BrokenTransport(), render=lambda m: m,
+                             is_obsolete=lambda m: False)
+        now += delivery.LONGEST_RETRY * 2
+    [message] = outbox()
+    assert (message.status, message.attempts) == (OutboxStatus.FAILED, delivery.MAX_ATTEMPTS)
+    assert message.last_error == "SMTP 451 try again later"
+    result = app.test_cli_runner().invoke(args=["requeue-failed"])
+    assert "Queued 1 message(s) again." in result.output
+    assert outbox()[0].status is OutboxStatus.QUEUED
+
+
+def test_a_message_that_cannot_be_rendered_does_not_stop_the_others(
+        app, smtp, make_therapist, first_session, policy):
+    book(make_therapist(), first_session, policy)
+    book(make_therapist(), first_session, policy, email="lou@example.org")
+    first = outbox()[0]
+    first.payload = {**first.payload, "recipient": "nobody"}
+    db.session.commit()
+    worker.run_once(app)
+    assert [m.status for m in outbox()] == [OutboxStatus.QUEUED, OutboxStatus.SENT]
+    assert outbox()[0].last_error == "could not render: ValueError"
+
+
+def test_reminders_go_out_at_their_time_and_not_for_moved_or_cancelled_bookings(
+        app, smtp, clock, make_therapist, first_session, policy):
+    kept = book(make_therapist(), first_session, policy, reminder_requested=True)
+    moved = book(make_therapist(), first_session, policy, email="lou@example.org",
+                 reminder_requested=True)
+    for booking in (kept, moved):
+        bookings.confirm_booking(manage_token(policy.link_secret, booking.public_id),
+                                 now=FIXED_NOW, policy=policy)
+    bookings.reschedule_by_visitor(manage_token(policy.link_secret, moved.public_id),
+                                   start=WEDNESDAY_9 + timedelta(days=1), now=FIXED_NOW,
+                                   policy=policy)
+    worker.drain(app)
+    assert not [m for m in parsed(smtp.received) if "Erinnerung" in m["Subject"]]
+    clock.set(WEDNESDAY_9 - policy.reminder_before)
+    worker.drain(app)
+    reminders = [m for m in parsed(smtp.received) if "Erinnerung" in m["Subject"]]
+    assert [m["To"].addresses[0].addr_spec for m in reminders] == ["kim@example.org"]
+    skipped = [m for m in outbox() if m.status is OutboxStatus.SKIPPED]
+    assert [m.booking_id for m in skipped] == [moved.id]
+
+
+def test_retries_back_off_exponentially_with_jitter():
+    rng = random.Random(7)
+    waits = [delivery.backoff(attempt, rng) for attempt in range(1, 12)]
+    assert all(delivery.FIRST_RETRY / 2 <= w <= delivery.LONGEST_RETRY * 1.5 for w in waits)
+    assert max(waits[:2]) < min(waits[-3:])
+    assert len(set(waits)) == len(waits)
+
+
+def test_the_worker_logs_counts_but_nothing_about_people(
+        app, smtp, make_therapist, first_session, policy, caplog):
+    book(make_therapist(), first_session, policy)
+    with caplog.at_level(logging.INFO):
+        worker.drain(app)
+    ours = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("booking"))
+    assert "1 sent" in ours
+    assert "kim@example.org" not in ours and "Kim" not in ours

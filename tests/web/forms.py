@@ -1,0 +1,22 @@
+"""Reading forms out of pages, as a browser would."""
+
+import re
+from html import unescape
+
+
+def hidden_inputs(page: str) -> dict[str, str]:
+    """The hidden inputs of a page (CSRF token, form key, start, context)."""
+    found = {}
+    for tag in re.findall(r"<input[^>]*>", page):
+        if 'type="hidden"' not in tag:
+            continue
+        name = re.search(r'name="([^"]+)"', tag)
+        value = re.search(r'value="([^"]*)"', tag)
+        if name:
+            found[name.group(1)] = unescape(value.group(1)) if value else ""
+    return found
+
+
+def links(page: str, css_class: str) -> list[str]:
+    return [unescape(href) for href in re.findall(
+        rf'<a class="{css_class}" href="([^"]+)"', page)]

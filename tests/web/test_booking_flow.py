@@ -1,0 +1,206 @@
+"""A visitor from an article's call to action to a requested booking."""
+
+from datetime import UTC, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from booking.extensions import db
+from booking.models import Booking, BookingStatus, OutboxMessage
+from tests.support import berlin
+from tests.web.forms import hidden_inputs, links
+
+TUESDAY_9 = berlin("2026-06-02", "09:00")
+
+
+@pytest.fixture
+def anna(make_therapist, first_session):
+    therapist = make_therapist()
+    therapist.display_name, therapist.slug, therapist.languages = "Anna Berger", "anna", ["de"]
+    db.session.commit()
+    return therapist
+
+
+def bookings_count() -> int:
+    db.session.rollback()
+    return db.session.scalar(select(func.count()).select_from(Booking))
+
+
+def details_url(start=TUESDAY_9, slug="anna", **query) -> str:
+    params = "&".join(f"{k}={v}" for k, v in {"start": start.isoformat().replace("+", "%2B"),
+                                              **query}.items())
+    return f"/book/{slug}/details?{params}"
+
+
+def fill(client, url, **overrides):
+    """GET the form, then POST it back filled in, as a visitor would."""
+    form = hidden_inputs(client.get(url).get_data(as_text=True))
+    data = {**form, "name": "Kim Example", "email": "kim@example.org", "mode": "alone",
+            "consent": "y", **overrides}
+    return client.post(url, data={k: v for k, v in data.items() if v is not None})
+
+
+def test_the_team_page_offers_each_therapist_and_first_available(client, anna):
+    page = client.get("/book?source=getting-him-back").get_data(as_text=True)
+    assert "Anna Berger" in page
+    assert "/book/any?" in page
+    assert "source=getting-him-back" in page
+
+
+def test_the_german_alias_and_a_therapist_parameter_lead_to_the_picker(client, anna):
+    response = client.get("/erstgespraech?therapist=anna&source=artikel")
+    assert response.status_code == 302
+    assert response.location.startswith("/book/anna?")
+    assert "source=artikel" in response.location
+
+
+def test_the_language_filter_shows_only_therapists_who_speak_it(client, anna):
+    assert "Anna Berger" not in client.get("/book?speaks=en").get_data(as_text=True)
+    assert "Anna Berger" in client.get("/book?speaks=de").get_data(as_text=True)
+
+
+def test_slots_are_shown_in_the_visitors_zone_with_the_zone_named(client, anna):
+    page = client.get("/book/anna?tz=Asia/Kolkata&week=2026-06-01").get_data(as_text=True)
+    # 09:00 in Berlin (UTC+2 in June) is 12:30 in Kolkata (UTC+5:30).
+    assert f'<time datetime="{TUESDAY_9.astimezone(UTC).isoformat()}">12:30</time>' in page
+    assert "Asia/Kolkata" in page
+
+
+def test_an_unknown_zone_falls_back_to_berlin(client, anna):
+    page = client.get("/book/anna?tz=Mars/Base&week=2026-06-01").get_data(as_text=True)
+    assert "Europe/Berlin" in page
+    assert "09:00" in page
+
+
+def test_slot_links_carry_only_the_start_and_the_visit_context(client, anna):
+    page = client.get("/book/anna?source=artikel&week=2026-06-01").get_data(as_text=True)
+    first = links(page, "slot")[0]
+    assert first.startswith("/book/anna/details?start=")
+    assert "source=artikel" in first
+
+
+def test_an_empty_week_offers_a_jump_to_the_next_free_time(client, anna):
+    from booking.models import TimeOff
+    anna.time_off.append(TimeOff(start_utc=berlin("2026-06-01", "00:00"),
+                                 end_utc=berlin("2026-06-15", "00:00")))
+    db.session.commit()
+    page = client.get("/book/anna?week=2026-06-08").get_data(as_text=True)
+    assert "In dieser Woche sind keine Termine frei." in page
+    assert 'class="jump" href="/book/anna?week=2026-06-15' in page
+
+
+def test_the_previous_week_of_the_current_week_is_not_offered(client, anna):
+    page = client.get("/book/anna?week=2026-05-01").get_data(as_text=True)
+    assert 'rel="prev"' not in page
+    assert "2026-06-01" in page  # the page clamps to this week
+
+
+def test_a_filled_form_makes_a_pending_booking_and_leads_to_check_your_email(client, anna):
+    response = fill(client, details_url(source="getting-him-back", tz="America/New_York"))
+    assert response.status_code == 303
+    assert response.location.startswith("/book/requested/")
+    booking = db.session.scalar(select(Booking))
+    assert booking.status is BookingStatus.PENDING
+    assert (booking.cta_source, booking.visitor_timezone) == ("getting-him-back",
+                                                              "America/New_York")
+    assert booking.start_utc == TUESDAY_9
+    page = client.get(response.location).get_data(as_text=True)
+    assert "Bitte bestätigen Sie per E-Mail" in page
+
+
+def test_errors_are_shown_next_to_their_fields_and_nothing_is_booked(client, anna):
+    response = fill(client, details_url(), name="", email="kim@", consent=None,
+                    phone="030 123")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'id="name-error"' in page and 'id="email-error"' in page
+    assert 'id="consent-error"' in page
+    assert 'value="kim@"' in page and 'value="030 123"' in page  # what they typed is kept
+    assert bookings_count() == 0
+
+
+def test_a_start_the_engine_does_not_offer_is_refused_with_alternatives(client, anna):
+    off_grid = TUESDAY_9 + timedelta(minutes=20)
+    response = fill(client, details_url(start=off_grid))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Dieser Termin wurde gerade vergeben." in page
+    assert page.count('type="radio" name="start"') == 3
+    assert bookings_count() == 0
+
+
+def test_a_time_taken_meanwhile_offers_the_three_nearest_and_keeps_the_details(client, anna):
+    url = details_url()
+    form = hidden_inputs(client.get(url).get_data(as_text=True))
+    assert fill(client, url, email="first@example.org").status_code == 303
+    late = client.post(url, data={**form, "name": "Lou", "email": "lou@example.org",
+                                  "mode": "alone", "consent": "y"})
+    page = late.get_data(as_text=True)
+    assert late.status_code == 409
+    assert 'value="lou@example.org"' in page
+    assert page.count('type="radio" name="start"') == 3
+    assert bookings_count() == 1
+
+
+def test_a_double_submitted_form_books_once(client, anna):
+    url = details_url()
+    form = hidden_inputs(client.get(url).get_data(as_text=True))
+    data = {**form, "name": "Kim", "email": "kim@example.org", "mode": "alone", "consent": "y"}
+    first, second = client.post(url, data=data), client.post(url, data=data)
+    assert first.status_code == second.status_code == 303
+    assert first.location == second.location
+    assert bookings_count() == 1
+
+
+def test_the_hidden_honeypot_field_books_nothing(client, anna):
+    response = fill(client, details_url(), website="http://spam.example")
+    assert response.status_code == 200
+    assert bookings_count() == 0
+
+
+def test_a_post_without_csrf_token_is_refused(client, anna):
+    response = client.post(details_url(), data={"start": TUESDAY_9.isoformat(), "name": "K",
+                                                "email": "k@example.org", "consent": "y"})
+    assert response.status_code == 400
+    assert bookings_count() == 0
+
+
+def test_a_second_free_consultation_gets_a_friendly_explanation(client, make_therapist, anna):
+    other = make_therapist()
+    assert fill(client, details_url()).status_code == 303
+    response = fill(client, details_url(slug=other.slug), email="KIM@example.org")
+    assert response.status_code == 409
+    assert "Sie haben bereits ein kostenfreies Erstgespräch bei uns." in response.get_data(
+        as_text=True)
+    assert bookings_count() == 1
+
+
+def test_first_available_books_whoever_is_free(client, anna, make_therapist):
+    make_therapist()
+    assert fill(client, details_url(slug="any")).status_code == 303
+    assert fill(client, details_url(slug="any"), email="lou@example.org").status_code == 303
+    therapists = {b.therapist_id for b in db.session.scalars(select(Booking))}
+    assert len(therapists) == 2
+
+
+def test_booking_writes_the_confirm_email_to_the_outbox(client, anna):
+    fill(client, details_url())
+    assert [m.kind for m in db.session.scalars(select(OutboxMessage))] == ["confirm_request"]
+
+
+def test_a_lapsed_hold_shows_the_slot_as_free_again_without_any_sweep(client, anna, clock):
+    fill(client, details_url())
+    week = "/book/anna?week=2026-06-01"
+    slot = f'datetime="{TUESDAY_9.astimezone(UTC).isoformat()}"'
+    assert slot not in client.get(week).get_data(as_text=True)
+    clock.advance(timedelta(minutes=29))
+    assert slot not in client.get(week).get_data(as_text=True)
+    clock.advance(timedelta(minutes=1))
+    assert slot in client.get(week).get_data(as_text=True)
+
+
+def test_too_many_posts_from_one_address_are_slowed_down(client, anna):
+    url = details_url()
+    answers = [fill(client, url, name="", email=f"v{n}@example.org") for n in range(6)]
+    assert [answer.status_code for answer in answers] == [200] * 5 + [429]
+    assert "Zu viele Versuche" in answers[-1].get_data(as_text=True)

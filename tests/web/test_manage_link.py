@@ -1,0 +1,128 @@
+"""The visitor's manage link: GET shows, only POST acts."""
+
+from datetime import UTC, timedelta
+
+import icalendar
+import pytest
+
+from booking.extensions import db
+from booking.models import Booking, BookingStatus
+from booking.services.bookings import Policy, Visitor, book_slot
+from booking.tokens import manage_token
+from tests.conftest import FIXED_NOW
+from tests.support import berlin
+from tests.web.forms import hidden_inputs
+
+WEDNESDAY_9 = berlin("2026-06-03", "09:00")
+POLICY = Policy(uid_domain="termine.praxis.example", link_secret="test-secret-key")
+
+
+@pytest.fixture
+def pending(make_therapist, first_session) -> tuple[Booking, str]:
+    therapist = make_therapist()
+    booking = book_slot(therapist_id=therapist.id, session_type_id=first_session.id,
+                        start=WEDNESDAY_9, now=FIXED_NOW, policy=POLICY,
+                        visitor=Visitor(name="Kim", email="kim@example.org", locale="en",
+                                        timezone="America/New_York"))
+    return booking, manage_token(POLICY.link_secret, booking.public_id)
+
+
+def fresh(booking: Booking) -> Booking:
+    """The booking as the database has it now (ending this test's read snapshot)."""
+    db.session.rollback()
+    return db.session.get(Booking, booking.id)
+
+
+def status_of(booking: Booking) -> BookingStatus:
+    return fresh(booking).status
+
+
+def post_form(client, page_url: str, action: str, **data):
+    form = hidden_inputs(client.get(page_url).get_data(as_text=True))
+    return client.post(action, data={"csrf_token": form["csrf_token"], **data})
+
+
+def test_following_the_confirmation_link_confirms_nothing(client, pending):
+    booking, token = pending
+    for _ in range(3):  # a mail scanner may open it several times
+        assert client.get(f"/b/{token}/confirm").status_code == 200
+        client.head(f"/b/{token}/confirm")
+    assert status_of(booking) is BookingStatus.PENDING
+
+
+def test_pressing_the_button_confirms(client, pending):
+    booking, token = pending
+    response = post_form(client, f"/b/{token}/confirm", f"/b/{token}/confirm")
+    assert response.status_code == 303
+    assert status_of(booking) is BookingStatus.CONFIRMED
+    page = client.get(f"/b/{token}").get_data(as_text=True)
+    assert "Ihre Buchung ist bestätigt" in page
+    assert "invite.ics" in page and "calendar.google.com" in page
+
+
+def test_the_confirmed_page_shows_the_time_in_the_visitors_zone(client, pending):
+    booking, token = pending
+    post_form(client, f"/b/{token}/confirm", f"/b/{token}/confirm")
+    page = client.get(f"/b/{token}").get_data(as_text=True)
+    assert "3:00" in page and "America/New_York" in page  # 09:00 Berlin = 03:00 New York
+
+
+def test_a_wrong_token_is_not_found(client, pending):
+    _, token = pending
+    assert client.get("/b/not-a-real-token").status_code == 404
+    assert post_form(client, f"/b/{token}", "/b/not-a-real-token/cancel").status_code == 404
+
+
+def test_the_cancel_action_accepts_only_post(client, pending):
+    booking, token = pending
+    assert client.get(f"/b/{token}/cancel").status_code == 405
+    assert status_of(booking) is BookingStatus.PENDING
+
+
+def test_cancelling_from_the_manage_page(client, pending):
+    booking, token = pending
+    response = post_form(client, f"/b/{token}", f"/b/{token}/cancel", reason="Zeit passt nicht")
+    assert response.status_code == 303
+    assert status_of(booking) is BookingStatus.CANCELLED
+    assert "Diese Buchung ist abgesagt" in client.get(f"/b/{token}").get_data(as_text=True)
+
+
+def test_moving_to_another_free_slot_keeps_the_booking(client, pending):
+    booking, token = pending
+    post_form(client, f"/b/{token}/confirm", f"/b/{token}/confirm")
+    later = WEDNESDAY_9 + timedelta(hours=1)
+    response = post_form(client, f"/b/{token}/reschedule", f"/b/{token}/reschedule",
+                         start=later.isoformat())
+    assert response.status_code == 303
+    moved = fresh(booking)
+    assert (moved.id, moved.start_utc, moved.sequence) == (booking.id, later, 1)
+
+
+def test_moving_to_a_time_that_is_not_offered_changes_nothing(client, pending):
+    booking, token = pending
+    response = post_form(client, f"/b/{token}/reschedule", f"/b/{token}/reschedule",
+                         start=(WEDNESDAY_9 + timedelta(minutes=7)).isoformat())
+    assert response.status_code == 409
+    assert fresh(booking).start_utc == WEDNESDAY_9
+
+
+def test_close_to_the_appointment_the_page_says_how_to_reach_the_practice(
+        client, pending, clock):
+    booking, token = pending
+    post_form(client, f"/b/{token}/confirm", f"/b/{token}/confirm")
+    clock.set(WEDNESDAY_9 - timedelta(hours=23))
+    page = client.get(f"/b/{token}").get_data(as_text=True)
+    assert "Änderungen online nicht mehr möglich" in page
+    assert 'action="/b/' not in page.split("Ändern oder absagen")[1].split("</section>")[0]
+
+
+def test_the_calendar_download_is_the_same_event_as_the_invites(client, pending):
+    booking, token = pending
+    post_form(client, f"/b/{token}/confirm", f"/b/{token}/confirm")
+    response = client.get(f"/b/{token}/invite.ics")
+    assert response.content_type == "text/calendar; charset=utf-8"
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    event = icalendar.Calendar.from_ical(response.data).walk("VEVENT")[0]
+    assert str(event["UID"]) == booking.ical_uid
+    assert int(event["SEQUENCE"]) == 0
+    assert event["DTSTART"].dt.astimezone(UTC) == WEDNESDAY_9
