@@ -161,6 +161,23 @@ def cancel_by_visitor(token: str, *, reason: str, now: datetime, policy: Policy)
     return booking
 
 
+def cancel_by_therapist(booking_id: int, *, therapist_id: int, message: str,
+                        now: datetime) -> Booking:
+    """Cancel one of the therapist's own bookings; the visitor gets `message` with the
+    cancellation. Raises NotFound for a booking of someone else."""
+    schedule.lock_schedule(therapist_id)
+    try:
+        booking = db.session.get(Booking, booking_id)
+        if booking is None or booking.therapist_id != therapist_id:
+            raise NotFound("no such booking")
+        _cancel(booking, message, now, by="therapist")
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return booking
+
+
 def reschedule_by_visitor(token: str, *, start: datetime, now: datetime,
                           policy: Policy) -> Booking:
     """Move a booking to another free slot of the same therapist.

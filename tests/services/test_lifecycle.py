@@ -5,7 +5,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from booking.errors import FirstSessionAlreadyBooked, SlotUnavailable, TooLateToChange
+from booking.errors import (
+    FirstSessionAlreadyBooked,
+    NotFound,
+    SlotUnavailable,
+    TooLateToChange,
+)
 from booking.extensions import db
 from booking.models import BookingStatus, OutboxMessage
 from booking.services import bookings
@@ -177,3 +182,27 @@ def test_the_sweep_expires_lapsed_holds_and_tells_the_visitor(therapist, first_s
     db.session.refresh(booking)
     assert booking.status is BookingStatus.EXPIRED
     assert queued()[-1] == ("booking_expired", "visitor")
+
+
+def test_a_therapist_cancels_with_a_message_for_the_visitor(therapist, first_session):
+    booking = book(therapist, first_session)
+    bookings.confirm_booking(token_of(booking), now=FIXED_NOW, policy=POLICY)
+    bookings.cancel_by_therapist(booking.id, therapist_id=therapist.id,
+                                 message="Ich bin leider erkrankt.", now=FIXED_NOW)
+    assert (booking.status, booking.cancel_reason) == (BookingStatus.CANCELLED,
+                                                        "Ich bin leider erkrankt.")
+    cancellations = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.kind == "booking_cancelled")).all()
+    assert {(m.payload["recipient"], m.payload["by"]) for m in cancellations} == {
+        ("visitor", "therapist"), ("therapist", "therapist")}
+
+
+def test_a_therapist_cannot_cancel_another_therapists_booking(
+        make_therapist, therapist, first_session):
+    booking = book(therapist, first_session)
+    other = make_therapist()
+    with pytest.raises(NotFound):
+        bookings.cancel_by_therapist(booking.id, therapist_id=other.id, message="",
+                                     now=FIXED_NOW)
+    db.session.refresh(booking)
+    assert booking.status is BookingStatus.PENDING

@@ -26,8 +26,8 @@ ALTERNATIVES = 3
 
 
 @bp.get("/")
-@bp.get("/book")
 @bp.get("/erstgespraech")
+@bp.get("/book")  # registered first, so links to the team page read /book
 def team():
     visit = VisitContext.from_request(request)
     if slug := request.args.get("therapist"):

@@ -1,0 +1,165 @@
+"""Every message as its reader sees it, in both languages, compared with files.
+
+To accept a deliberate change of wording: UPDATE_SNAPSHOTS=1 make test, then
+read the diff of tests/services/snapshots/ before committing it.
+"""
+
+from __future__ import annotations
+
+import email
+import os
+from email import policy as email_policy
+from datetime import timedelta
+from pathlib import Path
+
+import icalendar
+import pytest
+import vobject
+
+from booking.extensions import db
+from booking.models import Booking, BookingStatus, MessageKind, Recipient
+from booking.services import notifications, outbox
+from booking.services.bookings import Policy, Visitor, book_slot
+from tests.conftest import FIXED_NOW
+from tests.support import berlin
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+START = berlin("2026-06-03", "09:00")
+
+CASES = [
+    (MessageKind.CONFIRM_REQUEST, Recipient.VISITOR, {}),
+    (MessageKind.CONFIRMED, Recipient.VISITOR, {}),
+    (MessageKind.CONFIRMED, Recipient.PARTNER, {}),
+    (MessageKind.NEW_BOOKING, Recipient.THERAPIST, {}),
+    (MessageKind.RESCHEDULED, Recipient.VISITOR, {}),
+    (MessageKind.CANCELLED, Recipient.VISITOR, {"by": "visitor", "with_invite": True}),
+    (MessageKind.CANCELLED, Recipient.VISITOR, {"by": "therapist", "with_invite": True}),
+    (MessageKind.CANCELLED, Recipient.THERAPIST, {"by": "visitor", "with_invite": True}),
+    (MessageKind.REMINDER, Recipient.VISITOR, {}),
+    (MessageKind.EXPIRED, Recipient.VISITOR, {}),
+]
+
+
+@pytest.fixture
+def booking_of(app, make_therapist, first_session):
+    """A booking with fixed identifiers, so that links and UIDs are the same every run."""
+
+    def make(locale: str, start=START, **visitor) -> Booking:
+        therapist = make_therapist(buffer_after_minutes=10)
+        therapist.display_name, therapist.rules.meeting_url = "Dr. Anna Berger", (
+            "https://meet.example/anna")
+        db.session.commit()
+        details = {"name": "Kim Beispiel", "email": "kim@example.org", "locale": locale,
+                   "partner_name": "Sam Beispiel", "partner_email": "sam@example.org",
+                   "message": "Wir streiten viel.", "cta_source": "getting-him-back",
+                   "phone": "+49 30 1234567", **visitor}
+        booking = book_slot(
+            therapist_id=therapist.id, session_type_id=first_session.id, start=start,
+            visitor=Visitor(**details), now=app.extensions["booking.clock"].now(),
+            policy=Policy(uid_domain="termine.praxis.example", link_secret="test-secret-key"))
+        booking.public_id, booking.ical_uid = "PUBLICID", "fixed-uid@termine.praxis.example"
+        booking.cancel_reason = "Ich bin leider erkrankt."
+        db.session.commit()
+        return booking
+
+    return make
+
+
+def render(app, booking: Booking, kind: MessageKind, recipient: Recipient, **details):
+    message = outbox.enqueue(kind, booking, recipient, FIXED_NOW, **details)
+    db.session.flush()
+    message.message_id = f"<fixed-{message.id}@termine.praxis.example>"
+    with app.test_request_context(base_url=app.config["BASE_URL"]):
+        return notifications.render(message, now=FIXED_NOW)
+
+
+def readable(mail) -> str:
+    """What a person reads: the headers that matter and both bodies."""
+    return "\n".join([
+        f"To: {mail['To']}", f"Subject: {mail['Subject']}", "",
+        mail.get_body(("plain",)).get_content(), "----- html -----",
+        mail.get_body(("html",)).get_content(),
+    ])
+
+
+def matches_snapshot(name: str, text: str) -> None:
+    path = SNAPSHOTS / f"{name}.txt"
+    if os.environ.get("UPDATE_SNAPSHOTS"):
+        path.write_text(text)
+    assert path.exists(), f"no snapshot {path.name}: run with UPDATE_SNAPSHOTS=1 and review it"
+    assert text == path.read_text()
+
+
+@pytest.mark.parametrize("locale", ["de", "en"])
+@pytest.mark.parametrize("kind, recipient, details", CASES,
+                         ids=[f"{k.value}-{r.value}-{d.get('by', '')}" for k, r, d in CASES])
+def test_every_message_reads_as_its_snapshot(app, booking_of, locale, kind, recipient,
+                                             details, database_url):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the wording does not depend on the database; checked on SQLite")
+    mail = render(app, booking_of(locale), kind, recipient, **details)
+    language = "de" if recipient is Recipient.THERAPIST else locale
+    assert mail["Content-Language"] == language
+    matches_snapshot(f"{kind.value}.{recipient.value}.{details.get('by', 'any')}.{locale}",
+                     readable(mail))
+
+
+@pytest.mark.parametrize("kind", [MessageKind.CONFIRM_REQUEST, MessageKind.CONFIRMED,
+                                  MessageKind.RESCHEDULED, MessageKind.CANCELLED,
+                                  MessageKind.REMINDER, MessageKind.EXPIRED])
+def test_every_visitor_message_carries_the_manage_link_and_the_data_line(
+        app, booking_of, kind):
+    text = readable(render(app, booking_of("de"), kind, Recipient.VISITOR, by="visitor"))
+    assert "http://127.0.0.1:5000/b/" in text
+    assert "löschen" in text
+
+
+def test_the_therapist_mail_never_carries_the_visitors_manage_link(app, booking_of):
+    text = readable(render(app, booking_of("de"), MessageKind.NEW_BOOKING, Recipient.THERAPIST))
+    assert "/b/" not in text
+    assert "Wir streiten viel." in text and "getting-him-back" in text
+
+
+def test_a_hostile_name_cannot_add_headers_or_recipients(app, booking_of):
+    booking = booking_of("de", name='Eve\r\nBcc: spy@evil.example "=?utf-8?q?x=0D=0ABcc:_y@e?="')
+    mail = render(app, booking, MessageKind.CONFIRM_REQUEST, Recipient.VISITOR)
+    headers = mail.as_bytes().split(b"\r\n\r\n", 1)[0]
+    assert b"\nBcc:" not in headers
+    reparsed = email.message_from_bytes(mail.as_bytes(), policy=email_policy.default)
+    assert "Bcc" not in reparsed
+    assert [a.addr_spec for a in reparsed["To"].addresses] == ["kim@example.org"]
+
+
+def invite_of(mail) -> bytes:
+    return next(p for p in mail.walk() if p.get_content_type() == "text/calendar").get_payload(
+        decode=True)
+
+
+@pytest.mark.parametrize("start", [berlin("2026-03-30", "09:00"), berlin("2026-10-26", "09:00")],
+                         ids=["after-spring-forward", "after-fall-back"])
+def test_invites_land_at_the_booked_instant_in_two_independent_parsers(
+        app, booking_of, clock, start):
+    clock.set(start - timedelta(days=2))
+    booking = booking_of("en", start=start, timezone="America/New_York")
+    for kind, details in ((MessageKind.CONFIRMED, {}), (MessageKind.RESCHEDULED, {}),
+                          (MessageKind.CANCELLED, {"by": "visitor"})):
+        ics = invite_of(render(app, booking, kind, Recipient.VISITOR, **details))
+        ours = icalendar.Calendar.from_ical(ics).walk("VEVENT")[0]
+        theirs = vobject.readOne(ics.decode()).vevent
+        assert ours["DTSTART"].dt == start
+        assert theirs.dtstart.value == start
+        assert str(theirs.uid.value) == booking.ical_uid
+
+
+def test_request_then_cancel_share_the_uid_with_a_rising_sequence(app, booking_of):
+    booking = booking_of("de")
+    request = render(app, booking, MessageKind.CONFIRMED, Recipient.VISITOR)
+    booking.status = BookingStatus.CONFIRMED
+    booking.cancel(FIXED_NOW)
+    db.session.commit()
+    cancel = render(app, booking, MessageKind.CANCELLED, Recipient.VISITOR, by="visitor")
+    events = [icalendar.Calendar.from_ical(invite_of(m)) for m in (request, cancel)]
+    assert [str(c["METHOD"]) for c in events] == ["REQUEST", "CANCEL"]
+    vevents = [c.walk("VEVENT")[0] for c in events]
+    assert vevents[0]["UID"] == vevents[1]["UID"] == booking.ical_uid
+    assert int(vevents[0]["SEQUENCE"]) < int(vevents[1]["SEQUENCE"])
