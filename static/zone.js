@@ -15,5 +15,8 @@
       return;
     }
   }
+  // With JavaScript the choice applies at once, so the button is not needed.
+  var button = picker.querySelector("button");
+  if (button) button.hidden = true;
   select.addEventListener("change", function () { picker.submit(); });
 })();

@@ -37,6 +37,7 @@ SHIFTS = {
     "Asia/Kolkata": [datetime(2026, 6, 1, tzinfo=UTC)],
     "UTC": [datetime(2026, 6, 1, tzinfo=UTC)],
 }
+CHANGING = ["America/New_York", "Australia/Lord_Howe", "Europe/Berlin"]
 DAY_MINUTES = 24 * 60
 KOLKATA = ZoneInfo("Asia/Kolkata")
 # Most bookings are free first consultations, which count toward the cap.
@@ -46,11 +47,14 @@ EXAMPLES = settings(max_examples=200, deadline=None)
 
 @functools.cache  # building strategies anew on every draw would dominate the run time
 def minutes(low: int, high: int) -> st.SearchStrategy[timedelta]:
-    """Spans of low..high minutes, drawn as hours plus minutes: hypothesis favours
-    small integers, so one draw over a wide range would seldom give a long span."""
+    """Spans of low..high minutes, drawn as days, hours and minutes: hypothesis
+    favours small integers, so one draw over a wide range would seldom be long."""
     return st.builds(
-        lambda hours, extra: timedelta(minutes=min(max(hours * 60 + extra, low), high)),
-        st.integers(low // 60, high // 60),
+        lambda days, hours, extra: timedelta(
+            minutes=min(max(days * DAY_MINUTES + hours * 60 + extra, low), high)
+        ),
+        st.integers(low // DAY_MINUTES, high // DAY_MINUTES),
+        st.integers(0, min(23, max(0, high // 60))),
         st.integers(0, 59),
     )
 
@@ -65,11 +69,17 @@ def week(draw) -> list[WeeklyHours]:
     week = []
     for weekday in range(7):
         for _ in range(draw(st.integers(0, 2))):
-            # Half the intervals open in the small hours, where the clocks change.
-            opens = draw(minutes(0, 3 * 60) | minutes(0, DAY_MINUTES - 2))
+            opens = draw(minutes(0, DAY_MINUTES - 2))
             closes = min(opens + draw(minutes(1, DAY_MINUTES)), timedelta(minutes=DAY_MINUTES - 1))
             week.append(WeeklyHours(weekday, wall_time(opens), wall_time(closes)))
     return draw(st.permutations(week))
+
+
+@st.composite
+def night_hours(draw, weekday: int) -> WeeklyHours:
+    """Hours through the small hours of `weekday`, when the clocks change."""
+    opens = draw(minutes(0, 3 * 60))
+    return WeeklyHours(weekday, wall_time(opens), wall_time(opens + draw(minutes(30, 6 * 60))))
 
 
 @st.composite
@@ -86,14 +96,24 @@ def engine_rules(draw) -> Rules:
 
 
 @st.composite
-def scenarios(draw) -> dict:
-    """Keyword arguments for free_slots: a schedule, `now` and a window around a DST change."""
-    zone_name = draw(st.sampled_from(sorted(SHIFTS)))
+def scenarios(draw, across_a_clock_change: bool = False) -> dict:
+    """Keyword arguments for free_slots: a schedule, `now` and a window near a 2026
+    clock change of the zone. Across a clock change, the window spans the change
+    and the therapist works through the night it happens in."""
+    zone_name = draw(st.sampled_from(CHANGING if across_a_clock_change else sorted(SHIFTS)))
     zone = ZoneInfo(zone_name)
     shift = draw(st.sampled_from(SHIFTS[zone_name]))
-    now = shift + draw(minutes(-2 * DAY_MINUTES, DAY_MINUTES // 2))
     rules = draw(engine_rules())
-    start = now + draw(minutes(-DAY_MINUTES, 2 * DAY_MINUTES))
+    weekly = draw(week())
+    if across_a_clock_change:
+        start = shift - draw(minutes(0, 12 * 60))
+        now = start - draw(minutes(0, 2 * DAY_MINUTES))
+        end = shift + draw(minutes(60, DAY_MINUTES))
+        weekly.append(draw(night_hours(shift.astimezone(zone).weekday())))
+    else:
+        now = shift + draw(minutes(-2 * DAY_MINUTES, DAY_MINUTES // 2))
+        start = now + draw(minutes(-DAY_MINUTES, 2 * DAY_MINUTES))
+        end = start + draw(minutes(60, 4 * DAY_MINUTES))
 
     def near_start() -> datetime:
         return start + draw(minutes(-DAY_MINUTES // 2, 3 * DAY_MINUTES))
@@ -117,14 +137,17 @@ def scenarios(draw) -> dict:
         unavailable.append(Interval(off, off + draw(minutes(1, 600))))
     return {
         "zone": zone,
-        "weekly": draw(week()),
+        "weekly": weekly,
         "unavailable": unavailable,
         "booked": booked,
         "rules": rules,
         "now": shown(now),
         "start": shown(start),
-        "end": shown(start + draw(minutes(60, 4 * DAY_MINUTES))),
+        "end": shown(end),
     }
+
+
+SCENARIOS = scenarios() | scenarios(across_a_clock_change=True)
 
 
 def without_window(scenario: dict) -> dict:
@@ -190,7 +213,7 @@ def expected_slots(scenario: dict) -> list[datetime]:
 
 
 @EXAMPLES
-@given(scenarios())
+@given(SCENARIOS)
 def test_no_slot_overlaps_a_booking_or_unavailable_time(scenario):
     obstacles = [*scenario["unavailable"], *(b.blocked for b in scenario["booked"])]
 
@@ -200,7 +223,7 @@ def test_no_slot_overlaps_a_booking_or_unavailable_time(scenario):
 
 
 @EXAMPLES
-@given(scenarios())
+@given(SCENARIOS)
 def test_every_slot_lies_on_the_grid_of_weekly_hours_of_its_local_day(scenario):
     zone, rules = scenario["zone"], scenario["rules"]
 
@@ -212,7 +235,7 @@ def test_every_slot_lies_on_the_grid_of_weekly_hours_of_its_local_day(scenario):
 
 
 @EXAMPLES
-@given(scenarios())
+@given(SCENARIOS)
 def test_slots_respect_window_minimum_notice_and_horizon(scenario):
     # Arithmetic in UTC: adding to a zoned datetime would move its wall clock.
     rules, now = scenario["rules"], scenario["now"].astimezone(UTC)
@@ -223,7 +246,7 @@ def test_slots_respect_window_minimum_notice_and_horizon(scenario):
 
 
 @EXAMPLES
-@given(scenarios())
+@given(SCENARIOS)
 def test_no_slot_falls_on_a_local_day_that_reached_its_cap(scenario):
     zone, cap = scenario["zone"], scenario["rules"].daily_cap
     per_day = Counter(b.start.astimezone(zone).date()
@@ -234,7 +257,7 @@ def test_no_slot_falls_on_a_local_day_that_reached_its_cap(scenario):
 
 
 @EXAMPLES
-@given(scenarios())
+@given(SCENARIOS)
 def test_slots_are_sorted_unique_aware_utc_and_last_the_duration(scenario):
     found = free_slots(**scenario)
 
@@ -246,19 +269,19 @@ def test_slots_are_sorted_unique_aware_utc_and_last_the_duration(scenario):
 
 
 @EXAMPLES
-@given(scenarios())
+@given(SCENARIOS)
 def test_every_free_grid_start_is_offered(scenario):
     assert [slot.start for slot in free_slots(**scenario)] == expected_slots(scenario)
 
 
 @EXAMPLES
-@given(scenarios(), st.integers(0, 5))
+@given(SCENARIOS, st.integers(0, 5))
 def test_a_limit_returns_a_prefix_of_the_unlimited_slots(scenario, limit):
     assert free_slots(**scenario, limit=limit) == free_slots(**scenario)[:limit]
 
 
 @EXAMPLES
-@given(scenarios(), st.integers(0, 4 * DAY_MINUTES))
+@given(SCENARIOS, st.integers(0, 4 * DAY_MINUTES))
 def test_is_offered_agrees_with_the_offered_slots(scenario, probe_minutes):
     offered = {slot.start for slot in free_slots(**scenario)}
     # Every start that only an obstacle or the cap can rule out, and one arbitrary instant.

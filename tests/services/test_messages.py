@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import email
 import os
-from email import policy as email_policy
 from datetime import timedelta
+from email import policy as email_policy
 from pathlib import Path
 
 import icalendar
