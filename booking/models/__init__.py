@@ -1,6 +1,7 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 
 from booking.models.booking import OCCUPYING, Booking, BookingStatus
+from booking.models.calendars import BusyCalendar, BusyInterval, CalendarFeed, FeedScope
 from booking.models.outbox import MessageKind, OutboxMessage, OutboxStatus, Recipient
 from booking.models.session_type import SessionType
 from booking.models.therapist import BookingRules, Role, Therapist, TimeOff, WorkingHours
@@ -10,6 +11,10 @@ __all__ = [
     "Booking",
     "BookingRules",
     "BookingStatus",
+    "BusyCalendar",
+    "BusyInterval",
+    "CalendarFeed",
+    "FeedScope",
     "MessageKind",
     "OutboxMessage",
     "OutboxStatus",

@@ -10,7 +10,15 @@ from sqlalchemy import and_, or_, select, true
 from booking import availability
 from booking.database import SQLITE_BEGIN_OPTION
 from booking.extensions import db
-from booking.models import OCCUPYING, Booking, BookingStatus, SessionType, Therapist, TimeOff
+from booking.models import (
+    OCCUPYING,
+    Booking,
+    BookingStatus,
+    BusyInterval,
+    SessionType,
+    Therapist,
+    TimeOff,
+)
 
 # The daily cap counts whole local days, so bookings up to a day either side of
 # the asked window matter (no zone is more than 14 hours off UTC).
@@ -53,19 +61,21 @@ def _schedule(therapist: Therapist, session_type: SessionType, now: datetime,
     return {
         "zone": therapist.zone,
         "weekly": therapist.weekly_hours(),
-        "unavailable": _time_off(therapist.id, low, high),
+        "unavailable": _unavailable(therapist.id, low, high),
         "booked": _booked(therapist.id, low, high, now, ignoring),
         "rules": rules,
         "now": now,
     }
 
 
-def _time_off(therapist_id: int, low: datetime, high: datetime) -> list[availability.Interval]:
-    rows = db.session.execute(
-        select(TimeOff.start_utc, TimeOff.end_utc).where(
-            TimeOff.therapist_id == therapist_id, TimeOff.end_utc > low, TimeOff.start_utc < high
-        )
-    )
+def _unavailable(therapist_id: int, low: datetime, high: datetime) -> list[availability.Interval]:
+    """Time off and the busy time of the therapist's own calendars."""
+    time_off = select(TimeOff.start_utc, TimeOff.end_utc).where(
+        TimeOff.therapist_id == therapist_id, TimeOff.end_utc > low, TimeOff.start_utc < high)
+    busy = select(BusyInterval.start_utc, BusyInterval.end_utc).where(
+        BusyInterval.therapist_id == therapist_id, BusyInterval.end_utc > low,
+        BusyInterval.start_utc < high)
+    rows = db.session.execute(time_off.union_all(busy))
     return [availability.Interval(start, end) for start, end in rows]
 
 

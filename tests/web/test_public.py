@@ -34,3 +34,19 @@ def test_the_health_check_answers_when_the_database_does(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.get_json() == {"status": "ok"}
+
+
+def test_busy_time_from_the_therapists_own_calendar_moves_the_next_free_time(
+        client, make_therapist, first_session):
+    from booking.models import BusyCalendar, BusyInterval
+
+    therapist = make_therapist()
+    calendar = BusyCalendar(therapist=therapist, url="https://cal.example/x.ics",
+                            created_at=berlin("2026-05-01", "00:00"))
+    calendar.intervals.append(BusyInterval(therapist_id=therapist.id,
+                                           start_utc=berlin("2026-06-01", "09:30"),
+                                           end_utc=berlin("2026-06-01", "12:00")))
+    db.session.add(calendar)
+    db.session.commit()
+    page = client.get("/").get_data(as_text=True)
+    assert '<time datetime="2026-06-01T11:30:00+00:00">' in page  # 13:30 Berlin
