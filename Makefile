@@ -29,8 +29,9 @@ node_modules/.installed: package.json package-lock.json
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 
-bench: $(VENV)/.installed-dev
+bench: $(VENV)/.installed-dev $(COMPILED)
 	$(BIN)/python bench/slot_engine.py
+	$(BIN)/python bench/feed_render.py
 
 # Message catalogues are compiled here, never committed as binaries.
 %.mo: %.po | $(VENV)/.installed

@@ -63,9 +63,11 @@ def _init_extensions(app: Flask, fixed_clock) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from booking.web.feeds import bp as feeds
     from booking.web.public import bp as public
 
     app.register_blueprint(public)
+    app.register_blueprint(feeds)
 
 
 def select_locale() -> str:

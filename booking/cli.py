@@ -8,12 +8,15 @@ import click
 import flask.cli as flask_cli
 from flask import Flask, current_app
 from flask.cli import FlaskGroup
+from sqlalchemy import select
 
 from booking import clock, worker
 from booking.config import is_loopback
 from booking.errors import BookingError
 from booking.extensions import db
-from booking.services import delivery, demo, team
+from booking.links import external_url
+from booking.models import FeedScope, Therapist
+from booking.services import delivery, demo, feeds, team
 
 
 def main() -> None:
@@ -33,6 +36,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(about_command)
     app.cli.add_command(worker_command)
     app.cli.add_command(requeue_command)
+    app.cli.add_command(feed_url_command)
 
 
 @click.command("run", params=flask_cli.run_command.params,
@@ -130,3 +134,28 @@ def about_command() -> None:
         click.echo(f"Demo sign-in:   {demo.DEMO_LOGIN} / {demo.DEMO_PASSWORD}")
     click.echo(f"Outgoing mail:  {config['MAIL_URL']}")
     click.echo(f"Database:       {db.engine.url.render_as_string(hide_password=True)}")
+
+
+@click.command("feed-url")
+@click.argument("email", required=False)
+@click.option("--practice", is_flag=True, help="The practice-wide feed (for admins).")
+@click.option("--rotate", is_flag=True, help="Make a new address; the old one stops working.")
+def feed_url_command(email: str | None, practice: bool, rotate: bool) -> None:
+    """Print a therapist's (or the practice's) secret calendar feed address."""
+    if practice == bool(email):
+        raise click.UsageError("give a therapist's EMAIL or --practice")
+    therapist_id = None
+    if email:
+        therapist = db.session.scalar(select(Therapist).where(
+            Therapist.email == email.strip().lower()))
+        if therapist is None:
+            raise click.ClickException(f"no therapist with email {email}")
+        therapist_id = therapist.id
+    scope = FeedScope.PRACTICE if practice else FeedScope.THERAPIST
+    make = feeds.rotate if rotate else feeds.current_token
+    token = make(therapist_id=therapist_id, scope=scope,
+                 secret_key=current_app.config["SECRET_KEY"], now=clock.utcnow())
+    with current_app.test_request_context():
+        https = external_url("feeds.feed", token=token)
+    click.echo(https)
+    click.echo("webcal://" + https.split("://", 1)[1])

@@ -1,9 +1,9 @@
-"""The secret in a visitor's manage link.
+"""Secrets in links: a visitor's manage link and a calendar feed's address.
 
-It is derived from the app's SECRET_KEY and the booking's public id, so that
-mails rendered later (reminders, cancellations) can carry the link without the
-database ever holding it: only its SHA-256 is stored, for the lookup. Rotating
-SECRET_KEY invalidates every link at once.
+Both are derived from the app's SECRET_KEY (HMAC) and a public value, so that
+mails rendered later (reminders, cancellations) and the feed card can show the
+link again, while the database alone reveals nothing: it keeps only each
+token's SHA-256, for the lookup. Rotating SECRET_KEY invalidates every link.
 """
 
 import base64
@@ -12,9 +12,19 @@ import hmac
 
 
 def manage_token(secret_key: str, public_id: str) -> str:
-    digest = hmac.new(secret_key.encode(), f"manage:{public_id}".encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+    """The secret in the manage link of the booking with this public id."""
+    return _derive(secret_key, f"manage:{public_id}")
+
+
+def feed_token(secret_key: str, feed_id: int, nonce: str) -> str:
+    """The secret in a calendar feed's address (256 bits, URL-safe)."""
+    return _derive(secret_key, f"feed:{feed_id}:{nonce}")
 
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _derive(secret_key: str, message: str) -> str:
+    digest = hmac.new(secret_key.encode(), message.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")

@@ -18,7 +18,9 @@ class FeedScope(enum.StrEnum):
 
 
 class CalendarFeed(db.Model):
-    """A secret subscription address. Only the token's hash is kept; rotating
+    """A secret subscription address. The token is derived from SECRET_KEY and the
+    row's random nonce, so the address can be shown again while the database
+    alone reveals nothing (it keeps the nonce and the token's hash). Rotating
     replaces the row, so the old address stops working at once."""
 
     __tablename__ = "calendar_feed"
@@ -33,6 +35,7 @@ class CalendarFeed(db.Model):
              values_callable=lambda scopes: [s.value for s in scopes]))
     therapist_id: Mapped[int | None] = mapped_column(
         ForeignKey("therapist.id", ondelete="CASCADE"), index=True)
+    nonce: Mapped[str] = mapped_column(String(64))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     # Off by default: summaries carry the session type and the visitor's initials only.
     full_details: Mapped[bool] = mapped_column(default=False)

@@ -49,6 +49,10 @@ def is_empty() -> bool:
     return db.session.scalar(select(func.count()).select_from(Therapist)) == 0
 
 
+def demo_therapist() -> Therapist | None:
+    return db.session.scalar(select(Therapist).where(Therapist.email == DEMO_LOGIN))
+
+
 def has_demo_login() -> bool:
     return db.session.scalar(select(Therapist.id).where(Therapist.email == DEMO_LOGIN)) is not None
 

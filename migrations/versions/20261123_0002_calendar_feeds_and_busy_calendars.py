@@ -37,6 +37,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('scope', sa.Enum('therapist', 'practice', name='feed_scope', native_enum=False, create_constraint=True, length=16), nullable=False),
     sa.Column('therapist_id', sa.Integer(), nullable=True),
+    sa.Column('nonce', sa.String(length=64), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('full_details', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),

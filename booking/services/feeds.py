@@ -1,0 +1,148 @@
+"""Subscription feeds: the bookings of one therapist (or of the practice) as an
+iCalendar feed that calendar programs poll.
+
+A feed's validator (ETag and Last-Modified) comes from one aggregate query over
+the bookings it shows, so a client's "anything new?" is answered with 304
+without building the feed. Content is private by default: the session type and
+the visitor's initials, no contact details or message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask_babel import force_locale, get_locale, gettext
+from sqlalchemy import and_, func, or_, select
+
+from booking import calendar
+from booking.calendar import CalendarEvent
+from booking.errors import NotFound
+from booking.extensions import db
+from booking.models import Booking, BookingStatus, CalendarFeed, FeedScope, Therapist
+from booking.services.schedule import occupying_at
+from booking.tokens import feed_token, token_hash
+
+PAST = timedelta(days=30)  # how far back confirmed and cancelled bookings stay in a feed
+MAX_HORIZON = timedelta(days=366)
+
+
+@dataclass(frozen=True)
+class Validator:
+    etag: str
+    last_modified: datetime
+
+
+def rotate(*, therapist_id: int | None, scope: FeedScope, secret_key: str,
+           now: datetime) -> str:
+    """Make a new address for a therapist's (or the practice's) feed and return its
+    token; the previous address stops working."""
+    db.session.execute(db.delete(CalendarFeed).where(*_owner(scope, therapist_id)))
+    feed = CalendarFeed(scope=scope, therapist_id=therapist_id, nonce=secrets.token_hex(16),
+                        token_hash="", created_at=now)
+    db.session.add(feed)
+    db.session.flush()
+    token = feed_token(secret_key, feed.id, feed.nonce)
+    feed.token_hash = token_hash(token)
+    db.session.commit()
+    return token
+
+
+def current_token(*, therapist_id: int | None, scope: FeedScope, secret_key: str,
+                  now: datetime) -> str:
+    """The token of the feed's current address, made on first use."""
+    feed = db.session.scalar(select(CalendarFeed).where(*_owner(scope, therapist_id)))
+    if feed is None:
+        return rotate(therapist_id=therapist_id, scope=scope, secret_key=secret_key, now=now)
+    return feed_token(secret_key, feed.id, feed.nonce)
+
+
+def find(token: str) -> CalendarFeed:
+    feed = db.session.scalar(select(CalendarFeed).where(
+        CalendarFeed.token_hash == token_hash(token)))
+    if feed is None or (feed.therapist is not None and not feed.therapist.active):
+        raise NotFound("no such feed")
+    return feed
+
+
+def validator(feed: CalendarFeed, now: datetime) -> Validator:
+    """What changes exactly when the feed's content does: which bookings it shows
+    and their last change, and the feed's own settings."""
+    count, latest, id_sum = db.session.execute(
+        select(func.count(Booking.id), func.max(Booking.updated_at), func.sum(Booking.id))
+        .where(*_shown(feed, now))
+    ).one()
+    last_modified = max(filter(None, (latest, feed.created_at)))
+    basis = f"{feed.id}:{feed.nonce}:{feed.full_details}:{count}:{id_sum}:{last_modified}"
+    return Validator(etag=f'"{hashlib.sha256(basis.encode()).hexdigest()[:32]}"',
+                     last_modified=last_modified)
+
+
+def render(feed: CalendarFeed, now: datetime) -> bytes:
+    """The feed's iCalendar bytes (identical for identical content)."""
+    bookings = db.session.scalars(
+        select(Booking).where(*_shown(feed, now)).order_by(Booking.start_utc)
+    ).all()
+    locale = _locale(feed.therapist)
+    with force_locale(locale):
+        events = [_event(booking, feed.full_details) for booking in bookings]
+        name = gettext("First consultations – %(who)s", who=feed.therapist.display_name
+                       if feed.therapist else gettext("whole practice"))
+    zone = feed.therapist.timezone if feed.therapist else "Europe/Berlin"
+    return calendar.feed(events, name=name, zone=zone)
+
+
+def _shown(feed: CalendarFeed, now: datetime) -> list:
+    """Which bookings a feed shows: occupying ones from 30 days back on (pending ones
+    as tentative), and those cancelled within the last 30 days, so clients drop them."""
+    conditions = [
+        Booking.start_utc >= now - PAST,
+        Booking.start_utc < now + MAX_HORIZON,
+        or_(occupying_at(now),
+            and_(Booking.status == BookingStatus.CANCELLED, Booking.updated_at >= now - PAST)),
+    ]
+    if feed.scope is FeedScope.THERAPIST:
+        conditions.append(Booking.therapist_id == feed.therapist_id)
+    return conditions
+
+
+def _event(booking: Booking, full_details: bool) -> CalendarEvent:
+    session_name = booking.session_type.name(str(get_locale() or "de"))
+    who = booking.visitor_name if full_details else _initials(booking.visitor_name)
+    details = ([booking.visitor_email, booking.visitor_phone, booking.message]
+               if full_details else [])
+    return CalendarEvent(
+        uid=booking.ical_uid,
+        sequence=booking.sequence,
+        start=booking.start_utc,
+        end=booking.end_utc,
+        zone=booking.therapist.timezone,
+        summary=f"{session_name} · {who}",
+        description="\n".join(line for line in details if line),
+        location=booking.therapist.rules.meeting_url if booking.therapist.rules else "",
+        status=_status(booking),
+        created=booking.created_at,
+        last_modified=booking.updated_at,
+    )
+
+
+def _status(booking: Booking) -> str:
+    if booking.status is BookingStatus.CANCELLED:
+        return "CANCELLED"
+    return "TENTATIVE" if booking.status is BookingStatus.PENDING else "CONFIRMED"
+
+
+def _initials(name: str) -> str:
+    return " ".join(f"{word[0]}." for word in name.split()[:3] if word) or "?"
+
+
+def _owner(scope: FeedScope, therapist_id: int | None) -> list:
+    if scope is FeedScope.PRACTICE:
+        return [CalendarFeed.scope == FeedScope.PRACTICE]
+    return [CalendarFeed.scope == FeedScope.THERAPIST, CalendarFeed.therapist_id == therapist_id]
+
+
+def _locale(therapist: Therapist | None) -> str:
+    return "en" if therapist is not None and "de" not in therapist.languages else "de"

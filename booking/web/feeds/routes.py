@@ -1,0 +1,37 @@
+"""GET and HEAD of /feeds/<token>.ics, with strong caching for polling clients."""
+
+from __future__ import annotations
+
+from flask import Response, abort, request
+
+from booking import clock
+from booking.errors import NotFound
+from booking.extensions import limiter
+from booking.services import feeds
+from booking.web.feeds import bp
+
+
+@bp.route("/feeds/<token>.ics", methods=["GET", "HEAD"])
+@limiter.limit("120 per hour")
+def feed(token: str):
+    now = clock.utcnow()
+    try:
+        found = feeds.find(token)
+    except NotFound:
+        # The same bare answer for a wrong, old or malformed token: nothing for a guesser.
+        abort(404)
+    validator = feeds.validator(found, now)
+    response = Response(content_type="text/calendar; charset=utf-8")
+    response.set_etag(validator.etag.strip('"'))
+    response.last_modified = validator.last_modified
+    response.headers.update({
+        "Cache-Control": "private, max-age=300",
+        "Referrer-Policy": "no-referrer",
+        "X-Robots-Tag": "noindex",
+    })
+    if request.if_none_match or request.if_modified_since:
+        response.make_conditional(request)
+        if response.status_code == 304:
+            return response
+    response.set_data(feeds.render(found, now))
+    return response
