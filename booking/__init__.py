@@ -56,18 +56,29 @@ def _init_extensions(app: Flask, fixed_clock) -> None:
 
     from booking.models import Therapist
 
+    login.login_view = "workspace.sign_in"
+    login.login_message = None  # the sign-in page says what it is for
+
     @login.user_loader
-    def load_therapist(therapist_id: str) -> Therapist | None:
+    def load_therapist(session_id: str) -> Therapist | None:
+        """The signed-in therapist, if the session's version is still current."""
+        therapist_id, _, version = session_id.partition(":")
+        if not (therapist_id.isdigit() and version.isdigit()):
+            return None
         therapist = db.session.get(Therapist, int(therapist_id))
-        return therapist if therapist is not None and therapist.active else None
+        if therapist is None or not therapist.active:
+            return None
+        return therapist if therapist.session_version == int(version) else None
 
 
 def _register_blueprints(app: Flask) -> None:
     from booking.web.feeds import bp as feeds
     from booking.web.public import bp as public
+    from booking.web.workspace import bp as workspace
 
     app.register_blueprint(public)
     app.register_blueprint(feeds)
+    app.register_blueprint(workspace)
 
 
 def select_locale() -> str:

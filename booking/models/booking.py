@@ -109,6 +109,8 @@ class Booking(db.Model):
     confirmed_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
+    # The therapist's own note; never shown to the visitor, never in mails or feeds.
+    private_note: Mapped[str] = mapped_column(Text, default="")
 
     therapist: Mapped[Therapist] = relationship()
     session_type: Mapped[SessionType] = relationship()

@@ -38,6 +38,9 @@ class Therapist(UserMixin, db.Model):
         default=Role.THERAPIST,
     )
     active: Mapped[bool] = mapped_column(default=True)
+    # Part of the signed-in session: raising it ends every session of this account
+    # on the server (sign-out, password change), so a replayed old cookie is refused.
+    session_version: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime]
 
     working_hours: Mapped[list[WorkingHours]] = relationship(
@@ -58,6 +61,12 @@ class Therapist(UserMixin, db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role is Role.ADMIN
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    def end_sessions(self) -> None:
+        self.session_version += 1
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)

@@ -167,9 +167,7 @@ def cancel_by_therapist(booking_id: int, *, therapist_id: int, message: str,
     cancellation. Raises NotFound for a booking of someone else."""
     schedule.lock_schedule(therapist_id)
     try:
-        booking = db.session.get(Booking, booking_id)
-        if booking is None or booking.therapist_id != therapist_id:
-            raise NotFound("no such booking")
+        booking = own_booking(booking_id, therapist_id)
         _cancel(booking, message, now, by="therapist")
         db.session.commit()
     except Exception:
@@ -372,3 +370,35 @@ def book_first_available(*, team: list[Therapist], session_type_id: int, start: 
         except SlotUnavailable:
             continue
     raise SlotUnavailable("this time was just taken")
+
+
+def own_booking(booking_id: int, therapist_id: int) -> Booking:
+    """One of the therapist's own bookings; NotFound for anyone else's."""
+    booking = db.session.get(Booking, booking_id)
+    if booking is None or booking.therapist_id != therapist_id:
+        raise NotFound("no such booking")
+    return booking
+
+
+def record_outcome(booking_id: int, *, therapist_id: int, attended: bool,
+                   now: datetime) -> Booking:
+    """Mark a started booking as completed, or as a no-show."""
+    booking = own_booking(booking_id, therapist_id)
+    try:
+        if attended:
+            booking.complete(now)
+        else:
+            booking.mark_no_show(now)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return booking
+
+
+def save_private_note(booking_id: int, *, therapist_id: int, note: str) -> Booking:
+    """The therapist's own note on a booking (not shown to anyone else)."""
+    booking = own_booking(booking_id, therapist_id)
+    booking.private_note = note
+    db.session.commit()
+    return booking

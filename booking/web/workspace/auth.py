@@ -1,0 +1,59 @@
+"""Signing in and out of the workspace."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from booking.extensions import limiter
+from booking.services import accounts
+from booking.web.workspace import bp
+from booking.web.workspace.forms import ActionForm, SignInForm
+
+
+def _account_key() -> str:
+    """Failed sign-ins are throttled per account as well as per address."""
+    return "sign-in:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+def _failed(response) -> bool:
+    return response.status_code == 401
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit("10 per 15 minutes", methods=["POST"], deduct_when=_failed)
+@limiter.limit("10 per 15 minutes", methods=["POST"], key_func=_account_key,
+               deduct_when=_failed)
+def sign_in():
+    if current_user.is_authenticated:
+        return redirect(url_for("workspace.dashboard"))
+    form = SignInForm()
+    failed = False
+    if form.validate_on_submit():
+        therapist = accounts.authenticate(form.email.data, form.password.data)
+        if therapist is not None:
+            login_user(therapist)
+            return redirect(_safe_next(request.args.get("next")), code=303)
+        failed = True
+    return render_template("workspace/sign_in.html", form=form,
+                           error=_("Email or password is not right.") if failed else None,
+                           visit=None), 401 if failed else 200
+
+
+@bp.post("/sign-out")
+def sign_out():
+    if ActionForm().validate_on_submit() and current_user.is_authenticated:
+        accounts.end_sessions(current_user.id)
+    logout_user()
+    return redirect(url_for("workspace.sign_in"), code=303)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path inside the workspace: never an address elsewhere (open redirect)."""
+    parts = urlsplit(target or "")
+    if target and not parts.scheme and not parts.netloc and target.startswith("/workspace"):
+        return target
+    return url_for("workspace.dashboard")

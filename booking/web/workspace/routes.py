@@ -1,0 +1,133 @@
+"""The therapist's bookings and calendar feed."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from booking import clock
+from booking.errors import InvalidTransition, NotFound
+from booking.links import external_url
+from booking.models import Booking, FeedScope
+from booking.services import agenda, bookings, feeds
+from booking.web.workspace import bp
+from booking.web.workspace.forms import ActionForm, CancelForm, NoteForm
+
+
+@bp.before_request
+def require_sign_in():
+    """Every workspace page but signing in is for signed-in therapists only."""
+    if request.endpoint == "workspace.sign_in":
+        return None
+    return login_required(lambda: None)()
+
+
+@bp.get("/")
+def dashboard():
+    now = clock.utcnow()
+    past = request.args.get("past") == "1"
+    search = request.args.get("q", "")[:100]
+    found = agenda.bookings_of(current_user.id, now=now, past=past, search=search)
+    zone = current_user.zone
+    days = [(day, list(items)) for day, items in groupby(
+        found, key=lambda b: b.start_utc.astimezone(zone).date())]
+    return render_template("workspace/dashboard.html", days=days, past=past, search=search,
+                           zone=zone, now=now, visit=None)
+
+
+@bp.get("/bookings/<int:booking_id>")
+def booking(booking_id: int):
+    found = _own(booking_id)
+    now = clock.utcnow()
+    return render_template(
+        "workspace/booking.html", booking=found, zone=current_user.zone, now=now,
+        cancel_form=CancelForm(), note_form=NoteForm(note=found.private_note),
+        action_form=ActionForm(), can_cancel=found.can_cancel(now),
+        can_record=found.can_complete(now), visit=None)
+
+
+@bp.post("/bookings/<int:booking_id>/cancel")
+def cancel(booking_id: int):
+    _own(booking_id)
+    form = CancelForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        bookings.cancel_by_therapist(booking_id, therapist_id=current_user.id,
+                                     message=(form.message.data or "").strip(),
+                                     now=clock.utcnow())
+    except InvalidTransition:
+        flash("not_possible", "problem")
+    else:
+        flash("cancelled", "done")
+    return redirect(url_for("workspace.booking", booking_id=booking_id), code=303)
+
+
+@bp.post("/bookings/<int:booking_id>/outcome")
+def outcome(booking_id: int):
+    _own(booking_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        bookings.record_outcome(booking_id, therapist_id=current_user.id,
+                                attended=request.form.get("attended") == "yes",
+                                now=clock.utcnow())
+    except InvalidTransition:
+        flash("not_possible", "problem")
+    return redirect(url_for("workspace.booking", booking_id=booking_id), code=303)
+
+
+@bp.post("/bookings/<int:booking_id>/note")
+def note(booking_id: int):
+    _own(booking_id)
+    form = NoteForm()
+    if not form.validate_on_submit():
+        abort(400)
+    bookings.save_private_note(booking_id, therapist_id=current_user.id,
+                               note=(form.note.data or "").strip())
+    flash("note_saved", "done")
+    return redirect(url_for("workspace.booking", booking_id=booking_id), code=303)
+
+
+@bp.get("/calendar-feed")
+def feed_card():
+    token = feeds.current_token(therapist_id=current_user.id, scope=FeedScope.THERAPIST,
+                                secret_key=current_app.config["SECRET_KEY"],
+                                now=clock.utcnow())
+    https = external_url("feeds.feed", token=token)
+    return render_template("workspace/feed.html", https=https,
+                           webcal="webcal://" + https.split("://", 1)[1], form=ActionForm(),
+                           visit=None)
+
+
+@bp.post("/calendar-feed/rotate")
+def rotate_feed():
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    feeds.rotate(therapist_id=current_user.id, scope=FeedScope.THERAPIST,
+                 secret_key=current_app.config["SECRET_KEY"], now=clock.utcnow())
+    flash("feed_rotated", "done")
+    return redirect(url_for("workspace.feed_card"), code=303)
+
+
+@bp.context_processor
+def notices() -> dict:
+    """What the flashed keys mean, in the therapist's language."""
+    return {"notices": {
+        "cancelled": _("The booking is cancelled; the client has been told."),
+        "not_possible": _("That is not possible for this booking (any more)."),
+        "note_saved": _("Note saved."),
+        "feed_rotated": _("New address made. The old one no longer works: update your "
+                          "calendar program."),
+    }}
+
+
+def _own(booking_id: int) -> Booking:
+    """One of the signed-in therapist's bookings; anyone else's is simply not there."""
+    try:
+        return bookings.own_booking(booking_id, current_user.id)
+    except NotFound:
+        abort(404)

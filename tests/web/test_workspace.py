@@ -1,0 +1,185 @@
+"""The therapists' workspace: sign-in, their own bookings only, the feed card."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from booking.extensions import db
+from booking.models import BookingStatus, OutboxMessage
+from booking.services.bookings import Policy, Visitor, book_slot
+from tests.conftest import FIXED_NOW
+from tests.support import berlin
+from tests.web.forms import hidden_inputs
+
+PASSWORD = "lange-genug-123"
+POLICY = Policy(uid_domain="termine.praxis.example", link_secret="test-secret-key")
+
+
+@pytest.fixture
+def anna(make_therapist):
+    therapist = make_therapist()
+    therapist.set_password(PASSWORD)
+    db.session.commit()
+    return therapist
+
+
+@pytest.fixture
+def other_booking(make_therapist, first_session):
+    other = make_therapist()
+    return book_slot(therapist_id=other.id, session_type_id=first_session.id,
+                     start=berlin("2026-06-03", "09:00"), now=FIXED_NOW, policy=POLICY,
+                     visitor=Visitor(name="Lou Fremd", email="lou@example.org"))
+
+
+@pytest.fixture
+def own_booking(anna, first_session):
+    return book_slot(therapist_id=anna.id, session_type_id=first_session.id,
+                     start=berlin("2026-06-03", "10:00"), now=FIXED_NOW, policy=POLICY,
+                     visitor=Visitor(name="Kim Beispiel", email="kim@example.org"))
+
+
+def sign_in(client, email, password=PASSWORD):
+    form = hidden_inputs(client.get("/workspace/sign-in").get_data(as_text=True))
+    return client.post("/workspace/sign-in", data={**form, "email": email, "password": password})
+
+
+def csrf(client, page="/workspace/") -> str:
+    return hidden_inputs(client.get(page).get_data(as_text=True))["csrf_token"]
+
+
+def workspace_rules(app, with_booking: bool | None = None):
+    rules = [r for r in app.url_map.iter_rules() if r.endpoint.startswith("workspace.")
+             and r.endpoint != "workspace.sign_in"]
+    if with_booking is not None:
+        rules = [r for r in rules if ("booking_id" in r.arguments) == with_booking]
+    return rules
+
+
+def path_of(rule, booking_id: int = 1) -> str:
+    return rule.rule.replace("<int:booking_id>", str(booking_id))
+
+
+def test_signing_in_with_the_right_password_opens_the_dashboard(client, anna):
+    response = sign_in(client, anna.email.upper())
+    assert response.status_code == 303
+    assert response.location.endswith("/workspace/")
+    assert client.get("/workspace/").status_code == 200
+
+
+def test_an_unknown_email_and_a_wrong_password_get_the_same_answer(client, anna):
+    unknown = sign_in(client, "nobody@example.org")
+    wrong = sign_in(client, anna.email, "falsches-passwort")
+    assert unknown.status_code == wrong.status_code == 401
+    assert "E-Mail-Adresse oder Passwort stimmen nicht." in unknown.get_data(as_text=True)
+    assert re.sub(r'value="[^"]*"', "", unknown.get_data(as_text=True)) == re.sub(
+        r'value="[^"]*"', "", wrong.get_data(as_text=True))
+
+
+def test_repeated_failed_sign_ins_are_throttled(client, anna):
+    answers = [sign_in(client, anna.email, f"wrong-{n}").status_code for n in range(11)]
+    assert answers == [401] * 10 + [429]
+
+
+def test_signed_out_every_workspace_page_leads_to_sign_in(app, client):
+    for rule in workspace_rules(app):
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(path_of(rule), method=method)
+            assert response.status_code in (302, 400), (rule.rule, method)
+            if response.status_code == 302:
+                assert "/workspace/sign-in" in response.location
+
+
+def test_another_therapists_booking_is_not_found_on_every_route(
+        app, client, anna, other_booking):
+    sign_in(client, anna.email)
+    token = csrf(client)
+    rules = workspace_rules(app, with_booking=True)
+    assert rules, "the workspace has booking routes"
+    for rule in rules:
+        path = path_of(rule, other_booking.id)
+        if "GET" in rule.methods:
+            assert client.get(path).status_code == 404, rule.rule
+        if "POST" in rule.methods:
+            response = client.post(path, data={"csrf_token": token, "message": "x",
+                                               "attended": "yes", "note": "x"})
+            assert response.status_code == 404, rule.rule
+    db.session.rollback()
+    assert db.session.get(type(other_booking), other_booking.id).status is BookingStatus.PENDING
+
+
+def test_a_post_without_csrf_token_is_refused(app, client, anna, own_booking):
+    sign_in(client, anna.email)
+    for rule in workspace_rules(app):
+        if "POST" in rule.methods:
+            assert client.post(path_of(rule, own_booking.id)).status_code == 400, rule.rule
+
+
+def test_signing_out_ends_the_session_on_the_server_too(app, client, anna):
+    sign_in(client, anna.email)
+    stolen = client.get_cookie("session").value
+    client.post("/workspace/sign-out", data={"csrf_token": csrf(client)})
+    replay = app.test_client()
+    replay.set_cookie("session", stolen)
+    response = replay.get("/workspace/")
+    assert response.status_code == 302 and "/workspace/sign-in" in response.location
+
+
+def test_the_dashboard_lists_own_upcoming_bookings_with_pending_ones_marked(
+        client, anna, own_booking, other_booking):
+    sign_in(client, anna.email)
+    page = client.get("/workspace/").get_data(as_text=True)
+    assert "Kim Beispiel" in page and "Lou Fremd" not in page
+    assert "noch nicht bestätigt" in page
+    assert "Mittwoch, 3. Juni 2026" in page
+
+
+def test_the_dashboard_search_finds_by_name_or_email(client, anna, own_booking):
+    sign_in(client, anna.email)
+    assert "Kim Beispiel" in client.get("/workspace/?q=kim@").get_data(as_text=True)
+    assert "Kim Beispiel" not in client.get("/workspace/?q=zzz").get_data(as_text=True)
+    assert client.get("/workspace/?q=%25_%5C").status_code == 200
+
+
+def test_cancelling_from_the_workspace_tells_the_client_with_the_message(
+        client, anna, own_booking):
+    sign_in(client, anna.email)
+    page = f"/workspace/bookings/{own_booking.id}"
+    response = client.post(f"{page}/cancel", data={"csrf_token": csrf(client, page),
+                                                    "message": "Ich bin leider erkrankt."})
+    assert response.status_code == 303
+    db.session.rollback()
+    cancelled = db.session.get(type(own_booking), own_booking.id)
+    assert (cancelled.status, cancelled.cancel_reason) == (BookingStatus.CANCELLED,
+                                                            "Ich bin leider erkrankt.")
+    kinds = [m.kind for m in db.session.scalars(select(OutboxMessage))]
+    assert "booking_cancelled" in kinds
+
+
+def test_a_private_note_is_kept_and_shown_only_in_the_workspace(client, anna, own_booking):
+    sign_in(client, anna.email)
+    page = f"/workspace/bookings/{own_booking.id}"
+    client.post(f"{page}/note", data={"csrf_token": csrf(client, page), "note": "Rückruf"})
+    assert "Rückruf" in client.get(page).get_data(as_text=True)
+
+
+def test_the_feed_card_shows_a_working_address_and_rotation_ends_the_old_one(client, anna):
+    sign_in(client, anna.email)
+    page = client.get("/workspace/calendar-feed").get_data(as_text=True)
+    https = re.search(r'value="(http://[^"]+\.ics)"', page).group(1)
+    assert 'value="webcal://' in page
+    path = https.split("5000", 1)[1]
+    assert client.get(path).status_code == 200
+    client.post("/workspace/calendar-feed/rotate",
+                data={"csrf_token": csrf(client, "/workspace/calendar-feed")})
+    assert client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/book"])
+def test_sign_in_never_redirects_outside_the_workspace(client, anna, target):
+    form = hidden_inputs(client.get("/workspace/sign-in").get_data(as_text=True))
+    response = client.post(f"/workspace/sign-in?next={target}",
+                           data={**form, "email": anna.email, "password": PASSWORD})
+    assert response.location.endswith("/workspace/")
