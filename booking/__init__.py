@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask, request, session
 from flask_babel import get_locale
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from booking import clock
 from booking.config import load_settings
@@ -31,6 +32,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.config.update(load_settings(app.instance_path, overrides=config))
     app.config.update(config)
+    if hops := app.config["TRUSTED_PROXY_HOPS"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     _init_extensions(app, config.get("CLOCK"))
     _register_blueprints(app)
     from booking.cli import register_commands

@@ -263,8 +263,8 @@ class _Obstacles:
         self._merged: list[tuple[datetime, datetime]] = []
         for start, end in relevant:
             if self._merged and start <= self._merged[-1][1]:
-                if end > self._merged[-1][1]:
-                    self._merged[-1] = (self._merged[-1][0], end)
+                merged_start, merged_end = self._merged[-1]
+                self._merged[-1] = (merged_start, max(merged_end, end))
             else:
                 self._merged.append((start, end))
         self._next = 0

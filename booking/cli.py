@@ -11,12 +11,13 @@ from flask.cli import FlaskGroup
 from sqlalchemy import select
 
 from booking import clock, worker
+from booking.busy.fetch import host_of
 from booking.config import is_loopback
 from booking.errors import BookingError
 from booking.extensions import db
 from booking.links import external_url
 from booking.models import FeedScope, Therapist
-from booking.services import delivery, demo, feeds, team
+from booking.services import busy_calendars, delivery, demo, feeds, team
 
 
 def main() -> None:
@@ -37,6 +38,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(worker_command)
     app.cli.add_command(requeue_command)
     app.cli.add_command(feed_url_command)
+    app.cli.add_command(busy_calendar_group)
 
 
 @click.command("run", params=flask_cli.run_command.params,
@@ -59,10 +61,10 @@ def _delivers_itself(app: Flask) -> bool:
 @click.option("--once", is_flag=True, help="Deliver what is due now, then exit (for cron).")
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds.")
 def worker_command(once: bool, interval: float) -> None:
-    """Deliver the outbox (mail) and expire lapsed reservations."""
+    """Deliver the outbox (mail), expire lapsed reservations, read due busy calendars."""
     app = current_app._get_current_object()
     if once:
-        click.echo(f"Handled {worker.drain(app)} bookings and messages.")
+        click.echo(f"Handled {worker.drain(app)} bookings, messages and calendars.")
         return
     worker.loop(app, interval=interval, stop=threading.Event())
 
@@ -159,3 +161,92 @@ def feed_url_command(email: str | None, practice: bool, rotate: bool) -> None:
         https = external_url("feeds.feed", token=token)
     click.echo(https)
     click.echo("webcal://" + https.split("://", 1)[1])
+
+
+@click.group("busy-calendar")
+def busy_calendar_group() -> None:
+    """A therapist's own calendars (iCalendar addresses), read as busy time.
+
+    An address is a secret: it is stored, but shown only by its host.
+    """
+
+
+@busy_calendar_group.command("add")
+@click.argument("email")
+@click.argument("url")
+@click.option("--label", default="", help='A name to tell calendars apart, e.g. "Privat".')
+def busy_calendar_add_command(email: str, url: str, label: str) -> None:
+    """Add the calendar at URL (its "secret address in iCal format"; webcal:// works)
+    to the therapist signing in with EMAIL, and read it once."""
+    settings = busy_calendars.RefreshSettings.from_config(current_app.config)
+    now = clock.utcnow()
+    try:
+        therapist = busy_calendars.find_therapist(email)
+        calendar = busy_calendars.add_busy_calendar(therapist.id, url, now=now,
+                                                    policy=settings.fetch, label=label)
+    except BookingError as error:
+        raise _fail_cleanly(error) from error
+    click.echo(f"Added busy calendar #{calendar.id} ({host_of(calendar.url)}) "
+               f"for {therapist.email}.")
+    _echo_refreshed(busy_calendars.refresh_calendar(calendar.id, now=now, settings=settings))
+
+
+@busy_calendar_group.command("list")
+@click.argument("email")
+def busy_calendar_list_command(email: str) -> None:
+    """List the calendars of the therapist signing in with EMAIL."""
+    try:
+        therapist = busy_calendars.find_therapist(email)
+    except BookingError as error:
+        raise _fail_cleanly(error) from error
+    calendars = busy_calendars.busy_calendars_of(therapist.id)
+    if not calendars:
+        click.echo(f"{therapist.email} has no busy calendars.")
+    for calendar in calendars:
+        read = (f"{calendar.last_success_at:%Y-%m-%d %H:%M} UTC"
+                if calendar.last_success_at else "never")
+        line = (f"#{calendar.id}  {calendar.label or '-'}  {host_of(calendar.url)}  "
+                f"last read: {read}")
+        click.echo(line + (f"  last error: {calendar.last_error}" if calendar.last_error else ""))
+
+
+@busy_calendar_group.command("remove")
+@click.argument("email")
+@click.argument("calendar_id", metavar="ID", type=int)
+def busy_calendar_remove_command(email: str, calendar_id: int) -> None:
+    """Remove calendar ID of the therapist signing in with EMAIL, and its busy time."""
+    try:
+        therapist = busy_calendars.find_therapist(email)
+        busy_calendars.remove_busy_calendar(therapist.id, calendar_id)
+    except BookingError as error:
+        raise _fail_cleanly(error) from error
+    click.echo(f"Removed busy calendar #{calendar_id} of {therapist.email}.")
+
+
+@busy_calendar_group.command("refresh")
+@click.argument("email", required=False)
+def busy_calendar_refresh_command(email: str | None) -> None:
+    """Read all calendars now (or those of the therapist signing in with EMAIL),
+    due or not."""
+    settings = busy_calendars.RefreshSettings.from_config(current_app.config)
+    try:
+        therapist_id = busy_calendars.find_therapist(email).id if email else None
+    except BookingError as error:
+        raise _fail_cleanly(error) from error
+    results = busy_calendars.refresh_all(now=clock.utcnow(), settings=settings,
+                                         therapist_id=therapist_id)
+    for refreshed in results:
+        _echo_refreshed(refreshed)
+    if not results:
+        click.echo("No busy calendars to read.")
+
+
+def _echo_refreshed(refreshed: busy_calendars.Refreshed) -> None:
+    outcome = {
+        busy_calendars.Outcome.UPDATED: f"read, {refreshed.intervals} busy interval(s)",
+        busy_calendars.Outcome.UNCHANGED: "not modified since the last read",
+        busy_calendars.Outcome.FAILED: f"not read: {refreshed.error} "
+                                       "(the last good busy times stay in use)",
+        busy_calendars.Outcome.GONE: "removed meanwhile",
+    }[refreshed.outcome]
+    click.echo(f"#{refreshed.calendar_id}: {outcome}")

@@ -47,15 +47,31 @@ def load_settings(instance_path: str, environ: Mapping[str, str] | None = None,
         "MAIL_REPLY_TO": env.get("MAIL_REPLY_TO", ""),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
+        # How many reverse proxies stand before the app and set X-Forwarded-For:
+        # rate limits need the visitor's address, not the proxy's.
+        "TRUSTED_PROXY_HOPS": int(env.get("TRUSTED_PROXY_HOPS", 0)),
         "BOOKING_HOLD_MINUTES": int(env.get("BOOKING_HOLD_MINUTES", 30)),
         "VISITOR_CHANGE_CUTOFF_HOURS": int(env.get("VISITOR_CHANGE_CUTOFF_HOURS", 24)),
         "REMINDER_HOURS_BEFORE": int(env.get("REMINDER_HOURS_BEFORE", 24)),
         "PRACTICE_NAME": env.get("PRACTICE_NAME", "Praxis für Paarberatung"),
         "PRACTICE_PHONE": env.get("PRACTICE_PHONE", ""),
         "PRACTICE_EMAIL": env.get("PRACTICE_EMAIL", "praxis@localhost"),
+        # At least a minute: a calendar read more often gains nothing and `drain` would
+        # never run out of due calendars.
+        "BUSY_REFRESH_MINUTES": max(1, int(env.get("BUSY_REFRESH_MINUTES", 10))),
+        "BUSY_FETCH_TIMEOUT_SECONDS": float(env.get("BUSY_FETCH_TIMEOUT_SECONDS", 10)),
+        "BUSY_MAX_BYTES": int(env.get("BUSY_MAX_BYTES", 5 * 1024 * 1024)),
+        # Hosts, IPs or CIDRs whose calendars may live in a private network (an
+        # in-house Nextcloud); everything else must resolve to a public address.
+        "BUSY_ALLOWED_HOSTS": comma_list(env.get("BUSY_ALLOWED_HOSTS", "")),
         "BABEL_DEFAULT_LOCALE": "de",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
     }
+
+
+def comma_list(value: str) -> tuple[str, ...]:
+    """The non-empty, stripped items of a comma-separated setting."""
+    return tuple(item.strip() for item in value.split(",") if item.strip())
 
 
 def is_loopback(base_url: str) -> bool:

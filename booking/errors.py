@@ -39,3 +39,13 @@ class FirstSessionAlreadyBooked(BookingError):
 
 class TooLateToChange(BookingError):
     """Online changes are closed this close to the appointment."""
+
+
+class AddressRefused(BookingError):
+    """A calendar address the service will not fetch: not http(s), or pointing into a
+    private network. The message names at most the host, never the secret path."""
+
+
+class CalendarUnavailable(BookingError):
+    """A busy calendar could not be read (network, HTTP status, size, format). The
+    message is short and safe to log: at most the host, never the address's secret."""

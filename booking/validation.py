@@ -6,6 +6,7 @@ import functools
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from babel.core import get_global
 from email_validator import EmailNotValidError, validate_email
 
 from booking.errors import InvalidInput
@@ -14,6 +15,7 @@ _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Providers that ignore dots in the local part and deliver +tags to the same box.
 _DOT_BLIND_DOMAINS = {"gmail.com", "googlemail.com"}
 LANGUAGES = ("de", "en")
+DEFAULT_ZONE = "Europe/Berlin"
 
 
 def timezone(name: str) -> ZoneInfo:
@@ -62,3 +64,13 @@ def languages(values: list[str]) -> list[str]:
     if unknown or not values:
         raise InvalidInput("languages", f"choose from {', '.join(LANGUAGES)}")
     return list(dict.fromkeys(values))
+
+
+def visitor_zone(name: str | None) -> ZoneInfo:
+    """The zone a visitor asked for under its current name (browsers still report
+    old ones such as Asia/Calcutta), or the practice's when the name is unknown."""
+    name = name or DEFAULT_ZONE
+    try:
+        return timezone(get_global("zone_aliases").get(name, name))
+    except InvalidInput:
+        return ZoneInfo(DEFAULT_ZONE)

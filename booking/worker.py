@@ -1,10 +1,12 @@
 """The delivery loop behind `booking worker` (and, on the embedded default, behind
-`booking run`): expire lapsed holds, deliver due mail, sleep, repeat."""
+`booking run`): expire lapsed holds, deliver due mail, refresh due busy calendars,
+sleep, repeat."""
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections import Counter
 from functools import partial
 
 from flask import Flask
@@ -12,14 +14,14 @@ from flask import Flask
 from booking import clock
 from booking.extensions import db
 from booking.mail.transports import transport_from_url
-from booking.services import bookings, delivery, notifications
+from booking.services import bookings, busy_calendars, delivery, notifications
 
 log = logging.getLogger(__name__)
 
 
 def run_once(app: Flask) -> int:
     """One round, in its own app context and database session: returns how many
-    bookings and messages it handled."""
+    bookings, messages and busy calendars it handled."""
     with app.app_context(), app.test_request_context(base_url=app.config["BASE_URL"]):
         now = clock.utcnow()
         expired = bookings.expire_all_lapsed(now)
@@ -28,12 +30,21 @@ def run_once(app: Flask) -> int:
             render=partial(notifications.render, now=now),
             is_obsolete=notifications.is_obsolete,
         )
+        # After the mail: a calendar server that hangs until its timeout must not delay it.
+        calendars = busy_calendars.refresh_due(
+            now=now, settings=busy_calendars.RefreshSettings.from_config(app.config))
         db.session.remove()
     if report.handled or expired:
         # Counts only: a log line must not say who booked what.
         log.info("outbox: %d sent, %d skipped, %d to retry, %d failed; %d holds expired",
                  report.sent, report.skipped, report.retried, report.failed, expired)
-    return report.handled + expired
+    if calendars:
+        outcomes = Counter(refreshed.outcome for refreshed in calendars)
+        log.info("busy calendars: %d updated, %d unchanged, %d failed",
+                 outcomes[busy_calendars.Outcome.UPDATED],
+                 outcomes[busy_calendars.Outcome.UNCHANGED],
+                 outcomes[busy_calendars.Outcome.FAILED])
+    return report.handled + expired + len(calendars)
 
 
 def drain(app: Flask) -> int:

@@ -226,6 +226,14 @@ class TestDaylightSavingTime:
         assert [s.start for s in found] == [datetime(2026, 3, 2, 3, 30, tzinfo=UTC),
                                             datetime(2026, 3, 2, 4, 30, tzinfo=UTC)]
 
+    def test_evening_hours_west_of_utc_belong_to_their_local_day(self):
+        # Monday 19:00 in New York is already Tuesday 00:00 UTC.
+        found = slots(zone=NEW_YORK, weekly=weekdays(("20:00", "23:00")),
+                      start=at(MONDAY, "19:00", NEW_YORK), end=at(TUESDAY, "00:00", NEW_YORK))
+
+        assert [s.start for s in found] == [datetime(2026, 3, 3, hour, tzinfo=UTC)
+                                            for hour in (1, 2, 3)]
+
     @pytest.mark.parametrize(
         ("before", "after", "utc_hour_before", "utc_hour_after"),
         [

@@ -28,7 +28,7 @@ from booking.availability import (
     is_offered,
 )
 
-# Instants near which each zone changes its offset in 2026 (none for UTC and Kolkata).
+# When each zone changes its offset in 2026; UTC and Kolkata never do, so any day serves.
 SHIFTS = {
     "Europe/Berlin": [datetime(2026, 3, 29, 1, tzinfo=UTC), datetime(2026, 10, 25, 1, tzinfo=UTC)],
     "America/New_York": [datetime(2026, 3, 8, 7, tzinfo=UTC), datetime(2026, 11, 1, 6, tzinfo=UTC)],
@@ -72,6 +72,12 @@ def week(draw) -> list[WeeklyHours]:
             opens = draw(minutes(0, DAY_MINUTES - 2))
             closes = min(opens + draw(minutes(1, DAY_MINUTES)), timedelta(minutes=DAY_MINUTES - 1))
             week.append(WeeklyHours(weekday, wall_time(opens), wall_time(closes)))
+    if week and draw(st.booleans()):
+        # Hours that open together walk the same grid: each start must come out once.
+        twin = draw(st.sampled_from(week))
+        closes = wall_time(draw(minutes(0, DAY_MINUTES - 1)))
+        if closes > twin.start:
+            week.append(WeeklyHours(twin.weekday, twin.start, closes))
     return draw(st.permutations(week))
 
 

@@ -115,6 +115,13 @@ class Booking(db.Model):
     therapist: Mapped[Therapist] = relationship()
     session_type: Mapped[SessionType] = relationship()
 
+    @property
+    def ical_status(self) -> str:
+        """STATUS in calendar files: a booking that no longer holds its time is CANCELLED."""
+        if self.status in (BookingStatus.CANCELLED, BookingStatus.EXPIRED):
+            return "CANCELLED"
+        return "TENTATIVE" if self.status is BookingStatus.PENDING else "CONFIRMED"
+
     def occupies_time(self, now: datetime) -> bool:
         """True while this booking keeps its slot from others."""
         if self.status is BookingStatus.PENDING:

@@ -21,6 +21,7 @@ class MessageKind(enum.StrEnum):
     RESCHEDULED = "booking_rescheduled"  # METHOD:REQUEST, higher SEQUENCE
     REMINDER = "reminder"  # to visitors who asked for one
     EXPIRED = "booking_expired"  # not confirmed in time
+    ALREADY_BOOKED = "already_booked"  # asked for a second free first consultation
 
 
 class Recipient(enum.StrEnum):

@@ -7,6 +7,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from booking.extensions import db
 
+# The session type behind the articles' "kostenfreies Erstgespräch" buttons.
+FIRST_SESSION_SLUG = "erstgespraech"
+
 
 class SessionType(db.Model):
     __tablename__ = "session_type"

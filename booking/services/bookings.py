@@ -25,6 +25,7 @@ from booking.models import (
     Booking,
     BookingStatus,
     MessageKind,
+    OutboxMessage,
     Recipient,
     SessionType,
     Therapist,
@@ -88,9 +89,15 @@ def book_slot(*, therapist_id: int, session_type_id: int, start: datetime, visit
         return earlier
     schedule.lock_schedule(therapist_id)
     try:
+        # A double click waits on the lock above; once in, it finds the first's booking.
+        if idempotency_key and (earlier := _by_idempotency_key(idempotency_key)):
+            db.session.rollback()
+            return earlier
         therapist, session_type = _bookable(therapist_id, session_type_id)
         if session_type.is_free:
-            _refuse_second_first_session(validation.email_identity(visitor.email), now)
+            email_key = validation.email_identity(visitor.email)
+            schedule.lock_person(email_key)
+            _refuse_second_first_session(email_key, now)
         blocked = _offered_interval(therapist, session_type, start, now)
         expire_lapsed_holds(therapist.id, blocked, now)
         booking = _new_booking(therapist, session_type, start, blocked, visitor, now, policy,
@@ -108,11 +115,11 @@ def book_slot(*, therapist_id: int, session_type_id: int, start: datetime, visit
     return booking
 
 
-def find_by_token(token: str) -> Booking:
-    """The booking a manage link points to, or NotFound."""
-    booking = db.session.scalar(
-        select(Booking).where(Booking.manage_token_hash == token_hash(token))
-    )
+def find_by_token(token: str, *, for_update: bool = False) -> Booking:
+    """The booking a manage link points to, or NotFound. `for_update` locks its row
+    (PostgreSQL), so that the expiry sweep and this change cannot cross."""
+    query = select(Booking).where(Booking.manage_token_hash == token_hash(token))
+    booking = db.session.scalar(query.with_for_update() if for_update else query)
     if booking is None:
         raise NotFound("no booking for this link")
     return booking
@@ -128,7 +135,10 @@ def confirm_booking(token: str, *, now: datetime, policy: Policy) -> Booking:
         return booking
     schedule.lock_schedule(booking.therapist_id)
     try:
-        booking = find_by_token(token)
+        booking = find_by_token(token, for_update=True)
+        if booking.status is BookingStatus.CONFIRMED:
+            db.session.rollback()
+            return booking
         if not booking.can_confirm(now):
             raise SlotUnavailable("the reservation lapsed before it was confirmed")
         booking.confirm(now)
@@ -147,7 +157,7 @@ def cancel_by_visitor(token: str, *, reason: str, now: datetime, policy: Policy)
     booking = find_by_token(token)
     schedule.lock_schedule(booking.therapist_id)
     try:
-        booking = find_by_token(token)
+        booking = find_by_token(token, for_update=True)
         if booking.status is BookingStatus.CANCELLED:
             db.session.rollback()
             return booking
@@ -186,7 +196,7 @@ def reschedule_by_visitor(token: str, *, start: datetime, now: datetime,
     booking = find_by_token(token)
     schedule.lock_schedule(booking.therapist_id)
     try:
-        booking = find_by_token(token)
+        booking = find_by_token(token, for_update=True)
         if not booking.can_visitor_change(now, policy.change_cutoff):
             raise TooLateToChange("online changes are closed for this booking")
         blocked = _offered_interval(booking.therapist, booking.session_type, start, now,
@@ -279,8 +289,11 @@ def _offered_interval(therapist: Therapist, session_type: SessionType, start: da
 
 
 def _refuse_second_first_session(email_key: str, now: datetime) -> None:
+    """Raise FirstSessionAlreadyBooked when this person has an upcoming or attended free
+    first consultation. The explanation goes by mail to the address that booked it,
+    never onto the page: the page must not tell anyone whether an address has a booking."""
     earlier = db.session.scalar(
-        select(Booking.id)
+        select(Booking)
         .join(SessionType, Booking.session_type_id == SessionType.id)
         .where(
             SessionType.is_free,
@@ -288,10 +301,27 @@ def _refuse_second_first_session(email_key: str, now: datetime) -> None:
             (Booking.status == BookingStatus.COMPLETED)
             | (occupying_at(now) & (Booking.start_utc > now)),
         )
+        .order_by(Booking.start_utc.desc())
         .limit(1)
     )
-    if earlier is not None:
-        raise FirstSessionAlreadyBooked("this email has a free first consultation already")
+    if earlier is None:
+        return
+    if not _told_recently(earlier, now):
+        outbox.enqueue(MessageKind.ALREADY_BOOKED, earlier, Recipient.VISITOR, now)
+        db.session.commit()
+    raise FirstSessionAlreadyBooked("this person has a free first consultation already")
+
+
+def _told_recently(booking: Booking, now: datetime) -> bool:
+    """At most one such explanation an hour, so the form cannot be used to flood
+    someone's inbox."""
+    return db.session.scalar(
+        select(OutboxMessage.id).where(
+            OutboxMessage.booking_id == booking.id,
+            OutboxMessage.kind == MessageKind.ALREADY_BOOKED.value,
+            OutboxMessage.created_at > now - timedelta(hours=1),
+        ).limit(1)
+    ) is not None
 
 
 def _bookable(therapist_id: int, session_type_id: int) -> tuple[Therapist, SessionType]:

@@ -22,7 +22,9 @@ from booking.extensions import db
 from booking.mail.transports import DeliveryError, Transport
 from booking.models import OutboxMessage, OutboxStatus
 
-LEASE = timedelta(minutes=5)
+# Longer than a whole batch can take (20 messages × a 30 s SMTP timeout), so no
+# other worker takes a claimed message while its worker is still on the batch.
+LEASE = timedelta(minutes=15)
 MAX_ATTEMPTS = 8
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_RETRY = timedelta(hours=2)

@@ -7,12 +7,11 @@ from datetime import datetime, time
 from sqlalchemy import func, select
 
 from booking.extensions import db
-from booking.models import SessionType, Therapist, WorkingHours
+from booking.models import FIRST_SESSION_SLUG, SessionType, Therapist, WorkingHours
 from booking.services.team import create_therapist
 
 DEMO_LOGIN = "demo@praxis.example"
 DEMO_PASSWORD = "demo-erstgespraech"
-FIRST_SESSION_SLUG = "erstgespraech"
 
 # Weekday hours with a lunch gap, in the therapists' local time (Europe/Berlin).
 _WEEKDAY_HOURS = ((time(9, 0), time(12, 30)), (time(13, 30), time(17, 0)))

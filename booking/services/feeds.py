@@ -69,11 +69,13 @@ def find(token: str) -> CalendarFeed:
 
 def validator(feed: CalendarFeed, now: datetime) -> Validator:
     """What changes exactly when the feed's content does: which bookings it shows
-    and their last change, and the feed's own settings."""
-    count, latest, id_sum = db.session.execute(
-        select(func.count(Booking.id), func.max(Booking.updated_at), func.sum(Booking.id))
-        .where(*_shown(feed, now))
+    and their last change, and the feed's own settings. Last-Modified also counts
+    bookings that just left the feed (expired, cancelled), so it never goes back."""
+    count, id_sum = db.session.execute(
+        select(func.count(Booking.id), func.sum(Booking.id)).where(*_shown(feed, now))
     ).one()
+    latest = db.session.scalar(
+        select(func.max(Booking.updated_at)).where(*_owned(feed), Booking.updated_at >= now - PAST))
     last_modified = max(filter(None, (latest, feed.created_at)))
     basis = f"{feed.id}:{feed.nonce}:{feed.full_details}:{count}:{id_sum}:{last_modified}"
     return Validator(etag=f'"{hashlib.sha256(basis.encode()).hexdigest()[:32]}"',
@@ -103,9 +105,12 @@ def _shown(feed: CalendarFeed, now: datetime) -> list:
         or_(occupying_at(now),
             and_(Booking.status == BookingStatus.CANCELLED, Booking.updated_at >= now - PAST)),
     ]
-    if feed.scope is FeedScope.THERAPIST:
-        conditions.append(Booking.therapist_id == feed.therapist_id)
-    return conditions
+    return conditions + _owned(feed)
+
+
+def _owned(feed: CalendarFeed) -> list:
+    """The bookings a feed may show at all: its therapist's, or everyone's."""
+    return [Booking.therapist_id == feed.therapist_id] if feed.scope is FeedScope.THERAPIST else []
 
 
 def _event(booking: Booking, full_details: bool) -> CalendarEvent:
@@ -122,16 +127,10 @@ def _event(booking: Booking, full_details: bool) -> CalendarEvent:
         summary=f"{session_name} · {who}",
         description="\n".join(line for line in details if line),
         location=booking.therapist.rules.meeting_url if booking.therapist.rules else "",
-        status=_status(booking),
+        status=booking.ical_status,
         created=booking.created_at,
         last_modified=booking.updated_at,
     )
-
-
-def _status(booking: Booking) -> str:
-    if booking.status is BookingStatus.CANCELLED:
-        return "CANCELLED"
-    return "TENTATIVE" if booking.status is BookingStatus.PENDING else "CONFIRMED"
 
 
 def _initials(name: str) -> str:

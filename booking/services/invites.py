@@ -15,23 +15,24 @@ from flask_babel import force_locale, gettext
 from booking import calendar
 from booking.calendar import CalendarEvent, Person
 from booking.links import external_url
-from booking.models import Booking, BookingStatus
+from booking.models import Booking
 
 REMINDER_ALARM = timedelta(minutes=30)
 
 
-def event_for(booking: Booking, *, token: str, locale: str, sequence: int | None = None,
-              start: datetime | None = None, end: datetime | None = None,
-              cancelled: bool | None = None) -> CalendarEvent:
+def event_for(booking: Booking, *, locale: str, token: str | None = None,
+              sequence: int | None = None, start: datetime | None = None,
+              end: datetime | None = None, cancelled: bool = False) -> CalendarEvent:
     """The booking as calendar clients should see it. A message about an earlier state
-    passes that state's sequence, times and cancellation."""
-    cancelled = booking.status is BookingStatus.CANCELLED if cancelled is None else cancelled
-    manage = external_url("public.manage", token=token)
+    passes that state's sequence and times. The visitor's manage link is written in
+    only when `token` is given: never for the therapist's copy or for links that go
+    to other companies' calendar sites."""
+    manage = external_url("public.manage", token=token) if token else ""
     meeting = booking.therapist.rules.meeting_url if booking.therapist.rules else ""
     with force_locale(locale):
         summary = gettext("First consultation with %(name)s", name=booking.therapist.display_name)
         lines = [gettext("Online session: %(link)s", link=meeting) if meeting else "",
-                 gettext("Change or cancel: %(link)s", link=manage)]
+                 gettext("Change or cancel: %(link)s", link=manage) if manage else ""]
     return CalendarEvent(
         uid=booking.ical_uid,
         sequence=booking.sequence if sequence is None else sequence,
@@ -42,13 +43,12 @@ def event_for(booking: Booking, *, token: str, locale: str, sequence: int | None
         description="\n".join(line for line in lines if line),
         location=meeting,
         url=manage,
-        status="CANCELLED" if cancelled else (
-            "TENTATIVE" if booking.status is BookingStatus.PENDING else "CONFIRMED"),
+        status="CANCELLED" if cancelled else booking.ical_status,
         organizer=Person(booking.therapist.email, booking.therapist.display_name),
         attendees=attendees(booking),
         created=booking.created_at,
         last_modified=booking.updated_at,
-        alarm_before=None if cancelled else REMINDER_ALARM,
+        alarm_before=None if cancelled or booking.ical_status == "CANCELLED" else REMINDER_ALARM,
     )
 
 

@@ -9,12 +9,13 @@ from sqlalchemy import func, select
 
 from booking import availability
 from booking.extensions import db
-from booking.models import Booking, SessionType, Therapist
+from booking.models import FIRST_SESSION_SLUG, Booking, SessionType, Therapist
 from booking.services import schedule
 from booking.services.schedule import occupying_at
 
 # Fairness looks at how busy each therapist is over the coming weeks.
 _FAIRNESS_WINDOW = timedelta(days=28)
+ALTERNATIVES = 3  # free times offered when the chosen one was just taken
 
 
 def bookable_team(language: str | None = None) -> list[Therapist]:
@@ -23,6 +24,10 @@ def bookable_team(language: str | None = None) -> list[Therapist]:
         select(Therapist).where(Therapist.active).order_by(Therapist.display_name)
     ).all()
     return [t for t in team if language is None or language in t.languages]
+
+
+def bookable_therapist(slug: str) -> Therapist | None:
+    return db.session.scalar(select(Therapist).where(Therapist.slug == slug, Therapist.active))
 
 
 def team_slots(team: list[Therapist], session_type: SessionType, *, now: datetime,
@@ -55,3 +60,33 @@ def _upcoming_load(therapist_ids: list[int], now: datetime) -> dict[int, int]:
         .group_by(Booking.therapist_id)
     )
     return dict(rows.all())
+
+
+def first_session_type() -> SessionType | None:
+    """The free first consultation that the articles' buttons book."""
+    return db.session.scalar(select(SessionType).where(
+        SessionType.slug == FIRST_SESSION_SLUG, SessionType.active))
+
+
+def next_free(therapist: Therapist, session_type: SessionType, *, now: datetime,
+              after: datetime | None = None) -> availability.Slot | None:
+    """The therapist's first free slot (from `after`), or None within their horizon."""
+    horizon = now + timedelta(days=therapist.rules.horizon_days if therapist.rules else 0)
+    found = schedule.free_slots(therapist, session_type, now=now, start=after or now,
+                                end=horizon, limit=1)
+    return found[0] if found else None
+
+
+def first_free(team: list[Therapist], session_type: SessionType, *, now: datetime,
+               after: datetime) -> availability.Slot | None:
+    """The earliest free slot of anyone in `team` from `after` (the "jump to" link)."""
+    found = [slot for t in team if (slot := next_free(t, session_type, now=now, after=after))]
+    return min(found, key=lambda slot: slot.start) if found else None
+
+
+def nearest(team: list[Therapist], session_type: SessionType, start: datetime, *,
+            now: datetime, count: int = ALTERNATIVES) -> list[availability.Slot]:
+    """The free slots closest in time to `start` (offered when it was just taken)."""
+    window = team_slots(team, session_type, now=now, start=start - timedelta(days=7),
+                        end=start + timedelta(days=14))
+    return sorted(window, key=lambda slot: abs(slot.start - start))[:count]

@@ -21,7 +21,7 @@ from booking.mail.message import Calendar, compose
 from booking.models import Booking, BookingStatus, MessageKind, OutboxMessage, Recipient
 from booking.services.invites import event_for
 from booking.tokens import manage_token
-from booking.web.presenting import visitor_zone
+from booking.validation import visitor_zone
 
 # Which messages carry an invitation, and with which iTIP method.
 _METHODS = {
@@ -41,12 +41,13 @@ class Addressee:
 
 
 def is_obsolete(message: OutboxMessage) -> bool:
-    """A reminder for a booking that was cancelled or moved since it was queued."""
+    """A reminder for a booking that was cancelled or changed since it was queued
+    (any change raises the SEQUENCE, even a move back to the first time)."""
     if message.kind != MessageKind.REMINDER:
         return False
     booking = message.booking
     return (booking is None or booking.status is not BookingStatus.CONFIRMED
-            or booking.start_utc.isoformat() != message.payload["start"])
+            or booking.sequence != message.payload["sequence"])
 
 
 def render(message: OutboxMessage, *, now: datetime) -> EmailMessage:
@@ -72,7 +73,7 @@ def render(message: OutboxMessage, *, now: datetime) -> EmailMessage:
     return compose(
         sender=current_app.config["MAIL_SENDER"], to=[(to.name, to.email)],
         subject=" ".join(subject.split()), text=text, html=html,
-        message_id=message.message_id, reply_to=_reply_to(kind), date=now,
+        message_id=message.message_id, reply_to=_reply_to(), date=now,
         calendar=_invitation(message, kind, token, to.locale, start, end, now),
         language=to.locale,
     )
@@ -97,13 +98,14 @@ def _invitation(message: OutboxMessage, kind: MessageKind, token: str, locale: s
     method = _METHODS.get(kind)
     if method is None or not message.payload.get("with_invite", True):
         return None
-    event = event_for(message.booking, token=token, locale=locale,
+    for_visitor = message.payload["recipient"] != Recipient.THERAPIST
+    event = event_for(message.booking, token=token if for_visitor else None, locale=locale,
                       sequence=message.payload["sequence"], start=start, end=end,
                       cancelled=method == "CANCEL")
     return Calendar(ics=calendar.invite(event, method=method, stamp=now), method=method)
 
 
-def _reply_to(kind: MessageKind) -> str:
+def _reply_to() -> str:
     """Visitors who answer a mail reach the practice, not a no-reply box."""
     configured = current_app.config["MAIL_REPLY_TO"]
     return configured or parseaddr(current_app.config["MAIL_SENDER"])[1]

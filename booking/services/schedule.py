@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, true
+from sqlalchemy import and_, func, or_, select, true
 
 from booking import availability
 from booking.database import SQLITE_BEGIN_OPTION
@@ -122,3 +122,11 @@ def lock_schedule(therapist_id: int) -> None:
         session.rollback()
     session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})
     session.execute(select(Therapist.id).where(Therapist.id == therapist_id).with_for_update())
+
+
+def lock_person(email_key: str) -> None:
+    """Within a booking transaction: let one booking per person at a time check the
+    one-free-first-consultation rule (PostgreSQL; SQLite has one writer anyway).
+    The rule spans therapists, so the therapist's lock alone does not cover it."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(func.pg_advisory_xact_lock(func.hashtext(email_key))))

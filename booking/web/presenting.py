@@ -8,16 +8,13 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
 from babel import Locale
-from babel.core import get_global
 from babel.dates import format_date, format_datetime, format_time, get_timezone_name
 from flask import Flask
 from flask_babel import get_locale
 
 from booking.availability import Slot
-from booking.errors import InvalidInput
-from booking.validation import timezone as parse_zone
+from booking.validation import DEFAULT_ZONE, visitor_zone  # noqa: F401  (used by views)
 
-DEFAULT_ZONE = "Europe/Berlin"
 # Shown first in the zone picker: where the practice's visitors mostly are.
 COMMON_ZONES = ("Europe/Berlin", "Europe/Vienna", "Europe/Zurich", "Europe/London",
                 "Europe/Paris", "Europe/Madrid", "Europe/Istanbul", "America/New_York",
@@ -32,26 +29,20 @@ class Day:
     slots: list[Slot]
 
 
-def visitor_zone(name: str | None) -> ZoneInfo:
-    """The zone the visitor asked for under its current name (browsers still report
-    old ones such as Asia/Calcutta), or the practice's when the name is unknown."""
-    name = name or DEFAULT_ZONE
-    try:
-        return parse_zone(get_global("zone_aliases").get(name, name))
-    except InvalidInput:
-        return ZoneInfo(DEFAULT_ZONE)
+# Nobody books further ahead than this; a week asked for beyond it is clamped.
+FURTHEST_WEEK = timedelta(days=400)
 
 
 def week_of(asked: str | None, zone: ZoneInfo, now: datetime) -> date:
-    """The Monday of the week to show: the asked date's week, never one before this week."""
+    """The Monday of the week to show: the asked date's week, never one before this
+    week nor one beyond any booking horizon."""
     today = now.astimezone(zone).date()
     try:
         day = date.fromisoformat(asked) if asked else today
     except ValueError:
         day = today
-    monday = day - timedelta(days=day.weekday())
-    this_monday = today - timedelta(days=today.weekday())
-    return max(monday, this_monday)
+    day = min(max(day, today), today + FURTHEST_WEEK)
+    return day - timedelta(days=day.weekday())
 
 
 def local_midnight(day: date, zone: ZoneInfo) -> datetime:

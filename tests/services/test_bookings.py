@@ -129,3 +129,27 @@ def test_concurrent_bookings_of_one_day_respect_the_daily_cap(app, make_therapis
     therapist = make_therapist(daily_cap=1)
     starts = [TUESDAY_9 + timedelta(hours=n) for n in (0, 1, 2, 5, 6, 7)]
     assert race(app, therapist.id, first_session.id, starts) == ["booked"] + ["taken"] * 5
+
+
+def test_a_double_click_racing_itself_books_once_and_both_get_the_booking(
+        app, make_therapist, first_session):
+    therapist_id, session_type_id = make_therapist().id, first_session.id
+    barrier = threading.Barrier(2)
+    found: list[int] = []
+
+    def click() -> None:
+        with app.app_context():
+            barrier.wait()
+            booking = book_slot(therapist_id=therapist_id, session_type_id=session_type_id,
+                                start=TUESDAY_9, now=FIXED_NOW, policy=POLICY,
+                                visitor=Visitor(name="Kim", email="kim@example.org"),
+                                idempotency_key="same-form")
+            found.append(booking.id)
+            db.session.remove()
+
+    threads = [threading.Thread(target=click) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(found) == 2 and found[0] == found[1]

@@ -37,6 +37,7 @@ CASES = [
     (MessageKind.CANCELLED, Recipient.THERAPIST, {"by": "visitor", "with_invite": True}),
     (MessageKind.REMINDER, Recipient.VISITOR, {}),
     (MessageKind.EXPIRED, Recipient.VISITOR, {}),
+    (MessageKind.ALREADY_BOOKED, Recipient.VISITOR, {}),
 ]
 
 
@@ -106,7 +107,8 @@ def test_every_message_reads_as_its_snapshot(app, booking_of, locale, kind, reci
 
 @pytest.mark.parametrize("kind", [MessageKind.CONFIRM_REQUEST, MessageKind.CONFIRMED,
                                   MessageKind.RESCHEDULED, MessageKind.CANCELLED,
-                                  MessageKind.REMINDER, MessageKind.EXPIRED])
+                                  MessageKind.REMINDER, MessageKind.EXPIRED,
+                                  MessageKind.ALREADY_BOOKED])
 def test_every_visitor_message_carries_the_manage_link_and_the_data_line(
         app, booking_of, kind):
     text = readable(render(app, booking_of("de"), kind, Recipient.VISITOR, by="visitor"))
@@ -163,3 +165,22 @@ def test_request_then_cancel_share_the_uid_with_a_rising_sequence(app, booking_o
     vevents = [c.walk("VEVENT")[0] for c in events]
     assert vevents[0]["UID"] == vevents[1]["UID"] == booking.ical_uid
     assert int(vevents[0]["SEQUENCE"]) < int(vevents[1]["SEQUENCE"])
+
+
+def test_the_therapists_invite_never_carries_the_visitors_manage_link(app, booking_of):
+    booking = booking_of("de")
+    for recipient in (Recipient.THERAPIST, Recipient.VISITOR):
+        ics = invite_of(render(app, booking, MessageKind.CONFIRMED, recipient))
+        assert (b"/b/" in ics.replace(b"\r\n ", b"")) is (recipient is Recipient.VISITOR)
+
+
+def test_a_reminder_of_a_booking_moved_away_and_back_is_still_obsolete(app, booking_of):
+    booking = booking_of("de")
+    reminder = outbox.enqueue(MessageKind.REMINDER, booking, Recipient.VISITOR, FIXED_NOW)
+    booking.status = BookingStatus.CONFIRMED
+    original = (booking.start_utc, booking.end_utc, booking.blocked_start_utc,
+                booking.blocked_end_utc)
+    later = tuple(moment + timedelta(days=1) for moment in original)
+    booking.reschedule(*later, FIXED_NOW)
+    booking.reschedule(*original, FIXED_NOW)
+    assert notifications.is_obsolete(reminder)

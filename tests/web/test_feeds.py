@@ -164,3 +164,16 @@ def test_the_cli_prints_the_current_address_and_rotates_it(app, anna):
     assert first[1].startswith("webcal://127.0.0.1:5000/feeds/")
     assert rotated != first
     assert "no therapist" in runner.invoke(args=["feed-url", "x@example.org"]).output
+
+
+def test_a_booking_leaving_the_feed_is_seen_by_clients_asking_with_a_date(
+        client, anna, first_session, clock):
+    book(anna, first_session, confirm=False)
+    url = feed_url(anna)
+    first = client.get(url)
+    assert len(events(first.data)) == 1
+    clock.advance(POLICY.hold)  # the pending booking lapses and leaves the feed...
+    bookings.expire_all_lapsed(clock.now())  # ...and the sweep marks it expired
+    again = client.get(url, headers={"If-Modified-Since": first.headers["Last-Modified"]})
+    assert again.status_code == 200
+    assert events(again.data) == []

@@ -1,5 +1,6 @@
 """The visitor's manage link: GET shows, only POST acts."""
 
+import re
 from datetime import UTC, timedelta
 
 import icalendar
@@ -126,3 +127,25 @@ def test_the_calendar_download_is_the_same_event_as_the_invites(client, pending)
     assert str(event["UID"]) == booking.ical_uid
     assert int(event["SEQUENCE"]) == 0
     assert event["DTSTART"].dt.astimezone(UTC) == WEDNESDAY_9
+
+
+def test_the_web_calendar_links_carry_no_manage_link(client, pending):
+    _, token = pending
+    post_form(client, f"/b/{token}/confirm", f"/b/{token}/confirm")
+    page = client.get(f"/b/{token}").get_data(as_text=True)
+    google = re.search(r'href="(https://calendar\.google\.com[^"]+)"', page).group(1)
+    assert token not in google and "%2Fb%2F" not in google
+
+
+def test_a_lapsed_reservation_downloads_no_calendar_file(client, pending, clock):
+    _, token = pending
+    clock.advance(POLICY.hold)
+    assert client.get(f"/b/{token}/invite.ics").status_code == 404
+
+
+def test_a_lapsed_reservation_says_so_and_offers_a_new_booking(client, pending, clock):
+    _, token = pending
+    clock.advance(POLICY.hold)
+    page = client.get(f"/b/{token}").get_data(as_text=True)
+    assert "Diese Reservierung ist abgelaufen" in page
+    assert "Änderungen online nicht mehr möglich" not in page

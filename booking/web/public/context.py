@@ -10,8 +10,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Request
 
-from booking.validation import LANGUAGES
-from booking.web.presenting import visitor_zone
+from booking.validation import LANGUAGES, visitor_zone
 
 _SOURCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,119}$")
 
@@ -40,10 +39,17 @@ class VisitContext:
         return {key: value for key, value in params.items() if value is not None}
 
 
+# Starts outside these years cannot be slots, and near the ends of datetime's
+# range they would overflow when converted between zones.
+_YEARS = range(2000, 2200)
+
+
 def parse_start(value: str | None) -> datetime | None:
     """A slot start as posted or linked (ISO 8601 with offset), or None if unreadable."""
     try:
         start = datetime.fromisoformat(value or "")
     except ValueError:
         return None
-    return start if start.tzinfo is not None else None
+    if start.tzinfo is None or start.year not in _YEARS:
+        return None
+    return start

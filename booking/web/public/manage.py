@@ -17,10 +17,10 @@ from booking.models import Booking, BookingStatus
 from booking.services import bookings, schedule
 from booking.services.bookings import Policy
 from booking.services.invites import calendar_links, download_ics, event_for
+from booking.validation import visitor_zone
 from booking.web.presenting import (
     days_of_week,
     local_midnight,
-    visitor_zone,
     week_of,
     zone_choices,
 )
@@ -45,12 +45,14 @@ def manage(token: str):
     booking = _booking_or_404(token)
     now = clock.utcnow()
     policy = _policy()
-    event = event_for(booking, token=token, locale=booking.visitor_locale)
+    # No manage link in what goes to Google's and Microsoft's sites.
+    event = event_for(booking, locale=booking.visitor_locale)
     return render_template(
         "public/manage.html", booking=booking, token=token, zone=visitor_zone(
             booking.visitor_timezone),
         can_change=booking.can_visitor_change(now, policy.change_cutoff),
         can_confirm=booking.can_confirm(now), links=calendar_links(event),
+        lapsed=booking.status is BookingStatus.PENDING and not booking.occupies_time(now),
         cancel_form=CancelForm(), confirm_form=ConfirmForm(),
         practice=current_app.config,
     )
@@ -68,9 +70,11 @@ def confirm_page(token: str):
 
 @bp.post("/b/<token>/confirm")
 def confirm(token: str):
-    _booking_or_404(token)
+    booking = _booking_or_404(token)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    if booking.status is not BookingStatus.PENDING:  # the page says what it is now
+        return redirect(url_for("public.manage", token=token), code=303)
     try:
         bookings.confirm_booking(token, now=clock.utcnow(), policy=_policy())
     except SlotUnavailable:
@@ -124,6 +128,8 @@ def reschedule(token: str):
         previous=monday - timedelta(days=7), next=monday + timedelta(days=7),
         this_week=monday <= now.astimezone(zone).date(), problem=problem,
         can_change=booking.can_visitor_change(now, _policy().change_cutoff),
+        still_on=booking.occupies_time(now) and booking.status in (
+            BookingStatus.PENDING, BookingStatus.CONFIRMED),
         zones=zone_choices(now),
     ), 409 if problem else 200
 
@@ -131,6 +137,9 @@ def reschedule(token: str):
 @bp.get("/b/<token>/invite.ics")
 def invite_download(token: str):
     booking = _booking_or_404(token)
+    live = booking.occupies_time(clock.utcnow())
+    if not live or booking.status not in (BookingStatus.PENDING, BookingStatus.CONFIRMED):
+        abort(404)
     body = download_ics(booking, token=token, locale=booking.visitor_locale)
     return Response(body, content_type="text/calendar; charset=utf-8", headers={
         "Content-Disposition": 'attachment; filename="erstgespraech.ics"',

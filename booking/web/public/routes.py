@@ -13,16 +13,14 @@ from booking import clock
 from booking.errors import FirstSessionAlreadyBooked, SlotUnavailable
 from booking.extensions import db, limiter
 from booking.models import Booking, SessionType, Therapist
-from booking.services import bookings, matching, schedule
+from booking.services import bookings, matching
 from booking.services.bookings import Policy, Visitor
-from booking.services.demo import FIRST_SESSION_SLUG
 from booking.web.presenting import days_of_week, local_midnight, week_of, zone_choices
 from booking.web.public import bp
 from booking.web.public.context import VisitContext, parse_start
 from booking.web.public.forms import BookingForm
 
 ANY = "any"  # the slug that stands for "whoever is free first"
-ALTERNATIVES = 3
 
 
 @bp.get("/")
@@ -33,9 +31,9 @@ def team():
     if slug := request.args.get("therapist"):
         return redirect(url_for("public.slots", slug=slug, **visit.query()))
     now = clock.utcnow()
-    session_type = _first_session()
+    session_type = _first_session_or_503()
     members = matching.bookable_team(visit.speaks)
-    next_free = {t.id: _next_free(t, session_type, now) for t in members}
+    next_free = {t.id: matching.next_free(t, session_type, now=now) for t in members}
     return render_template("public/team.html", visit=visit, team=members, next_free=next_free,
                            session_type=session_type, zones=zone_choices(now))
 
@@ -45,12 +43,12 @@ def slots(slug: str):
     visit = VisitContext.from_request(request)
     now = clock.utcnow()
     therapist, members = _who(slug, visit)
-    session_type = _first_session()
+    session_type = _first_session_or_503()
     monday = week_of(request.args.get("week"), visit.zone, now)
     start, end = local_midnight(monday, visit.zone), local_midnight(
         monday + timedelta(days=7), visit.zone)
     week = matching.team_slots(members, session_type, now=now, start=start, end=end)
-    later = None if week else _first_after(members, session_type, now, end)
+    later = None if week else matching.first_free(members, session_type, now=now, after=end)
     return render_template(
         "public/slots.html", visit=visit, therapist=therapist, slug=slug,
         session_type=session_type, days=days_of_week(monday, week, visit.zone),
@@ -66,7 +64,7 @@ def details(slug: str):
     visit = VisitContext.from_request(request)
     now = clock.utcnow()
     therapist, members = _who(slug, visit)
-    session_type = _first_session()
+    session_type = _first_session_or_503()
     form = BookingForm()
     start = parse_start(form.start.data or request.args.get("start"))
     if start is None:
@@ -76,31 +74,33 @@ def details(slug: str):
         form.form_key.data = secrets.token_urlsafe(16)
     problem, alternatives = None, []
     if form.validate_on_submit():
-        if form.website.data:  # a bot filled the hidden field: look done, do nothing
-            return render_template("public/requested.html", visit=visit, booking=None)
+        # The answer is the same whether a booking was made, the person already has
+        # one (the explanation goes to their mailbox), or a bot filled the hidden
+        # field: the page must not tell whether an address has a booking here.
+        done = redirect(url_for("public.requested", start=start.isoformat(),
+                                **visit.query()), code=303)
+        if form.website.data:
+            return done
         try:
-            booking = _book(members, session_type, start, form, visit, now)
+            _book(members, session_type, start, form, visit, now)
         except SlotUnavailable:
             problem = "taken"
-            alternatives = _nearest(members, session_type, start, now)
+            alternatives = matching.nearest(members, session_type, start, now=now)
         except FirstSessionAlreadyBooked:
-            problem = "first_session_taken"
+            return done
         else:
-            return redirect(url_for("public.requested", public_id=booking.public_id,
-                                    **visit.query()), code=303)
+            return done
     return render_template(
         "public/details.html", form=form, visit=visit, therapist=therapist, slug=slug,
         session_type=session_type, start=start, problem=problem, alternatives=alternatives,
     ), 409 if problem else 200
 
 
-@bp.get("/book/requested/<public_id>")
-def requested(public_id: str):
+@bp.get("/book/requested")
+def requested():
     visit = VisitContext.from_request(request)
-    booking = db.session.scalar(select(Booking).where(Booking.public_id == public_id))
-    if booking is None:
-        abort(404)
-    return render_template("public/requested.html", visit=visit, booking=booking,
+    return render_template("public/requested.html", visit=visit,
+                           start=parse_start(request.args.get("start")),
                            hold_minutes=current_app.config["BOOKING_HOLD_MINUTES"],
                            mail_folder=_dev_mail_folder())
 
@@ -135,49 +135,22 @@ def _book(members: list[Therapist], session_type: SessionType, start: datetime,
     )
 
 
-def _who(slug: str, visit: VisitContext) -> tuple[Therapist | None, list[Therapist]]:
-    """The therapist of the page (None for 'first available') and whom its slots come from."""
-    if slug == ANY:
-        members = matching.bookable_team(visit.speaks)
-        return None, members
-    therapist = db.session.scalar(
-        select(Therapist).where(Therapist.slug == slug, Therapist.active))
-    if therapist is None:
-        abort(404)
-    return therapist, [therapist]
-
-
-def _first_session() -> SessionType:
-    session_type = db.session.scalar(
-        select(SessionType).where(SessionType.slug == FIRST_SESSION_SLUG, SessionType.active))
+def _first_session_or_503() -> SessionType:
+    session_type = matching.first_session_type()
     if session_type is None:
         abort(503)
     return session_type
 
 
-def _next_free(therapist: Therapist, session_type: SessionType, now: datetime,
-               after: datetime | None = None):
-    """The therapist's first free slot (after `after`), or None within their horizon."""
-    horizon = now + timedelta(days=therapist.rules.horizon_days if therapist.rules else 0)
-    found = schedule.free_slots(therapist, session_type, now=now, start=after or now,
-                                end=horizon, limit=1)
-    return found[0] if found else None
-
-
-def _first_after(members: list[Therapist], session_type: SessionType, now: datetime,
-                 after: datetime):
-    """The next free slot after an empty week, for the "jump to" link."""
-    found = [_next_free(t, session_type, now, after) for t in members]
-    found = [slot for slot in found if slot is not None]
-    return min(found, key=lambda slot: slot.start) if found else None
-
-
-def _nearest(members: list[Therapist], session_type: SessionType, start: datetime,
-             now: datetime) -> list:
-    """The free slots closest in time to the one that was just taken."""
-    window = matching.team_slots(members, session_type, now=now, start=start - timedelta(days=7),
-                                 end=start + timedelta(days=14))
-    return sorted(window, key=lambda slot: abs(slot.start - start))[:ALTERNATIVES]
+def _who(slug: str, visit: VisitContext) -> tuple[Therapist | None, list[Therapist]]:
+    """The therapist of the page (None for 'first available') and whom its slots come from."""
+    if slug == ANY:
+        members = matching.bookable_team(visit.speaks)
+        return None, members
+    therapist = matching.bookable_therapist(slug)
+    if therapist is None:
+        abort(404)
+    return therapist, [therapist]
 
 
 def _dev_mail_folder() -> str | None:
