@@ -58,8 +58,16 @@ def workspace_rules(app, with_booking: bool | None = None):
     return rules
 
 
-def path_of(rule, booking_id: int = 1) -> str:
-    return rule.rule.replace("<int:booking_id>", str(booking_id))
+def test_every_workspace_route_with_an_id_is_covered_by_an_ownership_test(app):
+    """A new route that names a record must be added to the tests below."""
+    covered = {"booking_id", "calendar_id"}
+    for rule in workspace_rules(app):
+        assert {a for a in rule.arguments if a.endswith("_id")} <= covered, rule.rule
+
+
+def path_of(rule, record_id: int = 1) -> str:
+    """The rule's path with every id in it set to `record_id`."""
+    return re.sub(r"<int:\w+_id>", str(record_id), rule.rule)
 
 
 def test_signing_in_with_the_right_password_opens_the_dashboard(client, anna):
@@ -183,3 +191,58 @@ def test_sign_in_never_redirects_outside_the_workspace(client, anna, target):
     response = client.post(f"/workspace/sign-in?next={target}",
                            data={**form, "email": anna.email, "password": PASSWORD})
     assert response.location.endswith("/workspace/")
+
+
+@pytest.fixture
+def calendar_server(app):
+    from tests.busy.server import running
+
+    app.config["BUSY_ALLOWED_HOSTS"] = ("127.0.0.1",)
+    with running() as server:
+        yield server
+
+
+def test_adding_a_calendar_reads_it_and_lists_it_by_host_only(
+        client, anna, calendar_server):
+    from tests.busy.server import PRACTICE_ICS
+
+    url = calendar_server.serve(body=PRACTICE_ICS, headers={"Content-Type": "text/calendar"})
+    sign_in(client, anna.email)
+    page = "/workspace/busy-calendars"
+    response = client.post(page, data={"csrf_token": csrf(client, page), "url": url,
+                                       "label": "Privat"})
+    assert response.status_code == 303
+    listing = client.get(page).get_data(as_text=True)
+    assert "Privat" in listing and "Zuletzt gelesen" in listing
+    assert url.split("/", 3)[3] not in listing  # the secret path is never shown
+
+
+def test_a_private_address_is_refused_and_nothing_is_saved(app, client, anna):
+    from booking.services import busy_calendars
+
+    app.config["BUSY_ALLOWED_HOSTS"] = ()
+    sign_in(client, anna.email)
+    page = "/workspace/busy-calendars"
+    response = client.post(page, data={"csrf_token": csrf(client, page),
+                                       "url": "http://169.254.169.254/latest/meta-data/"})
+    assert response.status_code == 422
+    assert "Diese Adresse kann nicht verwendet werden" in response.get_data(as_text=True)
+    db.session.rollback()
+    assert busy_calendars.busy_calendars_of(anna.id) == []
+
+
+def test_another_therapists_calendar_cannot_be_removed(app, client, anna, make_therapist):
+    from booking.models import BusyCalendar
+
+    other = make_therapist()
+    theirs = BusyCalendar(therapist=other, url="https://cal.example/secret.ics",
+                          created_at=FIXED_NOW)
+    db.session.add(theirs)
+    db.session.commit()
+    sign_in(client, anna.email)
+    for rule in workspace_rules(app):
+        if "calendar_id" in rule.arguments:
+            response = client.post(path_of(rule, theirs.id), data={"csrf_token": csrf(client)})
+            assert response.status_code == 404, rule.rule
+    db.session.rollback()
+    assert db.session.get(BusyCalendar, theirs.id) is not None

@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("workspace", __name__, url_prefix="/workspace")
 
-from booking.web.workspace import auth, routes  # noqa: E402,F401  (routes register on bp)
+from booking.web.workspace import auth, calendars, routes  # noqa: E402,F401  (routes register on bp)

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, TextAreaField
+from wtforms import EmailField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 
@@ -24,3 +24,12 @@ class CancelForm(FlaskForm):
 
 class NoteForm(FlaskForm):
     note = TextAreaField(_l("Private note"), validators=[Optional(), Length(max=5000)])
+
+
+class BusyCalendarForm(FlaskForm):
+    url = StringField(_l("Secret address in iCal format"),
+                      validators=[DataRequired(), Length(max=2000)],
+                      render_kw={"inputmode": "url", "autocomplete": "off",
+                                 "spellcheck": "false"})
+    label = StringField(_l("Name (optional, e.g. Private)"),
+                        validators=[Optional(), Length(max=120)])

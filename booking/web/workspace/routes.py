@@ -122,6 +122,8 @@ def notices() -> dict:
         "note_saved": _("Note saved."),
         "feed_rotated": _("New address made. The old one no longer works: update your "
                           "calendar program."),
+        "calendar_added": _("Calendar added. Its appointments now block your booking times."),
+        "calendar_removed": _("Calendar removed."),
     }}
 
 

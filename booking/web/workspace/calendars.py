@@ -1,0 +1,49 @@
+"""The therapist's own calendars, read as busy time."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from booking import clock
+from booking.busy.fetch import FetchPolicy, host_of
+from booking.errors import AddressRefused, CalendarUnavailable, InvalidInput, NotFound
+from booking.services import busy_calendars
+from booking.web.workspace import bp
+from booking.web.workspace.forms import ActionForm, BusyCalendarForm
+
+
+@bp.route("/busy-calendars", methods=["GET", "POST"])
+def busy_calendar_list():
+    form = BusyCalendarForm()
+    problem = None
+    if form.validate_on_submit():
+        settings = busy_calendars.RefreshSettings.from_config(current_app.config)
+        now = clock.utcnow()
+        try:
+            added = busy_calendars.add_busy_calendar(
+                current_user.id, form.url.data.strip(), now=now,
+                policy=FetchPolicy.from_config(current_app.config),
+                label=(form.label.data or "").strip())
+        except (AddressRefused, CalendarUnavailable, InvalidInput) as error:
+            problem = str(error)
+        else:
+            busy_calendars.refresh_calendar(added.id, now=now, settings=settings)
+            flash("calendar_added", "done")
+            return redirect(url_for("workspace.busy_calendar_list"), code=303)
+    return render_template("workspace/busy_calendars.html", form=form, problem=problem,
+                           calendars=busy_calendars.busy_calendars_of(current_user.id),
+                           host_of=host_of, action_form=ActionForm(),
+                           zone=current_user.zone, visit=None), 422 if problem else 200
+
+
+@bp.post("/busy-calendars/<int:calendar_id>/remove")
+def busy_calendar_remove(calendar_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        busy_calendars.remove_busy_calendar(current_user.id, calendar_id)
+    except NotFound:
+        abort(404)
+    flash("calendar_removed", "done")
+    return redirect(url_for("workspace.busy_calendar_list"), code=303)
