@@ -59,6 +59,22 @@ def current_token(*, therapist_id: int | None, scope: FeedScope, secret_key: str
     return feed_token(secret_key, feed.id, feed.nonce)
 
 
+def set_full_details(*, therapist_id: int, full: bool, secret_key: str, now: datetime) -> None:
+    """Choose whether the therapist's feed shows visitors' names, contact details and
+    messages (off by default: session type and initials only)."""
+    current_token(therapist_id=therapist_id, scope=FeedScope.THERAPIST, secret_key=secret_key,
+                  now=now)
+    feed = db.session.scalar(select(CalendarFeed).where(
+        *_owner(FeedScope.THERAPIST, therapist_id)))
+    feed.full_details = full
+    db.session.commit()
+
+
+def settings_of(therapist_id: int) -> CalendarFeed | None:
+    return db.session.scalar(select(CalendarFeed).where(
+        *_owner(FeedScope.THERAPIST, therapist_id)))
+
+
 def find(token: str) -> CalendarFeed:
     feed = db.session.scalar(select(CalendarFeed).where(
         CalendarFeed.token_hash == token_hash(token)))

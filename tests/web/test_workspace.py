@@ -246,3 +246,14 @@ def test_another_therapists_calendar_cannot_be_removed(app, client, anna, make_t
             assert response.status_code == 404, rule.rule
     db.session.rollback()
     assert db.session.get(BusyCalendar, theirs.id) is not None
+
+
+def test_the_therapist_chooses_full_details_for_their_feed(client, anna, own_booking):
+    sign_in(client, anna.email)
+    page = "/workspace/calendar-feed"
+    https = re.search(r'value="(http://[^"]+\.ics)"', client.get(page).get_data(as_text=True))
+    path = https.group(1).split("5000", 1)[1]
+    assert b"Kim Beispiel" not in client.get(path).data
+    client.post("/workspace/calendar-feed/details",
+                data={"csrf_token": csrf(client, page), "full": "yes"})
+    assert b"Kim Beispiel" in client.get(path).data

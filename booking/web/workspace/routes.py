@@ -100,7 +100,18 @@ def feed_card():
     https = external_url("feeds.feed", token=token)
     return render_template("workspace/feed.html", https=https,
                            webcal="webcal://" + https.split("://", 1)[1], form=ActionForm(),
+                           full_details=feeds.settings_of(current_user.id).full_details,
                            visit=None)
+
+
+@bp.post("/calendar-feed/details")
+def feed_details():
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    feeds.set_full_details(therapist_id=current_user.id, full=request.form.get("full") == "yes",
+                           secret_key=current_app.config["SECRET_KEY"], now=clock.utcnow())
+    flash("feed_details", "done")
+    return redirect(url_for("workspace.feed_card"), code=303)
 
 
 @bp.post("/calendar-feed/rotate")
@@ -124,6 +135,8 @@ def notices() -> dict:
                           "calendar program."),
         "calendar_added": _("Calendar added. Its appointments now block your booking times."),
         "calendar_removed": _("Calendar removed."),
+        "feed_details": _("Saved. Your calendar program shows the change after its next "
+                          "refresh."),
     }}
 
 
