@@ -1,5 +1,7 @@
-"""calendar feeds and busy calendars: secret subscription addresses (hash only) and
-the therapists' own calendars read as busy time
+"""calendar feeds and busy calendars
+
+Secret subscription addresses (nonce and token hash only) and the therapists'
+own calendars read as busy time.
 
 Revision ID: 0002
 Revises: 0001
