@@ -49,11 +49,14 @@ def local_midnight(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, datetime.min.time(), tzinfo=zone).astimezone(UTC)
 
 
-def days_of_week(monday: date, slots: list[Slot], zone: ZoneInfo) -> list[Day]:
-    """The seven local days from `monday`, each with its slots (sorted input stays sorted)."""
-    by_day: dict[date, list[Slot]] = {monday + timedelta(days=n): [] for n in range(7)}
+def days_of_week(first: date, slots: list[Slot], zone: ZoneInfo, count: int = 7) -> list[Day]:
+    """`count` local days from `first`, each with its slots (sorted input stays sorted);
+    slots on other days are left out."""
+    by_day: dict[date, list[Slot]] = {first + timedelta(days=n): [] for n in range(count)}
     for slot in slots:
-        by_day.setdefault(slot.start.astimezone(zone).date(), []).append(slot)
+        day = slot.start.astimezone(zone).date()
+        if day in by_day:
+            by_day[day].append(slot)
     return [Day(day, day_slots) for day, day_slots in by_day.items()]
 
 

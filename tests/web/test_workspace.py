@@ -60,7 +60,7 @@ def workspace_rules(app, with_booking: bool | None = None):
 
 def test_every_workspace_route_with_an_id_is_covered_by_an_ownership_test(app):
     """A new route that names a record must be added to the tests below."""
-    covered = {"booking_id", "calendar_id"}
+    covered = {"booking_id", "calendar_id", "time_off_id"}
     for rule in workspace_rules(app):
         assert {a for a in rule.arguments if a.endswith("_id")} <= covered, rule.rule
 
@@ -257,3 +257,94 @@ def test_the_therapist_chooses_full_details_for_their_feed(client, anna, own_boo
     client.post("/workspace/calendar-feed/details",
                 data={"csrf_token": csrf(client, page), "full": "yes"})
     assert b"Kim Beispiel" in client.get(path).data
+
+
+WEEK = {"monday": "09:00-12:30, 13:30-17:00", "tuesday": "09:00-12:30, 13:30-17:00",
+        "wednesday": "10:00-12:00", "thursday": "", "friday": "", "saturday": "", "sunday": ""}
+
+
+def save_hours(client, **days):
+    page = "/workspace/hours"
+    return client.post(page, data={"csrf_token": csrf(client, page), **{**WEEK, **days}})
+
+
+def slot_times(page: str) -> list[str]:
+    return re.findall(r'datetime="([^"]+)"', page)
+
+
+def test_the_hours_preview_shows_exactly_what_the_public_picker_offers(client, anna, first_session):
+    sign_in(client, anna.email)
+    assert save_hours(client).status_code == 200
+    preview = client.get("/workspace/hours").get_data(as_text=True)
+    preview_slots = slot_times(preview.split("<h2", 3)[-1])
+    public = [t for week in ("2026-06-01", "2026-06-08", "2026-06-15")
+              for t in slot_times(client.get(f"/book/{anna.slug}?week={week}").get_data(
+                  as_text=True))]
+    horizon = "2026-06-15T08:00"  # the preview covers the next 14 days from the fixed clock
+    assert preview_slots == [t for t in public if t < horizon]
+    assert "2026-06-03T08:00:00+00:00" in preview_slots  # Wednesday 10:00 Berlin
+
+
+@pytest.mark.parametrize("text, message", [
+    ("09:00-12:30, 12:00-14:00", "Zwei Zeiträume überschneiden sich."),
+    ("17:00-09:00", "endet, bevor es beginnt"),
+    ("neun bis zwölf", "hat nicht die Form 09:00-12:30"),
+    ("25:00-26:00", "ist keine Uhrzeit"),
+])
+def test_inconsistent_hours_are_refused_with_a_message_and_nothing_is_saved(
+        client, anna, text, message):
+    sign_in(client, anna.email)
+    before = [(h.weekday, h.start_time, h.end_time) for h in anna.working_hours]
+    response = save_hours(client, wednesday=text)
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    db.session.rollback()
+    assert [(h.weekday, h.start_time, h.end_time) for h in anna.working_hours] == before
+
+
+def test_new_hours_leave_bookings_alone_and_name_those_now_outside(client, anna, own_booking):
+    sign_in(client, anna.email)
+    response = save_hours(client, wednesday="14:00-17:00")
+    page = response.get_data(as_text=True)
+    assert "außerhalb Ihrer Zeiten" in page and "Kim Beispiel" in page
+    db.session.rollback()
+    assert db.session.get(type(own_booking), own_booking.id).status is BookingStatus.PENDING
+
+
+def test_time_off_removes_the_slots_from_the_public_page(client, anna, first_session):
+    sign_in(client, anna.email)
+    week = f"/book/{anna.slug}?week=2026-06-01"
+    assert "2026-06-02T07:00:00+00:00" in client.get(week).get_data(as_text=True)
+    client.post("/workspace/time-off", data={
+        "csrf_token": csrf(client, "/workspace/hours"), "first_day": "2026-06-02",
+        "last_day": "2026-06-02", "from_time": "", "to_time": "", "note": "Fortbildung"})
+    page = client.get(week).get_data(as_text=True)
+    assert "2026-06-02T" not in page
+    assert "2026-06-03T07:00:00+00:00" in page
+    assert "Fortbildung" not in page
+
+
+def test_part_day_time_off_takes_only_those_hours(client, anna, first_session):
+    sign_in(client, anna.email)
+    client.post("/workspace/time-off", data={
+        "csrf_token": csrf(client, "/workspace/hours"), "first_day": "2026-06-02",
+        "last_day": "2026-06-02", "from_time": "09:00", "to_time": "11:00", "note": ""})
+    page = client.get(f"/book/{anna.slug}?week=2026-06-01").get_data(as_text=True)
+    assert "2026-06-02T07:00:00+00:00" not in page  # 09:00 Berlin
+    assert "2026-06-02T09:00:00+00:00" in page  # 11:00 Berlin
+
+
+def test_another_therapists_time_off_cannot_be_removed(app, client, anna, make_therapist):
+    from booking.models import TimeOff
+
+    other = make_therapist()
+    theirs = TimeOff(therapist=other, start_utc=FIXED_NOW, end_utc=berlin("2026-06-05", "00:00"))
+    db.session.add(theirs)
+    db.session.commit()
+    sign_in(client, anna.email)
+    for rule in workspace_rules(app):
+        if "time_off_id" in rule.arguments:
+            response = client.post(path_of(rule, theirs.id), data={"csrf_token": csrf(client)})
+            assert response.status_code == 404, rule.rule
+    db.session.rollback()
+    assert db.session.get(TimeOff, theirs.id) is not None

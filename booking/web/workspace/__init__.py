@@ -5,4 +5,9 @@ from flask import Blueprint
 
 bp = Blueprint("workspace", __name__, url_prefix="/workspace")
 
-from booking.web.workspace import auth, calendars, routes  # noqa: E402,F401  (routes register on bp)
+from booking.web.workspace import (  # noqa: E402,F401  (routes register on bp)
+    auth,
+    calendars,
+    hours,
+    routes,
+)

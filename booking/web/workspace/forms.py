@@ -2,8 +2,17 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import (
+    DateField,
+    EmailField,
+    PasswordField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from booking.services import hours
 
 
 class SignInForm(FlaskForm):
@@ -33,3 +42,46 @@ class BusyCalendarForm(FlaskForm):
                                  "spellcheck": "false"})
     label = StringField(_l("Name (optional, e.g. Private)"),
                         validators=[Optional(), Length(max=120)])
+
+
+WEEKDAY_FIELDS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _hours(form, field) -> None:
+    """Check a day's hours with the service's own parser; say what is wrong in words."""
+    try:
+        field.parsed = hours.parse_day(field.data or "")
+    except hours.HoursProblem as problem:
+        messages = {
+            "format": _l("“%(part)s” is not like 09:00-12:30.", part=problem.part),
+            "not_a_time": _l("“%(part)s” is not a time of day.", part=problem.part),
+            "reversed": _l("“%(part)s” ends before it starts.", part=problem.part),
+            "overlap": _l("Two intervals overlap."),
+        }
+        raise ValidationError(messages[problem.code]) from problem
+
+
+class WeeklyHoursForm(FlaskForm):
+    monday = StringField(_l("Monday"), validators=[Length(max=200), _hours])
+    tuesday = StringField(_l("Tuesday"), validators=[Length(max=200), _hours])
+    wednesday = StringField(_l("Wednesday"), validators=[Length(max=200), _hours])
+    thursday = StringField(_l("Thursday"), validators=[Length(max=200), _hours])
+    friday = StringField(_l("Friday"), validators=[Length(max=200), _hours])
+    saturday = StringField(_l("Saturday"), validators=[Length(max=200), _hours])
+    sunday = StringField(_l("Sunday"), validators=[Length(max=200), _hours])
+
+    def days(self):
+        return [getattr(self, name) for name in WEEKDAY_FIELDS]
+
+
+class TimeOffForm(FlaskForm):
+    first_day = DateField(_l("From"), validators=[DataRequired(_l("Please give a date."))])
+    last_day = DateField(_l("Until (inclusive)"),
+                         validators=[DataRequired(_l("Please give a date."))])
+    from_time = TimeField(_l("From time (optional)"), validators=[Optional()])
+    to_time = TimeField(_l("Until time (optional)"), validators=[Optional()])
+    note = StringField(_l("Note (only for you)"), validators=[Optional(), Length(max=200)])
+
+    def validate_last_day(self, field) -> None:
+        if self.first_day.data and field.data and field.data < self.first_day.data:
+            raise ValidationError(_l("The last day is before the first."))

@@ -135,6 +135,11 @@ def notices() -> dict:
                           "calendar program."),
         "calendar_added": _("Calendar added. Its appointments now block your booking times."),
         "calendar_removed": _("Calendar removed."),
+        "hours_saved": _("Hours saved. Existing bookings stay as they are."),
+        "time_off_saved": _("Time off saved."),
+        "time_off_removed": _("Time off removed."),
+        "time_off_reversed": _("The time off ends before it starts."),
+        "time_off_incomplete": _("Please give the first and the last day of the time off."),
         "feed_details": _("Saved. Your calendar program shows the change after its next "
                           "refresh."),
     }}

@@ -1,0 +1,91 @@
+"""Weekly hours and time off, with a preview of what visitors will be offered."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from booking import clock
+from booking.errors import InvalidInput, NotFound
+from booking.services import hours, matching, schedule
+from booking.web.presenting import days_of_week
+from booking.web.workspace import bp
+from booking.web.workspace.forms import (
+    WEEKDAY_FIELDS,
+    ActionForm,
+    TimeOffForm,
+    WeeklyHoursForm,
+)
+
+PREVIEW = timedelta(days=14)
+
+
+@bp.route("/hours", methods=["GET", "POST"])
+def hours_page():
+    now = clock.utcnow()
+    form = WeeklyHoursForm(formdata=request.form if request.method == "POST" else None,
+                           data=_current_week())
+    outside = None
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            week = {n: getattr(form, name).parsed for n, name in enumerate(WEEKDAY_FIELDS)}
+            outside = hours.replace_weekly_hours(current_user.id, week, now=now)
+            flash("hours_saved", "done")
+        else:
+            status = 422
+    return render_template("workspace/hours.html", form=form, outside=outside,
+                           time_off_form=TimeOffForm(), action_form=ActionForm(),
+                           time_off=hours.upcoming_time_off(current_user.id, now=now),
+                           preview=_preview(now), zone=current_user.zone, visit=None), status
+
+
+@bp.post("/time-off")
+def time_off_add():
+    form = TimeOffForm()
+    if form.validate_on_submit():
+        try:
+            hours.add_time_off(current_user.id, first_day=form.first_day.data,
+                               last_day=form.last_day.data, from_time=form.from_time.data,
+                               to_time=form.to_time.data, note=(form.note.data or "").strip())
+        except InvalidInput:
+            flash("time_off_reversed", "problem")
+        else:
+            flash("time_off_saved", "done")
+    else:
+        flash("time_off_incomplete", "problem")
+    return redirect(url_for("workspace.hours_page"), code=303)
+
+
+@bp.post("/time-off/<int:time_off_id>/remove")
+def time_off_remove(time_off_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        hours.remove_time_off(current_user.id, time_off_id)
+    except NotFound:
+        abort(404)
+    flash("time_off_removed", "done")
+    return redirect(url_for("workspace.hours_page"), code=303)
+
+
+def _current_week() -> dict[str, str]:
+    texts: dict[str, list[str]] = {name: [] for name in WEEKDAY_FIELDS}
+    for interval in current_user.working_hours:
+        texts[WEEKDAY_FIELDS[interval.weekday]].append(
+            f"{interval.start_time:%H:%M}-{interval.end_time:%H:%M}")
+    return {name: ", ".join(parts) for name, parts in texts.items()}
+
+
+def _preview(now):
+    """The next two weeks as visitors see them: the same slot engine, the same data."""
+    session_type = matching.first_session_type()
+    if session_type is None:
+        return []
+    zone = current_user.zone
+    slots = schedule.free_slots(current_user, session_type, now=now, start=now,
+                                end=now + PREVIEW)
+    days = days_of_week(now.astimezone(zone).date(), slots, zone, count=PREVIEW.days + 1)
+    return [day for day in days if day.slots]
