@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
+from booking import validation
 from booking.errors import InvalidInput, NotFound
 from booking.extensions import db
 from booking.models import Booking, Therapist, TimeOff, WorkingHours
@@ -106,3 +107,17 @@ def upcoming_time_off(therapist_id: int, *, now: datetime) -> list[TimeOff]:
     return list(db.session.scalars(
         select(TimeOff).where(TimeOff.therapist_id == therapist_id, TimeOff.end_utc > now)
         .order_by(TimeOff.start_utc)))
+
+
+RULE_FIELDS = ("buffer_before_minutes", "buffer_after_minutes", "minimum_notice_minutes",
+               "horizon_days", "slot_step_minutes", "daily_cap", "meeting_url")
+
+
+def save_rules(therapist_id: int, *, languages: list[str], **rules) -> None:
+    """Save the therapist's booking rules (the names in RULE_FIELDS) and languages.
+    Existing bookings stay as they are."""
+    therapist = db.session.get(Therapist, therapist_id)
+    for name in RULE_FIELDS:
+        setattr(therapist.rules, name, rules[name])
+    therapist.languages = validation.languages(languages)
+    db.session.commit()

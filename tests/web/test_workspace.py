@@ -348,3 +348,32 @@ def test_another_therapists_time_off_cannot_be_removed(app, client, anna, make_t
             assert response.status_code == 404, rule.rule
     db.session.rollback()
     assert db.session.get(TimeOff, theirs.id) is not None
+
+
+RULES = {"buffer_before_minutes": "0", "buffer_after_minutes": "10",
+         "minimum_notice_minutes": "0", "horizon_days": "60", "slot_step_minutes": "30",
+         "daily_cap": "", "meeting_url": "https://meet.example/anna", "languages": ["de", "en"]}
+
+
+def test_booking_rules_change_what_visitors_are_offered(client, anna, first_session):
+    sign_in(client, anna.email)
+    page = "/workspace/rules"
+    response = client.post(page, data={"csrf_token": csrf(client, page), **RULES})
+    assert response.status_code == 303
+    public = client.get(f"/book/{anna.slug}?week=2026-06-01").get_data(as_text=True)
+    assert "2026-06-02T07:30:00+00:00" in public  # a 30-minute grid now
+    assert "Englisch" in client.get("/book").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("field, value", [
+    ("horizon_days", "0"), ("slot_step_minutes", "-5"), ("buffer_after_minutes", "viel"),
+    ("meeting_url", "javascript:alert(1)"), ("languages", []),
+])
+def test_impossible_booking_rules_are_refused_and_nothing_is_saved(client, anna, field, value):
+    sign_in(client, anna.email)
+    page = "/workspace/rules"
+    response = client.post(page, data={"csrf_token": csrf(client, page), **RULES,
+                                       field: value})
+    assert response.status_code == 422
+    db.session.rollback()
+    assert anna.rules.slot_step_minutes == 60 and anna.languages == ["de"]

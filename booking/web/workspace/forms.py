@@ -5,12 +5,25 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     EmailField,
+    IntegerField,
     PasswordField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
     TimeField,
+    URLField,
 )
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    URL,
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from booking.services import hours
 
@@ -85,3 +98,29 @@ class TimeOffForm(FlaskForm):
     def validate_last_day(self, field) -> None:
         if self.first_day.data and field.data and field.data < self.first_day.data:
             raise ValidationError(_l("The last day is before the first."))
+
+
+class BookingRulesForm(FlaskForm):
+    buffer_before_minutes = IntegerField(_l("Free minutes before each session"),
+                                         validators=[InputRequired(), NumberRange(0, 240)])
+    buffer_after_minutes = IntegerField(_l("Free minutes after each session"),
+                                        validators=[InputRequired(), NumberRange(0, 240)])
+    minimum_notice_minutes = IntegerField(
+        _l("Minimum notice in minutes (how soon a visitor may book)"),
+        validators=[InputRequired(), NumberRange(0, 60 * 24 * 14)])
+    horizon_days = IntegerField(_l("How many days ahead visitors may book"),
+                                validators=[InputRequired(), NumberRange(1, 365)])
+    slot_step_minutes = IntegerField(_l("Start times every … minutes"),
+                                     validators=[InputRequired(), NumberRange(5, 240)])
+    daily_cap = IntegerField(_l("At most … first consultations a day (empty: no limit)"),
+                             validators=[Optional(), NumberRange(1, 50)])
+    meeting_url = URLField(_l("Link to your online meeting room"),
+                           validators=[Optional(), Length(max=500),
+                                       URL(require_tld=False, message=_l(
+                                           "Please give a full address starting with https://"))])
+    languages = SelectMultipleField(_l("Languages you hold sessions in"),
+                                    choices=[SelectChoice("de", _l("German")),
+                                             SelectChoice("en", _l("English"))],
+                                    validators=[DataRequired(_l("Choose at least one."))],
+                                    widget=ListWidget(prefix_label=False),
+                                    option_widget=CheckboxInput())

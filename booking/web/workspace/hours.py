@@ -15,6 +15,7 @@ from booking.web.workspace import bp
 from booking.web.workspace.forms import (
     WEEKDAY_FIELDS,
     ActionForm,
+    BookingRulesForm,
     TimeOffForm,
     WeeklyHoursForm,
 )
@@ -89,3 +90,20 @@ def _preview(now):
                                 end=now + PREVIEW)
     days = days_of_week(now.astimezone(zone).date(), slots, zone, count=PREVIEW.days + 1)
     return [day for day in days if day.slots]
+
+
+@bp.route("/rules", methods=["GET", "POST"])
+def rules_page():
+    rules = current_user.rules
+    form = BookingRulesForm(
+        formdata=request.form if request.method == "POST" else None,
+        data={**{name: getattr(rules, name) for name in hours.RULE_FIELDS},
+              "languages": current_user.languages})
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            return render_template("workspace/rules.html", form=form, visit=None), 422
+        hours.save_rules(current_user.id, languages=form.languages.data,
+                         **{name: getattr(form, name).data for name in hours.RULE_FIELDS})
+        flash("rules_saved", "done")
+        return redirect(url_for("workspace.rules_page"), code=303)
+    return render_template("workspace/rules.html", form=form, visit=None)

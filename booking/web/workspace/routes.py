@@ -135,6 +135,8 @@ def notices() -> dict:
                           "calendar program."),
         "calendar_added": _("Calendar added. Its appointments now block your booking times."),
         "calendar_removed": _("Calendar removed."),
+        "rules_saved": _("Saved. Visitors see the new times at once; existing bookings "
+                         "stay as they are."),
         "hours_saved": _("Hours saved. Existing bookings stay as they are."),
         "time_off_saved": _("Time off saved."),
         "time_off_removed": _("Time off removed."),
