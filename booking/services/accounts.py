@@ -7,6 +7,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from booking.extensions import db
 from booking.models import Therapist
+from booking.services import team
 
 # Checked when the email is unknown, so that the answer takes as long as for a
 # wrong password and does not tell which accounts exist.
@@ -29,3 +30,15 @@ def end_sessions(therapist_id: int) -> None:
     if therapist is not None:
         therapist.end_sessions()
         db.session.commit()
+
+
+def change_password(therapist_id: int, *, current: str, new: str) -> bool:
+    """Set a new password if `current` is right; every other session ends. Returns
+    False (and changes nothing) for a wrong current password."""
+    therapist = db.session.get(Therapist, therapist_id)
+    if therapist is None or not therapist.check_password(current):
+        return False
+    therapist.set_password(team.checked_password(new))
+    therapist.end_sessions()
+    db.session.commit()
+    return True

@@ -49,7 +49,7 @@ def create_therapist(*, email: str, name: str, password: str, now: datetime,
         active=True,
         created_at=now,
     )
-    therapist.set_password(_password(password))
+    therapist.set_password(checked_password(password))
     therapist.rules = BookingRules(
         buffer_before_minutes=0, buffer_after_minutes=10, minimum_notice_minutes=12 * 60,
         horizon_days=60, slot_step_minutes=60, daily_cap=None, meeting_url="",
@@ -72,7 +72,8 @@ def _display_name(name: str) -> str:
     return name
 
 
-def _password(password: str) -> str:
+def checked_password(password: str) -> str:
+    """The password if it is long enough, else InvalidInput."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput("password", f"use at least {MIN_PASSWORD_LENGTH} characters")
     return password

@@ -371,3 +371,36 @@ def test_another_therapists_records_cannot_be_changed(
         assert response.status_code == 404, rule.rule
     db.session.rollback()
     assert db.session.get(kind, record_id) is not None
+
+
+def change_password(client, current, new, repeat=None):
+    page = "/workspace/password"
+    return client.post(page, data={"csrf_token": csrf(client, page), "current": current,
+                                   "new": new, "repeat": repeat or new})
+
+
+def test_changing_the_password_keeps_this_session_and_ends_all_others(app, client, anna):
+    sign_in(client, anna.email)
+    elsewhere = app.test_client()  # a second browser
+    sign_in(elsewhere, anna.email)
+    response = change_password(client, PASSWORD, "ein-neues-passwort")
+    assert response.status_code == 303
+    assert client.get("/workspace/").status_code == 200
+    assert elsewhere.get("/workspace/").status_code == 302
+    assert sign_in(app.test_client(), anna.email, "ein-neues-passwort").status_code == 303
+    assert sign_in(app.test_client(), anna.email, PASSWORD).status_code == 401
+
+
+@pytest.mark.parametrize("current, new, repeat, message", [
+    ("falsch-falsch", "ein-neues-passwort", None, "Das aktuelle Passwort stimmt nicht."),
+    (PASSWORD, "kurz", None, "mindestens 10 Zeichen"),
+    (PASSWORD, "ein-neues-passwort", "ein-anderes-passwort", "stimmen nicht überein"),
+])
+def test_a_password_change_that_cannot_be_made_changes_nothing(
+        client, anna, current, new, repeat, message):
+    sign_in(client, anna.email)
+    response = change_password(client, current, new, repeat)
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    db.session.rollback()
+    assert anna.check_password(PASSWORD)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from booking.extensions import limiter
 from booking.services import accounts
 from booking.web.workspace import bp
-from booking.web.workspace.forms import ActionForm, SignInForm
+from booking.web.workspace.forms import ActionForm, PasswordForm, SignInForm
 
 
 def _account_key() -> str:
@@ -57,3 +57,22 @@ def _safe_next(target: str | None) -> str:
     if target and not parts.scheme and not parts.netloc and target.startswith("/workspace"):
         return target
     return url_for("workspace.dashboard")
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@limiter.limit("10 per 15 minutes", methods=["POST"],
+               deduct_when=lambda response: response.status_code == 422)
+def password():
+    form = PasswordForm()
+    wrong = False
+    if form.validate_on_submit():
+        if accounts.change_password(current_user.id, current=form.current.data,
+                                    new=form.new.data):
+            # Every other session has ended; this one continues with a fresh cookie.
+            login_user(current_user._get_current_object())
+            flash("password_changed", "done")
+            return redirect(url_for("workspace.dashboard"), code=303)
+        wrong = True
+    status = 422 if request.method == "POST" else 200
+    return render_template("workspace/password.html", form=form, wrong=wrong,
+                           visit=None), status

@@ -17,6 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     URL,
     DataRequired,
+    EqualTo,
     InputRequired,
     Length,
     NumberRange,
@@ -124,3 +125,16 @@ class BookingRulesForm(FlaskForm):
                                     validators=[DataRequired(_l("Choose at least one."))],
                                     widget=ListWidget(prefix_label=False),
                                     option_widget=CheckboxInput())
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired()],
+                            render_kw={"autocomplete": "current-password"})
+    new = PasswordField(_l("New password (at least 10 characters)"),
+                        validators=[DataRequired(), Length(min=10, max=200, message=_l(
+                            "Please use at least 10 characters."))],
+                        render_kw={"autocomplete": "new-password"})
+    repeat = PasswordField(_l("New password again"),
+                           validators=[DataRequired(), EqualTo("new", message=_l(
+                               "The two new passwords differ."))],
+                           render_kw={"autocomplete": "new-password"})

@@ -135,6 +135,7 @@ def notices() -> dict:
                           "calendar program."),
         "calendar_added": _("Calendar added. Its appointments now block your booking times."),
         "calendar_removed": _("Calendar removed."),
+        "password_changed": _("Password changed. You have been signed out everywhere else."),
         "rules_saved": _("Saved. Visitors see the new times at once; existing bookings "
                          "stay as they are."),
         "hours_saved": _("Hours saved. Existing bookings stay as they are."),
