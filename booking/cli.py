@@ -17,7 +17,7 @@ from booking.errors import BookingError
 from booking.extensions import db
 from booking.links import external_url
 from booking.models import FeedScope, Therapist
-from booking.services import busy_calendars, delivery, demo, feeds, team
+from booking.services import accounts, busy_calendars, delivery, demo, feeds, team
 
 
 def main() -> None:
@@ -38,6 +38,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(worker_command)
     app.cli.add_command(requeue_command)
     app.cli.add_command(feed_url_command)
+    app.cli.add_command(invite_therapist_command)
     app.cli.add_command(busy_calendar_group)
 
 
@@ -125,6 +126,24 @@ def create_therapist_command(email: str, name: str, admin: bool, zone: str, lang
     role = "administrator" if therapist.is_admin else "therapist"
     click.echo(f"Created {role} {therapist.display_name} <{therapist.email}> "
                f"(/{therapist.slug}). Working hours are still empty.")
+
+
+@click.command("invite-therapist")
+@click.option("--email", required=True, help="Sign-in and contact address.")
+@click.option("--name", required=True, help='Display name, e.g. "Dr. Anna Berger".')
+@click.option("--admin", is_flag=True, help="May manage the team and see reports.")
+@click.option("--languages", default="de", show_default=True,
+              help="Languages spoken, comma-separated (de, en).")
+def invite_therapist_command(email: str, name: str, admin: bool, languages: str) -> None:
+    """Add a therapist and mail them a link (valid 7 days) to set their own password."""
+    try:
+        therapist = accounts.invite_therapist(
+            email=email, name=name, admin=admin, now=clock.utcnow(),
+            languages=[lang.strip() for lang in languages.split(",") if lang.strip()])
+    except BookingError as error:
+        raise _fail_cleanly(error) from error
+    click.echo(f"Invited {therapist.display_name} <{therapist.email}>; the worker sends "
+               "the invitation.")
 
 
 @click.command("about")

@@ -22,6 +22,8 @@ class MessageKind(enum.StrEnum):
     REMINDER = "reminder"  # to visitors who asked for one
     EXPIRED = "booking_expired"  # not confirmed in time
     ALREADY_BOOKED = "already_booked"  # asked for a second free first consultation
+    PASSWORD_RESET = "password_reset"  # to a therapist, with a single-use link
+    INVITATION = "invitation"  # to a new therapist, to set their password
 
 
 class Recipient(enum.StrEnum):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import hashlib
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -64,6 +65,12 @@ class Therapist(UserMixin, db.Model):
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"
+
+    @property
+    def account_fingerprint(self) -> str:
+        """Changes whenever the password or the sessions do: account links carry it."""
+        basis = f"{self.password_hash}:{self.session_version}".encode()
+        return hashlib.sha256(basis).hexdigest()[:24]
 
     def end_sessions(self) -> None:
         self.session_version += 1

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime, timedelta
+
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from booking.extensions import db
-from booking.models import Therapist
+from booking.models import MessageKind, OutboxMessage, OutboxStatus, Therapist
 from booking.services import team
+from booking.tokens import read_account_token
 
 # Checked when the email is unknown, so that the answer takes as long as for a
 # wrong password and does not tell which accounts exist.
@@ -42,3 +46,69 @@ def change_password(therapist_id: int, *, current: str, new: str) -> bool:
     therapist.end_sessions()
     db.session.commit()
     return True
+
+
+RESET_VALID = timedelta(hours=1)
+INVITATION_VALID = timedelta(days=7)
+
+
+def request_password_reset(email: str, *, now: datetime) -> None:
+    """Queue a reset link for the account with this email, if there is an active one.
+    Says nothing either way, so the page cannot reveal which addresses have accounts."""
+    therapist = db.session.scalar(
+        select(Therapist).where(Therapist.email == email.strip().lower(), Therapist.active))
+    if therapist is not None:
+        _queue_account_mail(MessageKind.PASSWORD_RESET, therapist, now)
+        db.session.commit()
+
+
+def invite_therapist(*, email: str, name: str, now: datetime, admin: bool = False,
+                     languages: list[str] | None = None) -> Therapist:
+    """Add a therapist without a password and mail them a link to set one."""
+    try:
+        therapist = team.new_therapist(email=email, name=name, password=None, now=now,
+                                       admin=admin, languages=languages)
+        db.session.flush()
+        _queue_account_mail(MessageKind.INVITATION, therapist, now)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return therapist
+
+
+def valid_for(purpose: MessageKind) -> timedelta:
+    return RESET_VALID if purpose is MessageKind.PASSWORD_RESET else INVITATION_VALID
+
+
+def account_for_link(secret_key: str, purpose: MessageKind, token: str, *,
+                     now: datetime) -> Therapist | None:
+    """The account a reset or invitation link is for, while the link is valid: signed,
+    not expired, and not used (the password has not changed since)."""
+    found = read_account_token(secret_key, purpose.value, token, now)
+    if found is None:
+        return None
+    therapist = db.session.get(Therapist, found[0])
+    if therapist is None or not therapist.active or therapist.account_fingerprint != found[1]:
+        return None
+    return therapist
+
+
+def set_password_from_link(secret_key: str, purpose: MessageKind, token: str,
+                           password: str, *, now: datetime) -> Therapist | None:
+    """Set the password a valid link allows (once); every session ends."""
+    therapist = account_for_link(secret_key, purpose, token, now=now)
+    if therapist is None:
+        return None
+    therapist.set_password(team.checked_password(password))
+    therapist.end_sessions()
+    db.session.commit()
+    return therapist
+
+
+def _queue_account_mail(kind: MessageKind, therapist: Therapist, now: datetime) -> None:
+    db.session.add(OutboxMessage(
+        kind=kind.value, booking=None, payload={"recipient": "therapist",
+                                                "therapist_id": therapist.id},
+        status=OutboxStatus.QUEUED, message_id=f"<{kind.value}.{uuid.uuid4().hex}@account>",
+        attempts=0, due_at=now, created_at=now))

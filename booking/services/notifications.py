@@ -16,11 +16,20 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 
 from booking import calendar
+from booking.extensions import db
 from booking.links import external_url
 from booking.mail.message import Calendar, compose
-from booking.models import Booking, BookingStatus, MessageKind, OutboxMessage, Recipient
+from booking.models import (
+    Booking,
+    BookingStatus,
+    MessageKind,
+    OutboxMessage,
+    Recipient,
+    Therapist,
+)
+from booking.services.accounts import valid_for
 from booking.services.invites import event_for
-from booking.tokens import manage_token
+from booking.tokens import account_token, manage_token
 from booking.validation import visitor_zone
 
 # Which messages carry an invitation, and with which iTIP method.
@@ -52,6 +61,8 @@ def is_obsolete(message: OutboxMessage) -> bool:
 
 def render(message: OutboxMessage, *, now: datetime) -> EmailMessage:
     """The complete email for an outbox row (needs an app and request context)."""
+    if message.booking is None:
+        return _render_account_mail(message, now)
     booking = message.booking
     kind = MessageKind(message.kind)
     to = addressee(booking, Recipient(message.payload["recipient"]))
@@ -109,3 +120,27 @@ def _reply_to() -> str:
     """Visitors who answer a mail reach the practice, not a no-reply box."""
     configured = current_app.config["MAIL_REPLY_TO"]
     return configured or parseaddr(current_app.config["MAIL_SENDER"])[1]
+
+
+_ACCOUNT_LINKS = {MessageKind.PASSWORD_RESET: "workspace.reset_password",
+                  MessageKind.INVITATION: "workspace.accept_invitation"}
+
+
+def _render_account_mail(message: OutboxMessage, now: datetime) -> EmailMessage:
+    """A password-reset or invitation mail. Its link is signed now, at delivery, so
+    the database never holds it and its validity counts from when it is sent."""
+    kind = MessageKind(message.kind)
+    therapist = db.session.get(Therapist, message.payload["therapist_id"])
+    token = account_token(current_app.config["SECRET_KEY"], kind.value, therapist.id,
+                          therapist.account_fingerprint, expires=now + valid_for(kind))
+    locale = "de" if "de" in therapist.languages else "en"
+    context = {"therapist": therapist, "config": current_app.config,
+               "link": external_url(_ACCOUNT_LINKS[kind], token=token, lang=locale)}
+    with force_locale(locale):
+        subject = render_template(f"emails/{kind.value}/subject.txt", **context)
+        text = render_template(f"emails/{kind.value}/body.txt", **context)
+    return compose(sender=current_app.config["MAIL_SENDER"],
+                   to=[(therapist.display_name, therapist.email)],
+                   subject=" ".join(subject.split()), text=text, html=None,
+                   message_id=message.message_id, reply_to=_reply_to(), date=now,
+                   language=locale)

@@ -28,15 +28,33 @@ def slug_for(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_name).strip("-")[:80]
 
 
-def create_therapist(*, email: str, name: str, password: str, now: datetime,
+def create_therapist(*, email: str, name: str, password: str | None, now: datetime,
                      admin: bool = False, timezone: str = "Europe/Berlin",
                      languages: list[str] | None = None, title: str = "", bio: str = "",
                      slug: str | None = None) -> Therapist:
-    """Add a therapist with default booking rules and no working hours yet.
+    """Add a therapist with default booking rules and no working hours yet (and,
+    with password None, no way to sign in until they set one from an invitation).
 
     Raises InvalidInput for a malformed value and AlreadyExists when the email
     or slug is taken; in both cases nothing is written.
     """
+    therapist = new_therapist(email=email, name=name, password=password, now=now, admin=admin,
+                              timezone=timezone, languages=languages, title=title, bio=bio,
+                              slug=slug)
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise AlreadyExists(f"a therapist with email {therapist.email} or slug "
+                            f"{therapist.slug} exists already") from error
+    return therapist
+
+
+def new_therapist(*, email: str, name: str, password: str | None, now: datetime,
+                  admin: bool = False, timezone: str = "Europe/Berlin",
+                  languages: list[str] | None = None, title: str = "", bio: str = "",
+                  slug: str | None = None) -> Therapist:
+    """A checked new therapist, added to the session for the caller to commit."""
     therapist = Therapist(
         email=validation.email(email).lower(),
         display_name=_display_name(name),
@@ -49,19 +67,14 @@ def create_therapist(*, email: str, name: str, password: str, now: datetime,
         active=True,
         created_at=now,
     )
-    therapist.set_password(checked_password(password))
+    if password is not None:  # None: invited, sets their own password from a link
+        therapist.set_password(checked_password(password))
     therapist.rules = BookingRules(
         buffer_before_minutes=0, buffer_after_minutes=10, minimum_notice_minutes=12 * 60,
         horizon_days=60, slot_step_minutes=60, daily_cap=None, meeting_url="",
     )
     _refuse_taken(therapist.email, therapist.slug)
     db.session.add(therapist)
-    try:
-        db.session.commit()
-    except IntegrityError as error:
-        db.session.rollback()
-        raise AlreadyExists(f"a therapist with email {therapist.email} or slug "
-                            f"{therapist.slug} exists already") from error
     return therapist
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from booking.extensions import db
 from booking.models import BookingStatus, BusyCalendar, OutboxMessage, TimeOff
 from booking.services.bookings import Policy, Visitor, book_slot
+from booking.web.workspace import PUBLIC_ENDPOINTS
 from tests.conftest import FIXED_NOW
 from tests.support import berlin
 from tests.web.forms import hidden_inputs
@@ -52,7 +53,7 @@ def csrf(client, page="/workspace/") -> str:
 
 def workspace_rules(app, with_booking: bool | None = None):
     rules = [r for r in app.url_map.iter_rules() if r.endpoint.startswith("workspace.")
-             and r.endpoint != "workspace.sign_in"]
+             and r.endpoint not in PUBLIC_ENDPOINTS]
     if with_booking is not None:
         rules = [r for r in rules if ("booking_id" in r.arguments) == with_booking]
     return rules

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from booking import clock
 from booking.extensions import limiter
+from booking.models import MessageKind
 from booking.services import accounts
 from booking.web.workspace import bp
-from booking.web.workspace.forms import ActionForm, PasswordForm, SignInForm
+from booking.web.workspace.forms import (
+    ActionForm,
+    ForgotForm,
+    NewPasswordForm,
+    PasswordForm,
+    SignInForm,
+)
 
 
 def _account_key() -> str:
@@ -76,3 +84,39 @@ def password():
     status = 422 if request.method == "POST" else 200
     return render_template("workspace/password.html", form=form, wrong=wrong,
                            visit=None), status
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+@limiter.limit("5 per 15 minutes", methods=["POST"])
+def forgot_password():
+    form = ForgotForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(form.email.data, now=clock.utcnow())
+        # The same answer whether or not the address has an account.
+        flash("reset_sent", "done")
+        return redirect(url_for("workspace.sign_in"), code=303)
+    return render_template("workspace/forgot.html", form=form, visit=None)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    return _set_password_page(MessageKind.PASSWORD_RESET, token)
+
+
+@bp.route("/welcome/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    return _set_password_page(MessageKind.INVITATION, token)
+
+
+def _set_password_page(purpose: MessageKind, token: str):
+    secret, now = current_app.config["SECRET_KEY"], clock.utcnow()
+    if accounts.account_for_link(secret, purpose, token, now=now) is None:
+        return render_template("workspace/link_invalid.html", visit=None), 404
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        accounts.set_password_from_link(secret, purpose, token, form.new.data, now=now)
+        logout_user()
+        flash("password_set", "done")
+        return redirect(url_for("workspace.sign_in"), code=303)
+    return render_template("workspace/set_password.html", form=form, visit=None,
+                           invitation=purpose is MessageKind.INVITATION)

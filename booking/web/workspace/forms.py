@@ -127,9 +127,12 @@ class BookingRulesForm(FlaskForm):
                                     option_widget=CheckboxInput())
 
 
-class PasswordForm(FlaskForm):
-    current = PasswordField(_l("Current password"), validators=[DataRequired()],
-                            render_kw={"autocomplete": "current-password"})
+class ForgotForm(FlaskForm):
+    email = EmailField(_l("Email address"), validators=[DataRequired(), Length(max=254)],
+                       render_kw={"autocomplete": "username"})
+
+
+class NewPasswordForm(FlaskForm):
     new = PasswordField(_l("New password (at least 10 characters)"),
                         validators=[DataRequired(), Length(min=10, max=200, message=_l(
                             "Please use at least 10 characters."))],
@@ -138,3 +141,8 @@ class PasswordForm(FlaskForm):
                            validators=[DataRequired(), EqualTo("new", message=_l(
                                "The two new passwords differ."))],
                            render_kw={"autocomplete": "new-password"})
+
+
+class PasswordForm(NewPasswordForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired()],
+                            render_kw={"autocomplete": "current-password"})

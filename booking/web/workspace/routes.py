@@ -13,14 +13,14 @@ from booking.errors import InvalidTransition, NotFound
 from booking.links import external_url
 from booking.models import Booking, FeedScope
 from booking.services import agenda, bookings, feeds
-from booking.web.workspace import bp
+from booking.web.workspace import PUBLIC_ENDPOINTS, bp
 from booking.web.workspace.forms import ActionForm, CancelForm, NoteForm
 
 
 @bp.before_request
 def require_sign_in():
     """Every workspace page but signing in is for signed-in therapists only."""
-    if request.endpoint == "workspace.sign_in":
+    if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     return login_required(lambda: None)()
 
@@ -135,6 +135,9 @@ def notices() -> dict:
                           "calendar program."),
         "calendar_added": _("Calendar added. Its appointments now block your booking times."),
         "calendar_removed": _("Calendar removed."),
+        "password_set": _("Your password is set. Please sign in."),
+        "reset_sent": _("If the address belongs to an account, we have sent a link to it. "
+                        "It works once, for one hour."),
         "password_changed": _("Password changed. You have been signed out everywhere else."),
         "rules_saved": _("Saved. Visitors see the new times at once; existing bookings "
                          "stay as they are."),
