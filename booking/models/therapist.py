@@ -42,6 +42,10 @@ class Therapist(UserMixin, db.Model):
     # Part of the signed-in session: raising it ends every session of this account
     # on the server (sign-out, password change), so a replayed old cookie is refused.
     session_version: Mapped[int] = mapped_column(default=0)
+    # Second factor (TOTP): the shared secret, empty when off, and the last time step
+    # a code was accepted for, so that each code works once.
+    totp_secret: Mapped[str] = mapped_column(String(64), default="")
+    totp_last_step: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime]
 
     working_hours: Mapped[list[WorkingHours]] = relationship(
@@ -58,6 +62,10 @@ class Therapist(UserMixin, db.Model):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def two_factor(self) -> bool:
+        return bool(self.totp_secret)
 
     @property
     def is_admin(self) -> bool:

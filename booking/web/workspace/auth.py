@@ -4,22 +4,26 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from booking import clock
-from booking.extensions import limiter
-from booking.models import MessageKind
-from booking.services import accounts
+from booking.extensions import db, limiter
+from booking.models import MessageKind, Therapist
+from booking.services import accounts, two_factor
 from booking.web.workspace import bp
 from booking.web.workspace.forms import (
     ActionForm,
+    CodeForm,
     ForgotForm,
     NewPasswordForm,
     PasswordForm,
     SignInForm,
 )
+
+PENDING = "two_factor_pending"  # session key: password right, code still to come
+ENROLLING = "two_factor_enrolling"  # session key: the secret being set up
 
 
 def _account_key() -> str:
@@ -42,6 +46,11 @@ def sign_in():
     failed = False
     if form.validate_on_submit():
         therapist = accounts.authenticate(form.email.data, form.password.data)
+        if therapist is not None and therapist.two_factor:
+            # Half signed in: the password was right; the code page finishes the job.
+            session[PENDING] = therapist.get_id()
+            return redirect(url_for("workspace.sign_in_code",
+                                    next=request.args.get("next")), code=303)
         if therapist is not None:
             login_user(therapist)
             return redirect(_safe_next(request.args.get("next")), code=303)
@@ -49,6 +58,62 @@ def sign_in():
     return render_template("workspace/sign_in.html", form=form,
                            error=_("Email or password is not right.") if failed else None,
                            visit=None), 401 if failed else 200
+
+
+@bp.route("/sign-in/code", methods=["GET", "POST"])
+@limiter.limit("10 per 15 minutes", methods=["POST"], deduct_when=_failed)
+def sign_in_code():
+    therapist = _pending_therapist()
+    if therapist is None:
+        return redirect(url_for("workspace.sign_in"))
+    form = CodeForm()
+    failed = False
+    if form.validate_on_submit():
+        if two_factor.check(therapist, form.code.data, now=clock.utcnow()):
+            session.pop(PENDING, None)
+            login_user(therapist)
+            return redirect(_safe_next(request.args.get("next")), code=303)
+        failed = True
+    return render_template("workspace/code.html", form=form, failed=failed,
+                           visit=None), 401 if failed else 200
+
+
+@bp.route("/two-factor", methods=["GET", "POST"])
+def two_factor_page():
+    form = CodeForm()
+    now = clock.utcnow()
+    if current_user.two_factor:
+        if form.validate_on_submit():
+            if two_factor.disable(current_user.id, code=form.code.data, now=now):
+                flash("two_factor_off", "done")
+                return redirect(url_for("workspace.two_factor_page"), code=303)
+            return render_template("workspace/two_factor.html", form=form, failed=True,
+                                   visit=None), 422
+        return render_template("workspace/two_factor.html", form=form, visit=None)
+    secret = session.get(ENROLLING) or two_factor.new_secret()
+    session[ENROLLING] = secret
+    if form.validate_on_submit():
+        if two_factor.enable(current_user.id, secret=secret, code=form.code.data, now=now):
+            session.pop(ENROLLING, None)
+            login_user(current_user._get_current_object())  # other sessions have ended
+            flash("two_factor_on", "done")
+            return redirect(url_for("workspace.two_factor_page"), code=303)
+        return render_template("workspace/two_factor.html", form=form, failed=True,
+                               secret=secret, qr=two_factor.enrolment_qr(
+                                   secret, current_user.email), visit=None), 422
+    return render_template("workspace/two_factor.html", form=form, secret=secret,
+                           qr=two_factor.enrolment_qr(secret, current_user.email), visit=None)
+
+
+def _pending_therapist() -> Therapist | None:
+    """The therapist whose password was right in this browser, if still current."""
+    therapist_id, _, version = (session.get(PENDING) or "").partition(":")
+    if not therapist_id.isdigit():
+        return None
+    therapist = db.session.get(Therapist, int(therapist_id))
+    if therapist is None or not therapist.active or str(therapist.session_version) != version:
+        return None
+    return therapist
 
 
 @bp.post("/sign-out")

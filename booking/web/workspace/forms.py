@@ -146,3 +146,9 @@ class NewPasswordForm(FlaskForm):
 class PasswordForm(NewPasswordForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired()],
                             render_kw={"autocomplete": "current-password"})
+
+
+class CodeForm(FlaskForm):
+    code = StringField(_l("6-digit code from your authenticator app"),
+                       validators=[DataRequired(), Length(max=10)],
+                       render_kw={"inputmode": "numeric", "autocomplete": "one-time-code"})

@@ -135,6 +135,9 @@ def notices() -> dict:
                           "calendar program."),
         "calendar_added": _("Calendar added. Its appointments now block your booking times."),
         "calendar_removed": _("Calendar removed."),
+        "two_factor_on": _("Second factor on. From now on you sign in with your password "
+                           "and a code from the app."),
+        "two_factor_off": _("Second factor off."),
         "password_set": _("Your password is set. Please sign in."),
         "reset_sent": _("If the address belongs to an account, we have sent a link to it. "
                         "It works once, for one hour."),
