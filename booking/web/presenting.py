@@ -62,13 +62,17 @@ def days_of_week(first: date, slots: list[Slot], zone: ZoneInfo, count: int = 7)
 
 @functools.cache
 def _zone_names() -> tuple[str, ...]:
-    return tuple(sorted(z for z in available_timezones() if "/" in z and not z.startswith(
+    return ("Etc/UTC", *sorted(z for z in available_timezones() if "/" in z and not z.startswith(
         ("Etc/", "SystemV/", "US/", "posix/", "right/"))))
 
 
-def zone_choices(now: datetime) -> list[tuple[str, str]]:
-    """(IANA name, label with its current UTC offset) for the zone picker."""
-    return [(name, zone_label(name, now)) for name in _zone_names()]
+def zone_choices(now: datetime, current: ZoneInfo) -> list[tuple[str, str]]:
+    """(IANA name, label with its current UTC offset) for the zone picker; the zone
+    the page is shown in is always among them (a browser may report plain UTC)."""
+    names = _zone_names()
+    if current.key not in names:
+        names = (current.key, *names)
+    return [(name, zone_label(name, now)) for name in names]
 
 
 def zone_label(name: str, now: datetime) -> str:

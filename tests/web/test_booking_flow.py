@@ -1,5 +1,6 @@
 """A visitor from an article's call to action to a requested booking."""
 
+import re
 from datetime import UTC, timedelta
 
 import pytest
@@ -220,3 +221,12 @@ def test_too_many_posts_from_one_address_are_slowed_down(client, anna):
     answers = [fill(client, url, name="", email=f"v{n}@example.org") for n in range(6)]
     assert [answer.status_code for answer in answers] == [200] * 5 + [429]
     assert "Zu viele Versuche" in answers[-1].get_data(as_text=True)
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Etc/GMT-3", "Asia/Calcutta"])
+def test_the_zone_picker_always_shows_the_zone_the_times_are_in(client, anna, zone):
+    page = client.get(f"/book/anna?tz={zone}").get_data(as_text=True)
+    selected = re.search(r'<option value="([^"]+)" selected>', page).group(1)
+    # Old names are shown under their current ones (CLDR aliases).
+    assert selected == {"UTC": "Etc/UTC", "Asia/Calcutta": "Asia/Kolkata"}.get(zone, zone)
+    assert f"Times in {selected}" in page or f"Uhrzeiten in {selected}" in page

@@ -130,7 +130,7 @@ def reschedule(token: str):
         can_change=booking.can_visitor_change(now, _policy().change_cutoff),
         still_on=booking.occupies_time(now) and booking.status in (
             BookingStatus.PENDING, BookingStatus.CONFIRMED),
-        zones=zone_choices(now),
+        zones=zone_choices(now, zone),
     ), 409 if problem else 200
 
 

@@ -35,7 +35,7 @@ def team():
     members = matching.bookable_team(visit.speaks)
     next_free = {t.id: matching.next_free(t, session_type, now=now) for t in members}
     return render_template("public/team.html", visit=visit, team=members, next_free=next_free,
-                           session_type=session_type, zones=zone_choices(now))
+                           session_type=session_type, zones=zone_choices(now, visit.zone))
 
 
 @bp.get("/book/<slug>")
@@ -54,7 +54,7 @@ def slots(slug: str):
         session_type=session_type, days=days_of_week(monday, week, visit.zone),
         monday=monday, previous=monday - timedelta(days=7), next=monday + timedelta(days=7),
         this_week=monday <= now.astimezone(visit.zone).date(), later=later,
-        zones=zone_choices(now),
+        zones=zone_choices(now, visit.zone),
     )
 
 
