@@ -15,17 +15,9 @@ from booking import worker
 from booking.extensions import db
 from booking.models import OutboxMessage, Therapist
 from tests.web.forms import hidden_inputs
-from tests.web.test_workspace import PASSWORD, sign_in
+from tests.web.workspace_support import sign_in
 
 NEW_PASSWORD = "ein-ganz-neues-passwort"
-
-
-@pytest.fixture
-def anna(make_therapist):
-    therapist = make_therapist()
-    therapist.set_password(PASSWORD)
-    db.session.commit()
-    return therapist
 
 
 @pytest.fixture

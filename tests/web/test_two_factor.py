@@ -6,19 +6,10 @@ import re
 from datetime import timedelta
 
 import pyotp
-import pytest
 
 from booking.extensions import db
 from tests.web.forms import hidden_inputs
-from tests.web.test_workspace import PASSWORD, csrf, sign_in
-
-
-@pytest.fixture
-def anna(make_therapist):
-    therapist = make_therapist()
-    therapist.set_password(PASSWORD)
-    db.session.commit()
-    return therapist
+from tests.web.workspace_support import csrf, sign_in
 
 
 def code_at(secret: str, clock) -> str:

@@ -14,17 +14,9 @@ from booking.web.workspace import PUBLIC_ENDPOINTS
 from tests.conftest import FIXED_NOW
 from tests.support import berlin
 from tests.web.forms import hidden_inputs
+from tests.web.workspace_support import PASSWORD, csrf, sign_in
 
-PASSWORD = "lange-genug-123"
 POLICY = Policy(uid_domain="termine.praxis.example", link_secret="test-secret-key")
-
-
-@pytest.fixture
-def anna(make_therapist):
-    therapist = make_therapist()
-    therapist.set_password(PASSWORD)
-    db.session.commit()
-    return therapist
 
 
 @pytest.fixture
@@ -40,15 +32,6 @@ def own_booking(anna, first_session):
     return book_slot(therapist_id=anna.id, session_type_id=first_session.id,
                      start=berlin("2026-06-03", "10:00"), now=FIXED_NOW, policy=POLICY,
                      visitor=Visitor(name="Kim Beispiel", email="kim@example.org"))
-
-
-def sign_in(client, email, password=PASSWORD):
-    form = hidden_inputs(client.get("/workspace/sign-in").get_data(as_text=True))
-    return client.post("/workspace/sign-in", data={**form, "email": email, "password": password})
-
-
-def csrf(client, page="/workspace/") -> str:
-    return hidden_inputs(client.get(page).get_data(as_text=True))["csrf_token"]
 
 
 def workspace_rules(app, with_booking: bool | None = None):
