@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -115,6 +116,18 @@ def book_slot(*, therapist_id: int, session_type_id: int, start: datetime, visit
     return booking
 
 
+@contextmanager
+def _one_transaction() -> Iterator[None]:
+    """Commit what the block did, or, if it raises, roll all of it back and re-raise:
+    a use case never leaves half its writes (or its locks) behind."""
+    try:
+        yield
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
 def find_by_token(token: str, *, for_update: bool = False) -> Booking:
     """The booking a manage link points to, or NotFound. `for_update` locks its row
     (PostgreSQL), so that the expiry sweep and this change cannot cross."""
@@ -134,10 +147,9 @@ def confirm_booking(token: str, *, now: datetime, policy: Policy) -> Booking:
     if booking.status is BookingStatus.CONFIRMED:
         return booking
     schedule.lock_schedule(booking.therapist_id)
-    try:
+    with _one_transaction():
         booking = find_by_token(token, for_update=True)
         if booking.status is BookingStatus.CONFIRMED:
-            db.session.rollback()
             return booking
         if not booking.can_confirm(now):
             raise SlotUnavailable("the reservation lapsed before it was confirmed")
@@ -145,10 +157,6 @@ def confirm_booking(token: str, *, now: datetime, policy: Policy) -> Booking:
         outbox.enqueue_for_visitors(MessageKind.CONFIRMED, booking, now)
         outbox.enqueue(MessageKind.NEW_BOOKING, booking, Recipient.THERAPIST, now)
         _schedule_reminder(booking, now, policy.reminder_before)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return booking
 
 
@@ -156,18 +164,13 @@ def cancel_by_visitor(token: str, *, reason: str, now: datetime, policy: Policy)
     """Cancel from the manage link; closed within the policy's cutoff of the start."""
     booking = find_by_token(token)
     schedule.lock_schedule(booking.therapist_id)
-    try:
+    with _one_transaction():
         booking = find_by_token(token, for_update=True)
         if booking.status is BookingStatus.CANCELLED:
-            db.session.rollback()
             return booking
         if not booking.can_visitor_change(now, policy.change_cutoff):
             raise TooLateToChange("online cancellation is closed for this booking")
         _cancel(booking, reason, now, by="visitor")
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return booking
 
 
@@ -176,13 +179,9 @@ def cancel_by_therapist(booking_id: int, *, therapist_id: int, message: str,
     """Cancel one of the therapist's own bookings; the visitor gets `message` with the
     cancellation. Raises NotFound for a booking of someone else."""
     schedule.lock_schedule(therapist_id)
-    try:
+    with _one_transaction():
         booking = own_booking(booking_id, therapist_id)
         _cancel(booking, message, now, by="therapist")
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return booking
 
 
@@ -196,25 +195,21 @@ def reschedule_by_visitor(token: str, *, start: datetime, now: datetime,
     booking = find_by_token(token)
     schedule.lock_schedule(booking.therapist_id)
     try:
-        booking = find_by_token(token, for_update=True)
-        if not booking.can_visitor_change(now, policy.change_cutoff):
-            raise TooLateToChange("online changes are closed for this booking")
-        blocked = _offered_interval(booking.therapist, booking.session_type, start, now,
-                                    moving=booking)
-        expire_lapsed_holds(booking.therapist_id, blocked, now)
-        booking.reschedule(start, start + booking.session_type.duration,
-                           blocked.start, blocked.end, now)
-        if booking.status is BookingStatus.CONFIRMED:
-            outbox.enqueue_for_visitors(MessageKind.RESCHEDULED, booking, now)
-            outbox.enqueue(MessageKind.RESCHEDULED, booking, Recipient.THERAPIST, now)
-            _schedule_reminder(booking, now, policy.reminder_before)
-        db.session.commit()
+        with _one_transaction():
+            booking = find_by_token(token, for_update=True)
+            if not booking.can_visitor_change(now, policy.change_cutoff):
+                raise TooLateToChange("online changes are closed for this booking")
+            blocked = _offered_interval(booking.therapist, booking.session_type, start, now,
+                                        moving=booking)
+            expire_lapsed_holds(booking.therapist_id, blocked, now)
+            booking.reschedule(start, start + booking.session_type.duration,
+                               blocked.start, blocked.end, now)
+            if booking.status is BookingStatus.CONFIRMED:
+                outbox.enqueue_for_visitors(MessageKind.RESCHEDULED, booking, now)
+                outbox.enqueue(MessageKind.RESCHEDULED, booking, Recipient.THERAPIST, now)
+                _schedule_reminder(booking, now, policy.reminder_before)
     except IntegrityError as error:
-        db.session.rollback()
         raise SlotUnavailable("this time was just taken") from error
-    except Exception:
-        db.session.rollback()
-        raise
     return booking
 
 
@@ -414,15 +409,11 @@ def record_outcome(booking_id: int, *, therapist_id: int, attended: bool,
                    now: datetime) -> Booking:
     """Mark a started booking as completed, or as a no-show."""
     booking = own_booking(booking_id, therapist_id)
-    try:
+    with _one_transaction():
         if attended:
             booking.complete(now)
         else:
             booking.mark_no_show(now)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return booking
 
 
