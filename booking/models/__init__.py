@@ -1,21 +1,33 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 
-from booking.models.booking import OCCUPYING, Booking, BookingStatus
+from booking.models.booking import (
+    OCCUPYING,
+    Actor,
+    Booking,
+    BookingEvent,
+    BookingStatus,
+    EventKind,
+)
 from booking.models.calendars import BusyCalendar, BusyInterval, CalendarFeed, FeedScope
 from booking.models.outbox import MessageKind, OutboxMessage, OutboxStatus, Recipient
 from booking.models.session_type import FIRST_SESSION_SLUG, SessionType
 from booking.models.therapist import BookingRules, Role, Therapist, TimeOff, WorkingHours
+from booking.models.waiver import FirstSessionWaiver
 
 __all__ = [
     "FIRST_SESSION_SLUG",
     "OCCUPYING",
+    "Actor",
     "Booking",
+    "BookingEvent",
     "BookingRules",
     "BookingStatus",
     "BusyCalendar",
     "BusyInterval",
     "CalendarFeed",
+    "EventKind",
     "FeedScope",
+    "FirstSessionWaiver",
     "MessageKind",
     "OutboxMessage",
     "OutboxStatus",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import uuid
 from datetime import datetime, timedelta
 
 from sqlalchemy import (
@@ -16,7 +17,7 @@ from sqlalchemy import (
     literal_column,
 )
 from sqlalchemy.dialects.postgresql import ExcludeConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from booking.errors import InvalidTransition
 from booking.extensions import db
@@ -31,6 +32,28 @@ class BookingStatus(enum.StrEnum):
     COMPLETED = "completed"
     NO_SHOW = "no_show"
     EXPIRED = "expired"  # pending, not confirmed in time; frees its slot
+
+
+class EventKind(enum.StrEnum):
+    """What happened to a booking, for its status history."""
+
+    REQUESTED = "requested"
+    CONFIRMED = "confirmed"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+    RESCHEDULED = "rescheduled"
+    REASSIGNED = "reassigned"
+    COMPLETED = "completed"
+    NO_SHOW = "no_show"
+
+
+class Actor(enum.StrEnum):
+    """Who made it happen."""
+
+    VISITOR = "visitor"
+    THERAPIST = "therapist"
+    PRACTICE = "practice"  # an admin of the practice
+    SYSTEM = "system"  # the service itself, e.g. a hold that lapsed
 
 
 # Statuses whose rows occupy the therapist's time. A pending booking past its
@@ -114,6 +137,10 @@ class Booking(db.Model):
 
     therapist: Mapped[Therapist] = relationship()
     session_type: Mapped[SessionType] = relationship()
+    # Written by every transition below; never loaded whole (read it with events.select()).
+    events: WriteOnlyMapped[BookingEvent] = relationship(
+        back_populates="booking", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="BookingEvent.id")
 
     @property
     def ical_status(self) -> str:
@@ -131,12 +158,17 @@ class Booking(db.Model):
     def can_confirm(self, now: datetime) -> bool:
         return self.occupies_time(now) and self.status is BookingStatus.PENDING
 
+    def request(self, now: datetime) -> None:
+        """Note in the history that the visitor asked for this booking."""
+        self.record(EventKind.REQUESTED, now, Actor.VISITOR)
+
     def confirm(self, now: datetime) -> None:
         self._require(self.can_confirm(now), "confirm")
         self.status = BookingStatus.CONFIRMED
         self.hold_until = None
         self.confirmed_at = now
         self.updated_at = now
+        self.record(EventKind.CONFIRMED, now, Actor.VISITOR)
 
     def can_expire(self, now: datetime) -> bool:
         return self.status is BookingStatus.PENDING and not self.occupies_time(now)
@@ -145,18 +177,20 @@ class Booking(db.Model):
         self._require(self.can_expire(now), "expire")
         self.status = BookingStatus.EXPIRED
         self.updated_at = now
+        self.record(EventKind.EXPIRED, now, Actor.SYSTEM)
 
     def can_cancel(self, now: datetime) -> bool:
         return self.occupies_time(now) and self.status in (
             BookingStatus.PENDING, BookingStatus.CONFIRMED
         ) and now < self.end_utc
 
-    def cancel(self, now: datetime, reason: str = "") -> None:
+    def cancel(self, now: datetime, reason: str = "", *, by: Actor = Actor.VISITOR) -> None:
         self._require(self.can_cancel(now), "cancel")
         self.status = BookingStatus.CANCELLED
         self.cancelled_at = now
         self.cancel_reason = reason
         self._revise(now)
+        self.record(EventKind.CANCELLED, now, by)
 
     def can_reschedule(self, now: datetime) -> bool:
         return self.can_cancel(now) and now < self.start_utc
@@ -165,9 +199,21 @@ class Booking(db.Model):
                    blocked_start: datetime, blocked_end: datetime, now: datetime) -> None:
         """Move to a new time; identity and calendar UID stay, SEQUENCE goes up."""
         self._require(self.can_reschedule(now), "reschedule")
+        previous = self.start_utc
         self.start_utc, self.end_utc = start, end
         self.blocked_start_utc, self.blocked_end_utc = blocked_start, blocked_end
         self._revise(now)
+        self.record(EventKind.RESCHEDULED, now, Actor.VISITOR, previous_start_utc=previous)
+
+    def reassign(self, therapist: Therapist, now: datetime) -> None:
+        """Hand over to another therapist at the same time. The calendar entry gets a
+        new UID: its organizer changes, and an entry keeps one organizer for life."""
+        self._require(self.can_cancel(now) and therapist.id != self.therapist_id, "reassign")
+        previous = self.therapist_id
+        self.therapist = therapist
+        self.ical_uid = f"{uuid.uuid4()}@{self.ical_uid.rpartition('@')[2]}"
+        self._revise(now)
+        self.record(EventKind.REASSIGNED, now, Actor.PRACTICE, previous_therapist_id=previous)
 
     def can_visitor_change(self, now: datetime, cutoff: timedelta) -> bool:
         """Visitors may cancel or move online only until `cutoff` before the start."""
@@ -180,11 +226,20 @@ class Booking(db.Model):
         self._require(self.can_complete(now), "complete")
         self.status = BookingStatus.COMPLETED
         self.updated_at = now
+        self.record(EventKind.COMPLETED, now, Actor.THERAPIST)
 
     def mark_no_show(self, now: datetime) -> None:
         self._require(self.can_complete(now), "mark as no-show")
         self.status = BookingStatus.NO_SHOW
         self.updated_at = now
+        self.record(EventKind.NO_SHOW, now, Actor.THERAPIST)
+
+    def record(self, kind: EventKind, now: datetime, by: Actor, *,
+               previous_start_utc: datetime | None = None,
+               previous_therapist_id: int | None = None) -> None:
+        self.events.add(BookingEvent(kind=kind, at=now, actor=by,
+                                     previous_start_utc=previous_start_utc,
+                                     previous_therapist_id=previous_therapist_id))
 
     def _revise(self, now: datetime) -> None:
         # A change calendar clients must apply: RFC 5545 wants a higher SEQUENCE.
@@ -194,3 +249,27 @@ class Booking(db.Model):
     def _require(self, allowed: bool, action: str) -> None:
         if not allowed:
             raise InvalidTransition(f"a {self.status.value} booking cannot {action} now")
+
+
+class BookingEvent(db.Model):
+    """One step of a booking's status history. Holds no visitor data: what the visitor
+    wrote stays on the booking, so deleting the booking deletes everything."""
+
+    __tablename__ = "booking_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("booking.id", ondelete="CASCADE"),
+                                            index=True)
+    at: Mapped[datetime]
+    kind: Mapped[EventKind] = mapped_column(
+        Enum(EventKind, native_enum=False, create_constraint=True, length=16,
+             name="event_kind", values_callable=lambda kinds: [k.value for k in kinds]))
+    actor: Mapped[Actor] = mapped_column(
+        Enum(Actor, native_enum=False, create_constraint=True, length=16, name="actor",
+             values_callable=lambda actors: [a.value for a in actors]))
+    previous_start_utc: Mapped[datetime | None]  # of a move
+    previous_therapist_id: Mapped[int | None] = mapped_column(  # of a handover
+        ForeignKey("therapist.id", ondelete="SET NULL"))
+
+    booking: Mapped[Booking] = relationship(back_populates="events")
+    previous_therapist: Mapped[Therapist | None] = relationship()

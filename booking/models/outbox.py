@@ -19,6 +19,7 @@ class MessageKind(enum.StrEnum):
     NEW_BOOKING = "new_booking"  # with the same event, to the therapist
     CANCELLED = "booking_cancelled"  # METHOD:CANCEL to everyone who had the invite
     RESCHEDULED = "booking_rescheduled"  # METHOD:REQUEST, higher SEQUENCE
+    REASSIGNED = "booking_reassigned"  # now with a colleague: a new invitation (new UID)
     REMINDER = "reminder"  # to visitors who asked for one
     EXPIRED = "booking_expired"  # not confirmed in time
     ALREADY_BOOKED = "already_booked"  # asked for a second free first consultation

@@ -105,7 +105,8 @@ def render(feed: CalendarFeed, now: datetime) -> bytes:
     ).all()
     locale = _locale(feed.therapist)
     with force_locale(locale):
-        events = [_event(booking, feed.full_details) for booking in bookings]
+        events = [_event(booking, feed.full_details,
+                         with_therapist=feed.scope is FeedScope.PRACTICE) for booking in bookings]
         name = gettext("First consultations – %(who)s", who=feed.therapist.display_name
                        if feed.therapist else gettext("whole practice"))
     zone = feed.therapist.timezone if feed.therapist else "Europe/Berlin"
@@ -129,9 +130,11 @@ def _owned(feed: CalendarFeed) -> list:
     return [Booking.therapist_id == feed.therapist_id] if feed.scope is FeedScope.THERAPIST else []
 
 
-def _event(booking: Booking, full_details: bool) -> CalendarEvent:
+def _event(booking: Booking, full_details: bool, with_therapist: bool) -> CalendarEvent:
     session_name = booking.session_type.name(str(get_locale() or "de"))
     who = booking.visitor_name if full_details else _initials(booking.visitor_name)
+    if with_therapist:  # the practice's feed shows the whole team
+        who = f"{who} · {booking.therapist.display_name}"
     details = ([booking.visitor_email, booking.visitor_phone, booking.message]
                if full_details else [])
     return CalendarEvent(

@@ -15,36 +15,38 @@ from flask_babel import force_locale, gettext
 from booking import calendar
 from booking.calendar import CalendarEvent, Person
 from booking.links import external_url
-from booking.models import Booking
+from booking.models import Booking, Therapist
 
 REMINDER_ALARM = timedelta(minutes=30)
 
 
 def event_for(booking: Booking, *, locale: str, token: str | None = None,
               sequence: int | None = None, start: datetime | None = None,
-              end: datetime | None = None, cancelled: bool = False) -> CalendarEvent:
+              end: datetime | None = None, cancelled: bool = False,
+              therapist: Therapist | None = None, uid: str | None = None) -> CalendarEvent:
     """The booking as calendar clients should see it. A message about an earlier state
-    passes that state's sequence and times. The visitor's manage link is written in
-    only when `token` is given: never for the therapist's copy or for links that go
-    to other companies' calendar sites."""
+    passes that state's sequence, times, and (before a handover) therapist and UID.
+    The visitor's manage link is written in only when `token` is given: never for the
+    therapist's copy or for links that go to other companies' calendar sites."""
+    therapist = therapist or booking.therapist
     manage = external_url("public.manage", token=token) if token else ""
-    meeting = booking.therapist.rules.meeting_url if booking.therapist.rules else ""
+    meeting = therapist.rules.meeting_url if therapist.rules else ""
     with force_locale(locale):
-        summary = gettext("First consultation with %(name)s", name=booking.therapist.display_name)
+        summary = gettext("First consultation with %(name)s", name=therapist.display_name)
         lines = [gettext("Online session: %(link)s", link=meeting) if meeting else "",
                  gettext("Change or cancel: %(link)s", link=manage) if manage else ""]
     return CalendarEvent(
-        uid=booking.ical_uid,
+        uid=uid or booking.ical_uid,
         sequence=booking.sequence if sequence is None else sequence,
         start=start or booking.start_utc,
         end=end or booking.end_utc,
-        zone=booking.therapist.timezone,
+        zone=therapist.timezone,
         summary=summary,
         description="\n".join(line for line in lines if line),
         location=meeting,
         url=manage,
         status="CANCELLED" if cancelled else booking.ical_status,
-        organizer=Person(booking.therapist.email, booking.therapist.display_name),
+        organizer=Person(therapist.email, therapist.display_name),
         attendees=attendees(booking),
         created=booking.created_at,
         last_modified=booking.updated_at,

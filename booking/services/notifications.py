@@ -38,6 +38,7 @@ _METHODS = {
     MessageKind.NEW_BOOKING: "REQUEST",
     MessageKind.RESCHEDULED: "REQUEST",
     MessageKind.CANCELLED: "CANCEL",
+    MessageKind.REASSIGNED: "REQUEST",
 }
 
 
@@ -65,13 +66,15 @@ def render(message: OutboxMessage, *, now: datetime) -> EmailMessage:
         return _render_account_mail(message, now)
     booking = message.booking
     kind = MessageKind(message.kind)
-    to = addressee(booking, Recipient(message.payload["recipient"]))
+    therapist = _therapist_of(message)
+    to = addressee(booking, Recipient(message.payload["recipient"]), therapist)
     token = manage_token(current_app.config["SECRET_KEY"], booking.public_id)
     start = datetime.fromisoformat(message.payload["start"])
     end = datetime.fromisoformat(message.payload["end"])
     context = {
-        "booking": booking, "to": to, "zone": visitor_zone(to.zone_name), "start": start,
-        "end": end, "payload": message.payload, "recipient": message.payload["recipient"],
+        "booking": booking, "therapist": therapist, "to": to,
+        "zone": visitor_zone(to.zone_name), "start": start, "end": end,
+        "payload": message.payload, "recipient": message.payload["recipient"],
         # Links carry the reader's language, so the pages answer in it too.
         "manage_url": external_url("public.manage", token=token, lang=to.locale),
         "confirm_url": external_url("public.confirm_page", token=token, lang=to.locale),
@@ -85,16 +88,24 @@ def render(message: OutboxMessage, *, now: datetime) -> EmailMessage:
         sender=current_app.config["MAIL_SENDER"], to=[(to.name, to.email)],
         subject=" ".join(subject.split()), text=text, html=html,
         message_id=message.message_id, reply_to=_reply_to(), date=now,
-        calendar=_invitation(message, kind, token, to.locale, start, end, now),
+        calendar=_invitation(message, kind, therapist, token, to.locale, start, end, now),
         language=to.locale,
     )
 
 
-def addressee(booking: Booking, recipient: Recipient) -> Addressee:
+def _therapist_of(message: OutboxMessage) -> Therapist:
+    """The therapist the message is about: the booking's, or, for the farewell of a
+    booking handed over to a colleague, the one it was with (payload therapist_id)."""
+    therapist_id = message.payload.get("therapist_id")
+    if therapist_id is None:
+        return message.booking.therapist
+    return db.session.get(Therapist, therapist_id) or message.booking.therapist
+
+
+def addressee(booking: Booking, recipient: Recipient, therapist: Therapist) -> Addressee:
     """Who gets the message and in which language and zone: never the therapist's
     language for the visitor, nor the visitor's for the therapist."""
     if recipient is Recipient.THERAPIST:
-        therapist = booking.therapist
         locale = "de" if "de" in therapist.languages else "en"
         return Addressee(therapist.display_name, therapist.email, locale, therapist.timezone)
     if recipient is Recipient.PARTNER:
@@ -104,15 +115,16 @@ def addressee(booking: Booking, recipient: Recipient) -> Addressee:
                      booking.visitor_timezone)
 
 
-def _invitation(message: OutboxMessage, kind: MessageKind, token: str, locale: str,
-                start: datetime, end: datetime, now: datetime) -> Calendar | None:
+def _invitation(message: OutboxMessage, kind: MessageKind, therapist: Therapist, token: str,
+                locale: str, start: datetime, end: datetime, now: datetime) -> Calendar | None:
     method = _METHODS.get(kind)
     if method is None or not message.payload.get("with_invite", True):
         return None
     for_visitor = message.payload["recipient"] != Recipient.THERAPIST
     event = event_for(message.booking, token=token if for_visitor else None, locale=locale,
                       sequence=message.payload["sequence"], start=start, end=end,
-                      cancelled=method == "CANCEL")
+                      cancelled=method == "CANCEL", therapist=therapist,
+                      uid=message.payload.get("uid"))
     return Calendar(ics=calendar.invite(event, method=method, stamp=now), method=method)
 
 

@@ -68,6 +68,13 @@ def _schedule(therapist: Therapist, session_type: SessionType, now: datetime,
     }
 
 
+def is_blocked(therapist_id: int, window: availability.Interval, now: datetime) -> bool:
+    """True when anything in the therapist's calendar overlaps `window`: a booking that
+    holds its time, time off, or the busy time of their own calendars."""
+    return bool(_booked(therapist_id, window.start, window.end, now, ignoring=None)
+                or _unavailable(therapist_id, window.start, window.end))
+
+
 def _unavailable(therapist_id: int, low: datetime, high: datetime) -> list[availability.Interval]:
     """Time off and the busy time of the therapist's own calendars."""
     time_off = select(TimeOff.start_utc, TimeOff.end_utc).where(

@@ -44,6 +44,7 @@ def booking(booking_id: int):
     now = clock.utcnow()
     return render_template(
         "workspace/booking.html", booking=found, zone=current_user.zone, now=now,
+        history=bookings.history(found),
         cancel_form=CancelForm(), note_form=NoteForm(note=found.private_note),
         action_form=ActionForm(), can_cancel=found.can_cancel(now),
         can_record=found.can_complete(now), visit=None)

@@ -1,0 +1,42 @@
+"""Exceptions to the one-free-first-consultation rule, granted by an admin."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from booking import validation
+from booking.errors import NotFound
+from booking.extensions import db
+from booking.models import FirstSessionWaiver
+
+
+def grant(*, email: str, note: str, granted_by_id: int, now: datetime) -> FirstSessionWaiver:
+    """Allow the person behind `email` one more free first consultation.
+    Raises InvalidInput for an address that is not one."""
+    address = validation.email(email)
+    waiver = FirstSessionWaiver(email_key=validation.email_identity(address), email=address,
+                                note=note.strip()[:200], granted_by_id=granted_by_id,
+                                created_at=now)
+    db.session.add(waiver)
+    db.session.commit()
+    return waiver
+
+
+def revoke(waiver_id: int) -> None:
+    waiver = db.session.get(FirstSessionWaiver, waiver_id)
+    if waiver is None:
+        raise NotFound("no such exception")
+    db.session.delete(waiver)
+    db.session.commit()
+
+
+def count_for(email_key: str) -> int:
+    return db.session.scalar(select(func.count()).select_from(FirstSessionWaiver).where(
+        FirstSessionWaiver.email_key == email_key)) or 0
+
+
+def all_waivers() -> list[FirstSessionWaiver]:
+    return list(db.session.scalars(
+        select(FirstSessionWaiver).order_by(FirstSessionWaiver.created_at.desc())))

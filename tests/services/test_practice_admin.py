@@ -1,0 +1,195 @@
+"""What the practice admin can do to bookings: hand them over, cancel them, allow a
+second free first consultation; and the status history every step leaves."""
+
+from datetime import timedelta
+from email.utils import parseaddr
+
+import icalendar
+import pytest
+from sqlalchemy import select
+
+from booking.errors import FirstSessionAlreadyBooked, InvalidTransition, SlotUnavailable
+from booking.extensions import db
+from booking.models import BookingStatus, OutboxMessage, TimeOff
+from booking.services import bookings, notifications, waivers
+from booking.services.bookings import Policy, Visitor
+from booking.tokens import manage_token
+from tests.conftest import FIXED_NOW
+from tests.support import berlin
+
+POLICY = Policy(uid_domain="termine.praxis.example", link_secret="test-secret-key")
+WEDNESDAY_9 = berlin("2026-06-03", "09:00")
+
+
+def book(therapist, session_type, start=WEDNESDAY_9, email="kim@example.org", **visitor):
+    return bookings.book_slot(
+        therapist_id=therapist.id, session_type_id=session_type.id, start=start, now=FIXED_NOW,
+        policy=POLICY, visitor=Visitor(name="Kim Example", email=email, **visitor))
+
+
+def confirm(booking, now=FIXED_NOW):
+    return bookings.confirm_booking(manage_token(POLICY.link_secret, booking.public_id),
+                                    now=now, policy=POLICY)
+
+
+def history(booking) -> list[tuple[str, str]]:
+    return [(e.kind.value, e.actor.value) for e in bookings.history(booking)]
+
+
+def messages_since(first_id: int) -> list[OutboxMessage]:
+    return list(db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.id > first_id).order_by(OutboxMessage.id)))
+
+
+def last_message_id() -> int:
+    return db.session.scalar(select(OutboxMessage.id).order_by(OutboxMessage.id.desc())) or 0
+
+
+@pytest.fixture
+def anna(make_therapist):
+    therapist = make_therapist()
+    therapist.display_name = "Anna Alt"
+    db.session.commit()
+    return therapist
+
+
+@pytest.fixture
+def ben(make_therapist):
+    therapist = make_therapist()
+    therapist.display_name = "Ben Neu"
+    db.session.commit()
+    return therapist
+
+
+def test_every_step_of_a_booking_is_in_its_history_with_who_did_it(anna, first_session):
+    booking = confirm(book(anna, first_session))
+    bookings.reschedule_by_visitor(manage_token(POLICY.link_secret, booking.public_id),
+                                   start=WEDNESDAY_9 + timedelta(hours=1), now=FIXED_NOW,
+                                   policy=POLICY)
+    bookings.cancel_by_therapist(booking.id, therapist_id=anna.id, message="", now=FIXED_NOW)
+    assert history(booking) == [("requested", "visitor"), ("confirmed", "visitor"),
+                                ("rescheduled", "visitor"), ("cancelled", "therapist")]
+    assert bookings.history(booking)[2].previous_start_utc == WEDNESDAY_9
+
+
+def test_an_expired_hold_and_an_outcome_are_in_the_history(anna, first_session):
+    lapsed = book(anna, first_session)
+    bookings.expire_all_lapsed(FIXED_NOW + timedelta(hours=1))
+    attended = confirm(book(anna, first_session, start=WEDNESDAY_9 + timedelta(hours=2),
+                            email="lou@example.org"))
+    bookings.record_outcome(attended.id, therapist_id=anna.id, attended=False,
+                            now=WEDNESDAY_9 + timedelta(hours=3))
+    assert history(lapsed) == [("requested", "visitor"), ("expired", "system")]
+    assert history(attended)[-1] == ("no_show", "therapist")
+
+
+def test_a_handover_moves_the_booking_and_keeps_one_organizer_per_calendar_entry(
+        app, anna, ben, first_session):
+    booking = confirm(book(anna, first_session, partner_email="sam@example.org",
+                           partner_name="Sam"))
+    old_uid, before = booking.ical_uid, last_message_id()
+    bookings.reassign(booking.id, to_therapist_id=ben.id, now=FIXED_NOW)
+    assert (booking.therapist_id, booking.status) == (ben.id, BookingStatus.CONFIRMED)
+    assert booking.ical_uid != old_uid
+    assert history(booking)[-1] == ("reassigned", "practice")
+    assert bookings.history(booking)[-1].previous_therapist_id == anna.id
+
+    sent = {}
+    with app.test_request_context(base_url=app.config["BASE_URL"]):
+        for message in messages_since(before):
+            mail = notifications.render(message, now=FIXED_NOW)
+            part = next(p for p in mail.walk() if p.get_content_type() == "text/calendar")
+            event = icalendar.Calendar.from_ical(part.get_content()).walk("VEVENT")[0]
+            sent[(message.kind, message.payload["recipient"])] = (
+                parseaddr(mail["To"])[1], part.get_param("method"), str(event["UID"]),
+                str(event["ORGANIZER"]))
+    assert sent == {
+        ("booking_cancelled", "visitor"): ("kim@example.org", "CANCEL",
+                                           old_uid, f"mailto:{anna.email}"),
+        ("booking_cancelled", "partner"): ("sam@example.org", "CANCEL", old_uid,
+                                           f"mailto:{anna.email}"),
+        ("booking_cancelled", "therapist"): (anna.email, "CANCEL", old_uid,
+                                             f"mailto:{anna.email}"),
+        ("booking_reassigned", "visitor"): ("kim@example.org", "REQUEST",
+                                            booking.ical_uid, f"mailto:{ben.email}"),
+        ("booking_reassigned", "partner"): ("sam@example.org", "REQUEST",
+                                            booking.ical_uid, f"mailto:{ben.email}"),
+        ("new_booking", "therapist"): (ben.email, "REQUEST", booking.ical_uid,
+                                       f"mailto:{ben.email}"),
+    }
+
+
+def test_a_pending_booking_is_handed_over_without_mail(anna, ben, first_session):
+    booking = book(anna, first_session)
+    before = last_message_id()
+    bookings.reassign(booking.id, to_therapist_id=ben.id, now=FIXED_NOW)
+    assert booking.therapist_id == ben.id and messages_since(before) == []
+
+
+def test_a_handover_to_a_colleague_who_is_busy_then_is_refused_and_changes_nothing(
+        anna, make_therapist, first_session):
+    ben = make_therapist(slot_step_minutes=30)
+    booking = confirm(book(anna, first_session))
+    book(ben, first_session, start=WEDNESDAY_9 + timedelta(minutes=30), email="lou@example.org")
+    uid, before = booking.ical_uid, last_message_id()
+    with pytest.raises(SlotUnavailable):
+        bookings.reassign(booking.id, to_therapist_id=ben.id, now=FIXED_NOW)
+    db.session.rollback()
+    assert (booking.therapist_id, booking.ical_uid) == (anna.id, uid)
+    assert messages_since(before) == [] and history(booking)[-1] == ("confirmed", "visitor")
+
+
+def test_a_handover_into_a_colleagues_time_off_is_refused(anna, ben, first_session):
+    booking = book(anna, first_session)
+    db.session.add(TimeOff(therapist=ben, start_utc=WEDNESDAY_9 - timedelta(hours=1),
+                           end_utc=WEDNESDAY_9 + timedelta(hours=3)))
+    db.session.commit()
+    with pytest.raises(SlotUnavailable):
+        bookings.reassign(booking.id, to_therapist_id=ben.id, now=FIXED_NOW)
+
+
+def test_a_handover_outside_the_colleagues_weekly_hours_is_allowed(
+        anna, make_therapist, first_session):
+    weekend_only = make_therapist(weekdays=[5, 6])
+    booking = book(anna, first_session)
+    bookings.reassign(booking.id, to_therapist_id=weekend_only.id, now=FIXED_NOW)
+    assert booking.therapist_id == weekend_only.id
+
+
+def test_a_cancelled_booking_cannot_be_handed_over(anna, ben, first_session):
+    booking = book(anna, first_session)
+    bookings.cancel_by_practice(booking.id, message="", now=FIXED_NOW)
+    with pytest.raises(InvalidTransition):
+        bookings.reassign(booking.id, to_therapist_id=ben.id, now=FIXED_NOW)
+
+
+def test_the_practice_cancels_with_a_message_that_reaches_the_client(anna, first_session):
+    booking = confirm(book(anna, first_session))
+    before = last_message_id()
+    bookings.cancel_by_practice(booking.id, message="Frau Alt ist erkrankt.", now=FIXED_NOW)
+    assert booking.status is BookingStatus.CANCELLED
+    assert history(booking)[-1] == ("cancelled", "practice")
+    assert [(m.kind, m.payload["recipient"], m.payload["by"])
+            for m in messages_since(before)] == [("booking_cancelled", "visitor", "practice"),
+                                                 ("booking_cancelled", "therapist", "practice")]
+
+
+def test_an_exception_allows_exactly_one_more_free_first_consultation(anna, first_session):
+    book(anna, first_session, email="Kim@Example.org")
+    with pytest.raises(FirstSessionAlreadyBooked):
+        book(anna, first_session, start=WEDNESDAY_9 + timedelta(hours=1))
+    waivers.grant(email="kim+paar@example.org", note="Termin verpasst", granted_by_id=anna.id,
+                  now=FIXED_NOW)
+    second = book(anna, first_session, start=WEDNESDAY_9 + timedelta(hours=1))
+    assert second.status is BookingStatus.PENDING
+    with pytest.raises(FirstSessionAlreadyBooked):
+        book(anna, first_session, start=WEDNESDAY_9 + timedelta(hours=2))
+
+
+def test_a_revoked_exception_no_longer_allows_another(anna, first_session):
+    book(anna, first_session)
+    waiver = waivers.grant(email="kim@example.org", note="", granted_by_id=anna.id,
+                           now=FIXED_NOW)
+    waivers.revoke(waiver.id)
+    with pytest.raises(FirstSessionAlreadyBooked):
+        book(anna, first_session, start=WEDNESDAY_9 + timedelta(hours=1))
