@@ -75,6 +75,7 @@ def _init_extensions(app: Flask, fixed_clock) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from booking.web.admin import bp as admin
     from booking.web.feeds import bp as feeds
     from booking.web.public import bp as public
     from booking.web.workspace import bp as workspace
@@ -82,6 +83,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(public)
     app.register_blueprint(feeds)
     app.register_blueprint(workspace)
+    app.register_blueprint(admin)
 
 
 def select_locale() -> str:

@@ -91,6 +91,13 @@ def claim_due(now: datetime, batch: int) -> list[int]:
     return ids
 
 
+def failed_messages() -> list[OutboxMessage]:
+    """Messages that could not be delivered after the last retry, newest first."""
+    return list(db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.FAILED)
+        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())))
+
+
 def requeue_failed(now: datetime, message_ids: list[int] | None = None) -> int:
     """Give failed messages a fresh set of attempts (all, or those named)."""
     query = select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.FAILED)

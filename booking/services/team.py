@@ -1,16 +1,17 @@
-"""The practice's team: adding therapists."""
+"""The practice's team: adding therapists, editing them, taking them off booking."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from booking import validation
-from booking.errors import AlreadyExists, InvalidInput
+from booking.errors import AlreadyExists, InvalidInput, NotFound
 from booking.extensions import db
 from booking.models import BookingRules, Role, Therapist
 
@@ -58,7 +59,7 @@ def new_therapist(*, email: str, name: str, password: str | None, now: datetime,
     therapist = Therapist(
         email=validation.email(email).lower(),
         display_name=_display_name(name),
-        slug=validation.slug(slug or slug_for(name)),
+        slug=validation.slug(slug) if slug else _free_slug(slug_for(name) or "therapist"),
         timezone=validation.timezone(timezone).key,
         languages=validation.languages(languages or ["de"]),
         title=title,
@@ -76,6 +77,14 @@ def new_therapist(*, email: str, name: str, password: str | None, now: datetime,
     _refuse_taken(therapist.email, therapist.slug)
     db.session.add(therapist)
     return therapist
+
+
+def _free_slug(wanted: str) -> str:
+    """`wanted`, or with -2, -3, … when a colleague of the same name has it."""
+    taken = set(db.session.scalars(select(Therapist.slug).where(
+        Therapist.slug.like(f"{wanted[:70]}%"))))
+    candidates = [wanted] + [f"{wanted[:70]}-{n}" for n in range(2, len(taken) + 2)]
+    return next(c for c in candidates if c not in taken)
 
 
 def _display_name(name: str) -> str:
@@ -99,3 +108,63 @@ def _refuse_taken(email: str, slug: str) -> None:
     if taken is not None:
         what = f"email {email}" if taken.email == email else f"slug {slug}"
         raise AlreadyExists(f"a therapist with {what} exists already")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What an admin can change about a team member."""
+
+    display_name: str
+    email: str
+    title: str
+    timezone: str
+    admin: bool
+
+
+def members() -> list[Therapist]:
+    """Everyone on the team, active ones first, by name."""
+    return list(db.session.scalars(
+        select(Therapist).order_by(Therapist.active.desc(), Therapist.display_name)))
+
+
+def member(therapist_id: int) -> Therapist:
+    therapist = db.session.get(Therapist, therapist_id)
+    if therapist is None:
+        raise NotFound("no such therapist")
+    return therapist
+
+
+def update_profile(therapist_id: int, profile: Profile, *, acting_id: int) -> Therapist:
+    """Change a member's profile. InvalidInput for a malformed value, AlreadyExists for
+    an email another member has; nothing is written then. An admin cannot take away
+    their own admin role (the practice could end up with nobody to manage it)."""
+    therapist = member(therapist_id)
+    email = validation.email(profile.email).lower()
+    zone = validation.timezone(profile.timezone).key
+    if therapist_id == acting_id and not profile.admin:
+        raise InvalidInput("admin", "you cannot take away your own admin role")
+    if email != therapist.email and db.session.scalar(
+            select(Therapist.id).where(Therapist.email == email)) is not None:
+        raise AlreadyExists(f"a therapist with email {email} exists already")
+    therapist.display_name = _display_name(profile.display_name)
+    therapist.title = profile.title.strip()[:120]
+    therapist.timezone = zone
+    therapist.role = Role.ADMIN if profile.admin else Role.THERAPIST
+    if email != therapist.email:
+        therapist.email = email
+        therapist.end_sessions()  # links and sessions were issued to the old address
+    db.session.commit()
+    return therapist
+
+
+def set_active(therapist_id: int, active: bool, *, acting_id: int) -> Therapist:
+    """Take a member off booking (or back on). A deactivated member is offered to no
+    visitor and cannot sign in; their bookings stay until reassigned or cancelled."""
+    therapist = member(therapist_id)
+    if therapist_id == acting_id and not active:
+        raise InvalidInput("active", "you cannot deactivate yourself")
+    therapist.active = active
+    if not active:
+        therapist.end_sessions()
+    db.session.commit()
+    return therapist

@@ -94,6 +94,16 @@ def local_date(instant: datetime | date, zone: ZoneInfo | None = None) -> str:
     return format_date(instant, "full", locale=locale_name())
 
 
+def month_label(first_day: date) -> str:
+    """A month in the page's language: "November 2026"."""
+    return format_date(first_day, "MMMM yyyy", locale=locale_name())
+
+
+def short_month_label(first_day: date) -> str:
+    """A month as short as a chart's axis needs: "Nov. 26", "Nov 26"."""
+    return format_date(first_day, "MMM yy", locale=locale_name())
+
+
 def local_datetime(instant: datetime, zone: ZoneInfo) -> str:
     """E.g. "Dienstag, 2. Juni 2026, 09:00" — date and time as the visitor reads them."""
     return f"{local_date(instant, zone)}, {local_time(instant, zone)}"
@@ -126,4 +136,4 @@ def init_app(app: Flask) -> None:
         local_time=local_time, local_date=local_date, local_datetime=local_datetime,
         short_datetime=short_datetime, initials=initials, language_names=language_names,
     )
-    app.jinja_env.globals.update(zone_name=zone_name)
+    app.jinja_env.globals.update(zone_name=zone_name, month_label=month_label)

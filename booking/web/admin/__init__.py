@@ -1,0 +1,26 @@
+"""The practice admin's pages: the team, every booking, undeliverable mail, exceptions
+to the one-free-consultation rule, the articles report and the practice feed.
+
+Signed-out visitors are sent to sign in; signed-in therapists who are not admins get
+404 on every page here, as if the area did not exist."""
+
+from flask import Blueprint, abort
+from flask_login import current_user, login_required
+
+bp = Blueprint("admin", __name__, url_prefix="/workspace/admin")
+
+
+@bp.before_request
+def require_admin():
+    signed_out = login_required(lambda: None)()
+    if signed_out is not None:
+        return signed_out
+    if not current_user.is_admin:
+        abort(404)
+    return None
+
+
+from booking.web.admin import (  # noqa: E402,F401  (routes register on bp)
+    practice,
+    team,
+)

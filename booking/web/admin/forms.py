@@ -1,0 +1,44 @@
+"""Forms of the admin pages."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+
+class InviteForm(FlaskForm):
+    name = StringField(_l("Name as visitors see it"),
+                       validators=[DataRequired(_l("Please give a name.")), Length(max=120)])
+    email = EmailField(_l("Email address"),
+                       validators=[DataRequired(_l("Please give an email address.")),
+                                   Length(max=254)])
+    admin = BooleanField(_l("May manage the practice (admin)"))
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField(_l("Name as visitors see it"),
+                               validators=[DataRequired(_l("Please give a name.")),
+                                           Length(max=120)])
+    title = StringField(_l("Title or profession (optional)"),
+                        validators=[Optional(), Length(max=120)])
+    email = EmailField(_l("Email address"),
+                       validators=[DataRequired(_l("Please give an email address.")),
+                                   Length(max=254)])
+    timezone = SelectField(_l("Time zone of the working hours"))
+    admin = BooleanField(_l("May manage the practice (admin)"))
+
+
+class ReassignForm(FlaskForm):
+    to = SelectField(_l("Hand over to"), coerce=int, validate_choice=True)
+
+    def offer(self, therapists) -> "ReassignForm":
+        self.to.choices = [(t.id, t.display_name) for t in therapists]
+        return self
+
+
+class WaiverForm(FlaskForm):
+    email = EmailField(_l("Email address"),
+                       validators=[DataRequired(_l("Please give an email address.")),
+                                   Length(max=254)])
+    note = StringField(_l("Why (optional, only for the team)"),
+                       validators=[Optional(), Length(max=200)])

@@ -1,0 +1,191 @@
+"""Practice-wide matters: undeliverable mail, exceptions to the one-free-consultation
+rule, the practice calendar feed, and which articles bring bookings."""
+
+from __future__ import annotations
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from booking import clock
+from booking.errors import InvalidInput, NotFound
+from booking.links import external_url
+from booking.models import FeedScope, MessageKind, Recipient
+from booking.services import delivery, feeds, reports, waivers
+from booking.web.admin import bp
+from booking.web.admin.forms import WaiverForm
+from booking.web.chart import bar_chart_svg
+from booking.web.presenting import short_month_label
+from booking.web.workspace.forms import ActionForm
+
+
+@bp.get("/messages")
+def messages():
+    return render_template("admin/messages.html", failed=delivery.failed_messages(),
+                           form=ActionForm(), zone=current_user.zone,
+                           kind_labels=_kind_labels(), recipient_labels=_recipient_labels())
+
+
+def _kind_labels() -> dict[str, str]:
+    return {
+        MessageKind.CONFIRM_REQUEST: _("Request to confirm the email address"),
+        MessageKind.CONFIRMED: _("Booking confirmation with invitation"),
+        MessageKind.NEW_BOOKING: _("New booking, to the therapist"),
+        MessageKind.CANCELLED: _("Cancellation"),
+        MessageKind.RESCHEDULED: _("New time"),
+        MessageKind.REASSIGNED: _("New therapist"),
+        MessageKind.REMINDER: _("Reminder"),
+        MessageKind.EXPIRED: _("Reservation lapsed"),
+        MessageKind.ALREADY_BOOKED: _("Already has a free first consultation"),
+        MessageKind.PASSWORD_RESET: _("Password reset"),
+        MessageKind.INVITATION: _("Invitation to the team"),
+    }
+
+
+def _recipient_labels() -> dict[str, str]:
+    return {Recipient.VISITOR: _("client"), Recipient.PARTNER: _("partner"),
+            Recipient.THERAPIST: _("therapist")}
+
+
+@bp.post("/messages/<int:message_id>/resend")
+def resend(message_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if delivery.requeue_failed(clock.utcnow(), [message_id]) == 0:
+        abort(404)
+    flash("resend_queued", "done")
+    return redirect(url_for("admin.messages"), code=303)
+
+
+@bp.post("/messages/resend-all")
+def resend_all():
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    delivery.requeue_failed(clock.utcnow())
+    flash("resend_queued", "done")
+    return redirect(url_for("admin.messages"), code=303)
+
+
+@bp.route("/exceptions", methods=["GET", "POST"])
+def exceptions():
+    form = WaiverForm()
+    if form.validate_on_submit():
+        try:
+            waivers.grant(email=form.email.data, note=form.note.data or "",
+                          granted_by_id=current_user.id, now=clock.utcnow())
+        except InvalidInput:
+            form.email.errors.append(_("This is not a valid email address."))
+        else:
+            flash("waiver_granted", "done")
+            return redirect(url_for("admin.exceptions"), code=303)
+    return render_template("admin/exceptions.html", form=form, waivers=waivers.all_waivers(),
+                           action_form=ActionForm(), zone=current_user.zone,
+                           ), 422 if form.errors else 200
+
+
+@bp.post("/exceptions/<int:waiver_id>/revoke")
+def revoke_exception(waiver_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        waivers.revoke(waiver_id)
+    except NotFound:
+        abort(404)
+    flash("waiver_revoked", "done")
+    return redirect(url_for("admin.exceptions"), code=303)
+
+
+@bp.get("/practice-feed")
+def practice_feed():
+    token = feeds.current_token(therapist_id=None, scope=FeedScope.PRACTICE,
+                                secret_key=current_app.config["SECRET_KEY"], now=clock.utcnow())
+    https = external_url("feeds.feed", token=token)
+    return render_template("admin/feed.html", https=https,
+                           webcal="webcal://" + https.split("://", 1)[1], form=ActionForm())
+
+
+@bp.post("/practice-feed/rotate")
+def rotate_practice_feed():
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    feeds.rotate(therapist_id=None, scope=FeedScope.PRACTICE,
+                 secret_key=current_app.config["SECRET_KEY"], now=clock.utcnow())
+    flash("feed_rotated", "done")
+    return redirect(url_for("admin.practice_feed"), code=303)
+
+
+PERIODS = (3, 6, 12, 24)  # months a report can cover
+
+
+@bp.get("/reports")
+def reports_page():
+    months, rows = _report()
+    chart = bar_chart_svg(rows, months, title=_("Bookings and confirmations per month"),
+                          month_label=short_month_label, bookings_label=_("Bookings"),
+                          confirmations_label=_("Confirmed"))
+    newest_first = sorted(rows, key=lambda r: (-r.month.toordinal(), -r.bookings, r.source))
+    return render_template("admin/reports.html", rows=rows, newest_first=newest_first,
+                           chart=chart,
+                           totals=_totals_by_source(rows), periods=PERIODS,
+                           period=len(months))
+
+
+@bp.get("/reports.csv")
+def reports_csv():
+    months, rows = _report()
+    filename = f"bookings-by-source-{months[0]:%Y-%m}-{months[-1]:%Y-%m}.csv"
+    return Response(reports.as_csv(rows), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _report() -> tuple[list, list[reports.SourceMonth]]:
+    """The months asked for (?months=, one of PERIODS) up to this one, in the admin's
+    zone, and the report over them."""
+    asked = request.args.get("months", "12")
+    count = int(asked) if asked in {str(p) for p in PERIODS} else 12
+    zone = current_user.zone
+    months = reports.last_months(clock.utcnow().astimezone(zone).date(), count)
+    return months, reports.cta_report(months=months, zone=zone)
+
+
+def _totals_by_source(rows: list[reports.SourceMonth]) -> list[tuple[str, int, int]]:
+    """(source, bookings, confirmations) over the whole period, most bookings first."""
+    order = reports.sources_by_total(rows)
+    sums = {source: [0, 0] for source in order}
+    for row in rows:
+        sums[row.source][0] += row.bookings
+        sums[row.source][1] += row.confirmations
+    return [(source, *sums[source]) for source in order]
+
+
+@bp.context_processor
+def notices() -> dict:
+    """What the flashed keys mean, in the admin's language."""
+    return {"notices": {
+        "invited": _("Invitation sent. The link in it works for 7 days."),
+        "profile_saved": _("Saved."),
+        "deactivated": _("Deactivated. Visitors no longer see this therapist; the bookings "
+                         "below stay until you hand them over or cancel them."),
+        "reactivated": _("Active again. Visitors can book this therapist."),
+        "not_yourself": _("You cannot deactivate your own account."),
+        "cancelled": _("The booking is cancelled; the client and the therapist have been "
+                       "told."),
+        "not_possible": _("That is not possible for this booking (any more)."),
+        "not_free": _("The chosen colleague is not free at this time. Nothing was changed."),
+        "reassigned": _("Handed over. The client, both therapists and their calendars have "
+                        "been updated."),
+        "resend_queued": _("Queued again. The messages go out within a minute."),
+        "waiver_granted": _("Saved. This person can book one more free first consultation."),
+        "waiver_revoked": _("Exception removed."),
+        "feed_rotated": _("New address made. The old one no longer works: update your "
+                          "calendar program."),
+    }}

@@ -1,0 +1,183 @@
+"""The team and every booking of the practice."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from booking import clock
+from booking.errors import AlreadyExists, InvalidInput, InvalidTransition, NotFound, SlotUnavailable
+from booking.models import Booking, Therapist
+from booking.services import accounts, agenda, bookings, team
+from booking.web.admin import bp
+from booking.web.admin.forms import InviteForm, ProfileForm, ReassignForm
+from booking.web.presenting import zone_choices
+from booking.web.workspace.forms import ActionForm, CancelForm
+
+
+@bp.get("/")
+def overview():
+    return redirect(url_for("admin.team_list"))
+
+
+@bp.route("/team", methods=["GET", "POST"])
+def team_list():
+    form = InviteForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            invited = accounts.invite_therapist(email=form.email.data, name=form.name.data,
+                                                admin=form.admin.data, now=clock.utcnow())
+        except (InvalidInput, AlreadyExists) as problem:
+            _show_problem(form, problem)
+        else:
+            flash("invited", "done")
+            return redirect(url_for("admin.member", therapist_id=invited.id), code=303)
+    if form.errors:
+        status = 422
+    return render_template("admin/team.html", form=form, members=team.members(),
+                           counts=agenda.upcoming_counts(clock.utcnow())), status
+
+
+@bp.route("/team/<int:therapist_id>", methods=["GET", "POST"])
+def member(therapist_id: int):
+    therapist = _member(therapist_id)
+    now = clock.utcnow()
+    form = ProfileForm(obj=None if request.method == "POST" else therapist,
+                       admin=therapist.is_admin)
+    form.timezone.choices = zone_choices(now, therapist.zone)
+    if form.validate_on_submit():
+        profile = team.Profile(display_name=form.display_name.data, email=form.email.data,
+                               title=form.title.data or "", timezone=form.timezone.data,
+                               admin=form.admin.data)
+        try:
+            team.update_profile(therapist_id, profile, acting_id=current_user.id)
+        except (InvalidInput, AlreadyExists) as problem:
+            _show_problem(form, problem)
+        else:
+            flash("profile_saved", "done")
+            return redirect(url_for("admin.member", therapist_id=therapist_id), code=303)
+    upcoming = agenda.bookings_of(therapist_id, now=now)
+    return render_template(
+        "admin/member.html", member=therapist, form=form, upcoming=upcoming,
+        action_form=ActionForm(), reassign_form=_reassign_form(therapist_id),
+        zone=current_user.zone,
+    ), 422 if form.errors else 200
+
+
+@bp.post("/team/<int:therapist_id>/active")
+def set_active(therapist_id: int):
+    _member(therapist_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    active = request.form.get("active") == "yes"
+    try:
+        team.set_active(therapist_id, active, acting_id=current_user.id)
+    except InvalidInput:
+        flash("not_yourself", "problem")
+    else:
+        flash("reactivated" if active else "deactivated", "done")
+    return redirect(url_for("admin.member", therapist_id=therapist_id), code=303)
+
+
+@bp.get("/bookings")
+def booking_list():
+    now = clock.utcnow()
+    past = request.args.get("past") == "1"
+    search = request.args.get("q", "")[:100]
+    zone = current_user.zone
+    found = agenda.bookings_of(None, now=now, past=past, search=search)
+    days = [(day, list(items)) for day, items in groupby(
+        found, key=lambda b: b.start_utc.astimezone(zone).date())]
+    return render_template("admin/bookings.html", days=days, past=past, search=search,
+                           zone=zone)
+
+
+@bp.get("/bookings/<int:booking_id>")
+def booking(booking_id: int):
+    found = _booking(booking_id)
+    now = clock.utcnow()
+    return render_template(
+        "admin/booking.html", booking=found, zone=current_user.zone, show_therapist=True,
+        history=bookings.history(found), cancel_form=CancelForm(),
+        reassign_form=_reassign_form(found.therapist_id), can_change=found.can_cancel(now))
+
+
+@bp.post("/bookings/<int:booking_id>/cancel")
+def cancel(booking_id: int):
+    _booking(booking_id)
+    form = CancelForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        bookings.cancel_by_practice(booking_id, message=(form.message.data or "").strip(),
+                                    now=clock.utcnow())
+    except InvalidTransition:
+        flash("not_possible", "problem")
+    else:
+        flash("cancelled", "done")
+    return _back_to(booking_id)
+
+
+@bp.post("/bookings/<int:booking_id>/reassign")
+def reassign(booking_id: int):
+    found = _booking(booking_id)
+    form = _reassign_form(found.therapist_id)
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        bookings.reassign(booking_id, to_therapist_id=form.to.data, now=clock.utcnow())
+    except (InvalidTransition, NotFound):
+        flash("not_possible", "problem")
+    except SlotUnavailable:
+        flash("not_free", "problem")
+    else:
+        flash("reassigned", "done")
+    return _back_to(booking_id)
+
+
+def _back_to(booking_id: int):
+    """To the page the form was on: the booking's, or the former therapist's list."""
+    target = request.form.get("back")
+    if target and target.isdigit():
+        return redirect(url_for("admin.member", therapist_id=int(target)), code=303)
+    return redirect(url_for("admin.booking", booking_id=booking_id), code=303)
+
+
+def _reassign_form(current_therapist_id: int) -> ReassignForm:
+    colleagues = [t for t in team.members() if t.active and t.id != current_therapist_id]
+    return ReassignForm().offer(colleagues)
+
+
+def _show_problem(form, problem: InvalidInput | AlreadyExists) -> None:
+    """Put the service's refusal next to the field, in the admin's language."""
+    if isinstance(problem, AlreadyExists):
+        form.email.errors.append(_("Another team member has this email address."))
+        return
+    messages = {
+        "email": (form.email, _("This is not a valid email address.")),
+        "name": (getattr(form, "name", None) or getattr(form, "display_name", None),
+                 _("Please give a name of at most 120 characters.")),
+        "timezone": (getattr(form, "timezone", None),
+                     _("Unknown time zone. Please choose one from the list.")),
+        "admin": (form.admin, _("You cannot take away your own admin role.")),
+    }
+    field, message = messages.get(problem.field, (form.email, problem.message))
+    field.errors.append(message)
+
+
+def _member(therapist_id: int) -> Therapist:
+    try:
+        return team.member(therapist_id)
+    except NotFound:
+        abort(404)
+
+
+def _booking(booking_id: int) -> Booking:
+    try:
+        return bookings.any_booking(booking_id)
+    except NotFound:
+        abort(404)
