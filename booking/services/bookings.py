@@ -234,10 +234,11 @@ def _announce_handover(booking: Booking, previous_therapist_id: int, previous_ui
                        now: datetime) -> None:
     """One organizer per calendar entry (Gmail shows "unknown organizer" otherwise):
     the old entry is cancelled in the old therapist's name, and a new one is sent."""
-    farewell = {"by": "handover", "with_invite": True, "uid": previous_uid,
-                "therapist_id": previous_therapist_id}
-    outbox.enqueue_for_visitors(MessageKind.CANCELLED, booking, now, **farewell)
-    outbox.enqueue(MessageKind.CANCELLED, booking, Recipient.THERAPIST, now, **farewell)
+    old_entry = {"by": "handover", "with_invite": True, "uid": previous_uid,
+                 "organizer_id": previous_therapist_id}
+    outbox.enqueue_for_visitors(MessageKind.CANCELLED, booking, now, **old_entry)
+    outbox.enqueue(MessageKind.CANCELLED, booking, Recipient.THERAPIST, now, **old_entry,
+                   therapist_id=previous_therapist_id)
     outbox.enqueue_for_visitors(MessageKind.REASSIGNED, booking, now)
     outbox.enqueue(MessageKind.NEW_BOOKING, booking, Recipient.THERAPIST, now)
 

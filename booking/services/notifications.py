@@ -88,15 +88,17 @@ def render(message: OutboxMessage, *, now: datetime) -> EmailMessage:
         sender=current_app.config["MAIL_SENDER"], to=[(to.name, to.email)],
         subject=" ".join(subject.split()), text=text, html=html,
         message_id=message.message_id, reply_to=_reply_to(), date=now,
-        calendar=_invitation(message, kind, therapist, token, to.locale, start, end, now),
+        calendar=_invitation(message, kind, _therapist_of(message, "organizer_id"), token,
+                             to.locale, start, end, now),
         language=to.locale,
     )
 
 
-def _therapist_of(message: OutboxMessage) -> Therapist:
-    """The therapist the message is about: the booking's, or, for the farewell of a
-    booking handed over to a colleague, the one it was with (payload therapist_id)."""
-    therapist_id = message.payload.get("therapist_id")
+def _therapist_of(message: OutboxMessage, key: str = "therapist_id") -> Therapist:
+    """The therapist the message is about: the booking's, or the one the payload names
+    under `key`. After a hand-over, the old therapist's farewell is addressed to them
+    (therapist_id), and the old calendar entry is cancelled in their name (organizer_id)."""
+    therapist_id = message.payload.get(key)
     if therapist_id is None:
         return message.booking.therapist
     return db.session.get(Therapist, therapist_id) or message.booking.therapist
@@ -115,7 +117,7 @@ def addressee(booking: Booking, recipient: Recipient, therapist: Therapist) -> A
                      booking.visitor_timezone)
 
 
-def _invitation(message: OutboxMessage, kind: MessageKind, therapist: Therapist, token: str,
+def _invitation(message: OutboxMessage, kind: MessageKind, organizer: Therapist, token: str,
                 locale: str, start: datetime, end: datetime, now: datetime) -> Calendar | None:
     method = _METHODS.get(kind)
     if method is None or not message.payload.get("with_invite", True):
@@ -123,7 +125,7 @@ def _invitation(message: OutboxMessage, kind: MessageKind, therapist: Therapist,
     for_visitor = message.payload["recipient"] != Recipient.THERAPIST
     event = event_for(message.booking, token=token if for_visitor else None, locale=locale,
                       sequence=message.payload["sequence"], start=start, end=end,
-                      cancelled=method == "CANCEL", therapist=therapist,
+                      cancelled=method == "CANCEL", therapist=organizer,
                       uid=message.payload.get("uid"))
     return Calendar(ics=calendar.invite(event, method=method, stamp=now), method=method)
 

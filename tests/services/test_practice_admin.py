@@ -103,6 +103,9 @@ def test_a_handover_moves_the_booking_and_keeps_one_organizer_per_calendar_entry
             sent[(message.kind, message.payload["recipient"])] = (
                 parseaddr(mail["To"])[1], part.get_param("method"), str(event["UID"]),
                 str(event["ORGANIZER"]))
+            text = mail.get_body(("plain",)).get_content()
+            if message.payload["recipient"] == "visitor":  # the people, as the client reads
+                assert "Mit: Ben Neu" in text, message.kind
     assert sent == {
         ("booking_cancelled", "visitor"): ("kim@example.org", "CANCEL",
                                            old_uid, f"mailto:{anna.email}"),
