@@ -10,6 +10,8 @@ COMPILED := $(CATALOGS:.po=.mo)
 
 .PHONY: run test lint bench translations clean
 
+# Links in mails and feeds follow the address the server listens on (PORT=5055 make run).
+run: export BASE_URL ?= http://$(HOST):$(PORT)
 run: $(VENV)/.installed $(COMPILED)
 	$(BIN)/booking db upgrade
 	$(BIN)/booking seed-demo --if-empty
