@@ -211,6 +211,7 @@ class Booking(db.Model):
         self._require(self.can_cancel(now) and therapist.id != self.therapist_id, "reassign")
         previous = self.therapist_id
         self.therapist = therapist
+        self.private_note = ""  # the previous therapist's, for no one else's eyes
         self.ical_uid = f"{uuid.uuid4()}@{self.ical_uid.rpartition('@')[2]}"
         self._revise(now)
         self.record(EventKind.REASSIGNED, now, Actor.PRACTICE, previous_therapist_id=previous)

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from booking import availability, validation
 from booking.errors import (
     FirstSessionAlreadyBooked,
+    InvalidTransition,
     NotFound,
     SlotUnavailable,
     TooLateToChange,
@@ -191,9 +192,9 @@ def cancel_by_therapist(booking_id: int, *, therapist_id: int, message: str,
 def cancel_by_practice(booking_id: int, *, message: str, now: datetime) -> Booking:
     """An admin cancels any therapist's booking; the visitor gets `message` with the
     cancellation, the therapist the calendar cancellation."""
-    booking = any_booking(booking_id)
-    schedule.lock_schedule(booking.therapist_id)
+    schedule.lock_schedule(any_booking(booking_id).therapist_id)
     with _one_transaction():
+        booking = _locked_booking(booking_id)
         _cancel(booking, message, now, by=Actor.PRACTICE)
     return booking
 
@@ -207,15 +208,16 @@ def reassign(booking_id: int, *, to_therapist_id: int, now: datetime) -> Booking
     The visitor gets an updated invitation naming the new therapist; the previous
     therapist a cancellation for their calendar, the new one the booking.
     """
-    booking = any_booking(booking_id)
-    target = db.session.get(Therapist, to_therapist_id)
-    if target is None or not target.active:
-        raise NotFound("no such therapist")
-    previous_id = booking.therapist_id
-    for therapist_id in sorted({previous_id, target.id}):  # one order: no deadlock
-        schedule.lock_schedule(therapist_id)
+    previous_id = any_booking(booking_id).therapist_id
+    schedule.lock_schedule(previous_id, to_therapist_id)
     try:
         with _one_transaction():
+            booking = _locked_booking(booking_id)
+            target = db.session.get(Therapist, to_therapist_id)
+            if target is None or not target.active:
+                raise NotFound("no such therapist")
+            if booking.therapist_id != previous_id:  # handed over meanwhile: ask again
+                raise InvalidTransition("the booking changed while it was being handed over")
             window = availability.Interval(booking.blocked_start_utc, booking.blocked_end_utc)
             expire_lapsed_holds(target.id, window, now)
             if schedule.is_blocked(target.id, window, now):
@@ -250,11 +252,13 @@ def reschedule_by_visitor(token: str, *, start: datetime, now: datetime,
     The booking keeps its identity and calendar UID; its SEQUENCE goes up and
     everyone who had the invite gets the update.
     """
-    booking = find_by_token(token)
-    schedule.lock_schedule(booking.therapist_id)
+    locked_therapist_id = find_by_token(token).therapist_id
+    schedule.lock_schedule(locked_therapist_id)
     try:
         with _one_transaction():
             booking = find_by_token(token, for_update=True)
+            if booking.therapist_id != locked_therapist_id:  # handed over meanwhile
+                raise SlotUnavailable("the booking moved to another therapist")
             if not booking.can_visitor_change(now, policy.change_cutoff):
                 raise TooLateToChange("online changes are closed for this booking")
             blocked = _offered_interval(booking.therapist, booking.session_type, start, now,
@@ -460,6 +464,17 @@ def own_booking(booking_id: int, therapist_id: int) -> Booking:
     """One of the therapist's own bookings; NotFound for anyone else's."""
     booking = any_booking(booking_id)
     if booking.therapist_id != therapist_id:
+        raise NotFound("no such booking")
+    return booking
+
+
+def _locked_booking(booking_id: int) -> Booking:
+    """The booking, re-read and locked for this transaction (PostgreSQL), so that a
+    cancellation or move by the visitor and a change by the practice take turns."""
+    booking = db.session.scalar(
+        select(Booking).where(Booking.id == booking_id).with_for_update()
+        .execution_options(populate_existing=True))
+    if booking is None:
         raise NotFound("no such booking")
     return booking
 

@@ -115,20 +115,22 @@ def occupying_at(now: datetime):
     )
 
 
-def lock_schedule(therapist_id: int) -> None:
-    """Begin the transaction in which one therapist's booked time is re-checked and changed.
+def lock_schedule(*therapist_ids: int) -> None:
+    """Begin the transaction in which therapists' booked time is re-checked and changed.
 
-    PostgreSQL: the therapist row is locked, so writers for one therapist take
-    turns (the daily cap spans rows; the exclusion constraint stays the
-    backstop for overlaps). SQLite: BEGIN IMMEDIATE lets one writer in at a time.
-    A read transaction the request may have opened is ended first, so the lock
-    covers everything the re-check reads.
+    PostgreSQL: the therapist rows are locked (in one statement, in id order, so two
+    such transactions cannot deadlock), and writers for one therapist take turns
+    (the daily cap spans rows; the exclusion constraint stays the backstop for
+    overlaps). SQLite: BEGIN IMMEDIATE lets one writer in at a time. A read
+    transaction the request may have opened is ended first, so the lock covers
+    everything the re-check reads; call this once per transaction.
     """
     session = db.session()
     if session.in_transaction():
         session.rollback()
     session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})
-    session.execute(select(Therapist.id).where(Therapist.id == therapist_id).with_for_update())
+    session.execute(select(Therapist.id).where(Therapist.id.in_(therapist_ids))
+                    .order_by(Therapist.id).with_for_update())
 
 
 def lock_person(email_key: str) -> None:

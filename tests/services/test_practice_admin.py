@@ -1,6 +1,8 @@
 """What the practice admin can do to bookings: hand them over, cancel them, allow a
 second free first consultation; and the status history every step leaves."""
 
+import contextlib
+import threading
 from datetime import timedelta
 from email.utils import parseaddr
 
@@ -10,7 +12,7 @@ from sqlalchemy import select
 
 from booking.errors import FirstSessionAlreadyBooked, InvalidTransition, SlotUnavailable
 from booking.extensions import db
-from booking.models import BookingStatus, OutboxMessage, TimeOff
+from booking.models import Booking, BookingStatus, OutboxMessage, TimeOff
 from booking.services import bookings, notifications, waivers
 from booking.services.bookings import Policy, Visitor
 from booking.tokens import manage_token
@@ -103,6 +105,7 @@ def test_a_handover_moves_the_booking_and_keeps_one_organizer_per_calendar_entry
             sent[(message.kind, message.payload["recipient"])] = (
                 parseaddr(mail["To"])[1], part.get_param("method"), str(event["UID"]),
                 str(event["ORGANIZER"]))
+            assert event["SEQUENCE"] == 1  # above the 0 the old entry had in calendars
             text = mail.get_body(("plain",)).get_content()
             if message.payload["recipient"] == "visitor":  # the people, as the client reads
                 assert "Mit: Ben Neu" in text, message.kind
@@ -120,6 +123,14 @@ def test_a_handover_moves_the_booking_and_keeps_one_organizer_per_calendar_entry
         ("new_booking", "therapist"): (ben.email, "REQUEST", booking.ical_uid,
                                        f"mailto:{ben.email}"),
     }
+
+
+def test_the_previous_therapists_private_note_does_not_go_with_the_booking(
+        anna, ben, first_session):
+    booking = book(anna, first_session)
+    bookings.save_private_note(booking.id, therapist_id=anna.id, note="Nur für Anna")
+    bookings.reassign(booking.id, to_therapist_id=ben.id, now=FIXED_NOW)
+    assert db.session.get(Booking, booking.id).private_note == ""
 
 
 def test_a_pending_booking_is_handed_over_without_mail(anna, ben, first_session):
@@ -196,3 +207,42 @@ def test_a_revoked_exception_no_longer_allows_another(anna, first_session):
     waivers.revoke(waiver.id)
     with pytest.raises(FirstSessionAlreadyBooked):
         book(anna, first_session, start=WEDNESDAY_9 + timedelta(hours=1))
+
+
+def test_a_hand_over_and_the_clients_cancellation_at_once_never_revive_the_booking(
+        app, make_therapist, first_session):
+    """Whichever comes first, the other sees its result: a cancelled booking is never
+    handed over afterwards (and never gets a new invitation)."""
+    for round_ in range(4):
+        anna, ben = make_therapist(), make_therapist()
+        booking = confirm(book(anna, first_session, email=f"race{round_}@example.org"))
+        hand_over_while_cancelling(app, booking.id, ben.id,
+                                   manage_token(POLICY.link_secret, booking.public_id))
+        db.session.rollback()
+        steps = [kind for kind, _ in history(db.session.get(Booking, booking.id))]
+        assert steps[-1] == "cancelled", steps
+
+
+def hand_over_while_cancelling(app, booking_id: int, to_therapist_id: int, token: str) -> None:
+    """The admin hands over and the client cancels, each from its own thread and
+    connection, released at once."""
+    barrier = threading.Barrier(2)
+
+    def hand_over() -> None:
+        with app.app_context():
+            barrier.wait()
+            with contextlib.suppress(InvalidTransition, SlotUnavailable):
+                bookings.reassign(booking_id, to_therapist_id=to_therapist_id, now=FIXED_NOW)
+            db.session.remove()
+
+    def cancel() -> None:
+        with app.app_context():
+            barrier.wait()
+            bookings.cancel_by_visitor(token, reason="", now=FIXED_NOW, policy=POLICY)
+            db.session.remove()
+
+    threads = [threading.Thread(target=hand_over), threading.Thread(target=cancel)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
