@@ -14,7 +14,7 @@ from booking import clock
 from booking.config import load_settings
 from booking.database import configure_sqlite
 from booking.extensions import babel, csrf, db, limiter, login, migrate
-from booking.web import errors, presenting
+from booking.web import errors, presenting, requests
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ("de", "en")
@@ -35,6 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if hops := app.config["TRUSTED_PROXY_HOPS"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     _init_extensions(app, config.get("CLOCK"))
+    requests.init_app(app)
     _register_blueprints(app)
     from booking.cli import register_commands
 

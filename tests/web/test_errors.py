@@ -13,7 +13,7 @@ def test_unknown_addresses_get_a_friendly_not_found_page(client, path):
 
 
 @pytest.mark.parametrize("query", [
-    "start=yesterday", "start=2026-06-02T07:00:00", "start=%00", "start=" + "9" * 5000,
+    "start=yesterday", "start=2026-06-02T07:00:00", "start=" + "9" * 5000,
     "tz=../../etc/passwd", "week=2026-13-45", "source=" + "x" * 500, "speaks=klingon",
 ])
 def test_malformed_parameters_never_break_a_page(client, make_therapist, first_session, query):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from itertools import groupby
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -10,7 +11,7 @@ from flask_login import current_user
 
 from booking import clock
 from booking.errors import AlreadyExists, InvalidInput, InvalidTransition, NotFound, SlotUnavailable
-from booking.models import Booking, Therapist
+from booking.models import Booking, BookingStatus, Therapist
 from booking.services import accounts, agenda, bookings, team
 from booking.web.admin import bp
 from booking.web.admin.forms import InviteForm, ProfileForm, ReassignForm
@@ -129,20 +130,21 @@ def reassign(booking_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        bookings.reassign(booking_id, to_therapist_id=form.to.data, now=clock.utcnow())
+        moved = bookings.reassign(booking_id, to_therapist_id=form.to.data, now=clock.utcnow())
     except (InvalidTransition, NotFound):
         flash("not_possible", "problem")
     except SlotUnavailable:
         flash("not_free", "problem")
     else:
-        flash("reassigned", "done")
+        flash("reassigned_pending" if moved.status is BookingStatus.PENDING else "reassigned",
+              "done")
     return _back_to(booking_id)
 
 
 def _back_to(booking_id: int):
     """To the page the form was on: the booking's, or the former therapist's list."""
-    target = request.form.get("back")
-    if target and target.isdigit():
+    target = request.form.get("back", "")
+    if re.fullmatch(r"[0-9]{1,9}", target):
         return redirect(url_for("admin.member", therapist_id=int(target)), code=303)
     return redirect(url_for("admin.booking", booking_id=booking_id), code=303)
 
