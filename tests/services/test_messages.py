@@ -96,14 +96,29 @@ def matches_snapshot(name: str, text: str) -> None:
     assert text == path.read_text()
 
 
+def handed_over(booking: Booking, colleague, recipient: Recipient) -> dict:
+    """Hand `booking` from Dr. Anna Berger to Jonas Hartmann as bookings.reassign does;
+    the payload that names the old entry (and, for Anna, her farewell)."""
+    anna = booking.therapist
+    colleague.display_name = "Jonas Hartmann"
+    booking.therapist = colleague
+    db.session.commit()
+    old_entry = {"uid": booking.ical_uid, "organizer_id": anna.id}
+    return {**old_entry, **({"therapist_id": anna.id} if recipient is Recipient.THERAPIST
+                            else {})}
+
+
 # The wording does not depend on the database, so the snapshots are taken on SQLite.
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("locale", ["de", "en"])
 @pytest.mark.parametrize("kind, recipient, details", CASES,
                          ids=[f"{k.value}-{r.value}-{d.get('by', '')}" for k, r, d in CASES])
-def test_every_message_reads_as_its_snapshot(app, booking_of, locale, kind, recipient,
-                                             details):
-    mail = render(app, booking_of(locale), kind, recipient, **details)
+def test_every_message_reads_as_its_snapshot(app, booking_of, make_therapist, locale, kind,
+                                             recipient, details):
+    booking = booking_of(locale)
+    if details.get("by") == "handover" or kind is MessageKind.REASSIGNED:
+        details = {**details, **handed_over(booking, make_therapist(), recipient)}
+    mail = render(app, booking, kind, recipient, **details)
     language = "de" if recipient is Recipient.THERAPIST else locale
     assert mail["Content-Language"] == language
     matches_snapshot(f"{kind.value}.{recipient.value}.{details.get('by', 'any')}.{locale}",

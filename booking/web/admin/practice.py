@@ -13,6 +13,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -143,7 +144,10 @@ def reports_page():
 def reports_csv():
     months, rows = _report()
     filename = f"bookings-by-source-{months[0]:%Y-%m}-{months[-1]:%Y-%m}.csv"
-    return Response(reports.as_csv(rows), mimetype="text/csv",
+    # Opens in columns in the spreadsheet of the admin's language: German Excel splits
+    # at semicolons; the byte-order mark tells Excel the file is UTF-8.
+    delimiter = ";" if str(get_locale()) == "de" else ","
+    return Response("\ufeff" + reports.as_csv(rows, delimiter), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
@@ -181,8 +185,10 @@ def notices() -> dict:
                        "told."),
         "not_possible": _("That is not possible for this booking (any more)."),
         "not_free": _("The chosen colleague is not free at this time. Nothing was changed."),
-        "reassigned": _("Handed over. The client, both therapists and their calendars have "
-                        "been updated."),
+        "reassigned": _("Handed over. The client and both therapists have been told, and "
+                        "the calendars updated."),
+        "reassigned_pending": _("Handed over. The client has not confirmed yet; the "
+                                "confirmation will name the new therapist."),
         "resend_queued": _("Queued again. The messages go out within a minute."),
         "waiver_granted": _("Saved. This person can book one more free first consultation."),
         "waiver_revoked": _("Exception removed."),
