@@ -27,6 +27,7 @@ from booking.web.admin.forms import WaiverForm
 from booking.web.chart import bar_chart_svg
 from booking.web.presenting import short_month_label
 from booking.web.workspace.forms import ActionForm
+from booking.web.workspace.routes import notices as workspace_notices
 
 
 @bp.get("/messages")
@@ -173,8 +174,9 @@ def _totals_by_source(rows: list[reports.SourceMonth]) -> list[tuple[str, int, i
 
 @bp.context_processor
 def notices() -> dict:
-    """What the flashed keys mean, in the admin's language."""
+    """What the flashed keys mean, in the admin's language: the workspace's, and these."""
     return {"notices": {
+        **workspace_notices()["notices"],
         "invited": _("Invitation sent. The link in it works for 7 days."),
         "profile_saved": _("Saved."),
         "deactivated": _("Deactivated. Visitors no longer see this therapist; the bookings "
@@ -183,7 +185,6 @@ def notices() -> dict:
         "not_yourself": _("You cannot deactivate your own account."),
         "cancelled": _("The booking is cancelled; the client and the therapist have been "
                        "told."),
-        "not_possible": _("That is not possible for this booking (any more)."),
         "not_free": _("The chosen colleague is not free at this time. Nothing was changed."),
         "reassigned": _("Handed over. The client and both therapists have been told, and "
                         "the calendars updated."),
@@ -192,6 +193,4 @@ def notices() -> dict:
         "resend_queued": _("Queued again. The messages go out within a minute."),
         "waiver_granted": _("Saved. This person can book one more free first consultation."),
         "waiver_revoked": _("Exception removed."),
-        "feed_rotated": _("New address made. The old one no longer works: update your "
-                          "calendar program."),
     }}
