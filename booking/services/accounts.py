@@ -77,6 +77,17 @@ def invite_therapist(*, email: str, name: str, now: datetime, admin: bool = Fals
     return therapist
 
 
+def invite_again(therapist_id: int, *, now: datetime) -> bool:
+    """Mail a fresh invitation link to a member who has not set a password yet (the
+    first link may have lapsed or got lost). False, and nothing sent, for anyone else."""
+    therapist = db.session.get(Therapist, therapist_id)
+    if therapist is None or not therapist.active or therapist.password_hash:
+        return False
+    _queue_account_mail(MessageKind.INVITATION, therapist, now)
+    db.session.commit()
+    return True
+
+
 def valid_for(purpose: MessageKind) -> timedelta:
     return RESET_VALID if purpose is MessageKind.PASSWORD_RESET else INVITATION_VALID
 

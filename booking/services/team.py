@@ -117,6 +117,7 @@ class Profile:
     display_name: str
     email: str
     title: str
+    bio: str
     timezone: str
     admin: bool
 
@@ -148,6 +149,7 @@ def update_profile(therapist_id: int, profile: Profile, *, acting_id: int) -> Th
         raise AlreadyExists(f"a therapist with email {email} exists already")
     therapist.display_name = _display_name(profile.display_name)
     therapist.title = profile.title.strip()[:120]
+    therapist.bio = profile.bio.strip()[:1000]
     therapist.timezone = zone
     therapist.role = Role.ADMIN if profile.admin else Role.THERAPIST
     if email != therapist.email:

@@ -389,3 +389,26 @@ def test_the_therapist_sees_the_status_history_of_their_booking(client, colleagu
     sign_in(client, colleague.email)
     page = client.get(f"/workspace/bookings/{colleagues_booking.id}").get_data(as_text=True)
     assert "Verlauf" in page and "auf Bestätigung per E-Mail" in page
+
+
+def test_an_invitation_can_be_sent_again_until_a_password_is_set(signed_in_admin, colleague):
+    page = "/workspace/admin/team"
+    signed_in_admin.post(page, data={"csrf_token": csrf(signed_in_admin, page),
+                                     "name": "Dora Neu", "email": "dora@praxis.example"})
+    db.session.rollback()
+    dora = db.session.scalar(select(Therapist).where(Therapist.email == "dora@praxis.example"))
+    for member in (dora, colleague):  # the colleague has a password: nothing to resend
+        member_page = f"{page}/{member.id}"
+        signed_in_admin.post(f"{member_page}/invitation",
+                             data={"csrf_token": csrf(signed_in_admin, member_page)})
+    db.session.rollback()
+    invited = [m.payload["therapist_id"] for m in db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.kind == "invitation"))]
+    assert invited == [dora.id, dora.id]
+
+
+def test_the_admin_writes_the_words_visitors_read_about_a_therapist(signed_in_admin, colleague,
+                                                                  first_session):
+    edit(signed_in_admin, colleague, bio="Schwerpunkt Trennung und Neuanfang.")
+    assert "Schwerpunkt Trennung und Neuanfang." in signed_in_admin.get("/book").get_data(
+        as_text=True)

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, SelectField, StringField
+from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 
@@ -21,6 +21,8 @@ class ProfileForm(FlaskForm):
                                            Length(max=120)])
     title = StringField(_l("Title or profession (optional)"),
                         validators=[Optional(), Length(max=120)])
+    bio = TextAreaField(_l("A few words for visitors (optional)"),
+                        validators=[Optional(), Length(max=1000)])
     email = EmailField(_l("Email address"),
                        validators=[DataRequired(_l("Please give an email address.")),
                                    Length(max=254)])

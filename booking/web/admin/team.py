@@ -52,7 +52,8 @@ def member(therapist_id: int):
     form.timezone.choices = zone_choices(now, therapist.zone)
     if form.validate_on_submit():
         profile = team.Profile(display_name=form.display_name.data, email=form.email.data,
-                               title=form.title.data or "", timezone=form.timezone.data,
+                               title=form.title.data or "", bio=form.bio.data or "",
+                               timezone=form.timezone.data,
                                admin=form.admin.data)
         try:
             team.update_profile(therapist_id, profile, acting_id=current_user.id)
@@ -81,6 +82,16 @@ def set_active(therapist_id: int):
         flash("not_yourself", "problem")
     else:
         flash("reactivated" if active else "deactivated", "done")
+    return redirect(url_for("admin.member", therapist_id=therapist_id), code=303)
+
+
+@bp.post("/team/<int:therapist_id>/invitation")
+def invite_again(therapist_id: int):
+    _member(therapist_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    sent = accounts.invite_again(therapist_id, now=clock.utcnow())
+    flash("invited" if sent else "not_possible", "done" if sent else "problem")
     return redirect(url_for("admin.member", therapist_id=therapist_id), code=303)
 
 
