@@ -6,6 +6,9 @@ The transport is chosen by one URL (MAIL_URL):
     smtp://[user:pass@]host[:port][?starttls=1] port 25, or 587 with STARTTLS
     smtps://[user:pass@]host[:port]             implicit TLS, port 465
 
+A user name and password go only over TLS (smtps:// or starttls=1), unless the
+host is this machine.
+
 A failed delivery raises DeliveryError, whose text goes into the outbox row
 and the logs: it names what went wrong and never an address, the password or
 any of the message.
@@ -16,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
+import ipaddress
 import os
 import re
 import smtplib
@@ -247,6 +251,16 @@ def _file_name(message: EmailMessage) -> str:
     return f"{readable.lstrip('.')}.{digest}.eml"
 
 
+def _is_this_machine(host: str) -> bool:
+    """Loopback: a password sent in the clear there never crosses a network."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _file_transport(parts) -> FileTransport:
     if parts.query or parts.fragment:
         raise ValueError("a file:// MAIL_URL takes no query or fragment")
@@ -281,6 +295,9 @@ def _smtp_transport(parts, timeout: float) -> SmtpTransport:
             raise ValueError("starttls in MAIL_URL must be 1 or 0")
     if parts.password is not None and not parts.username:
         raise ValueError("MAIL_URL has a password but no user name")
+    if parts.username and security is Security.PLAIN and not _is_this_machine(parts.hostname):
+        raise ValueError("MAIL_URL would send the password unencrypted to another machine: "
+                         "use smtps:// or add ?starttls=1")
     return SmtpTransport(
         host=parts.hostname,
         port=port or _DEFAULT_PORTS[security.value],

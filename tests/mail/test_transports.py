@@ -173,12 +173,17 @@ def test_smtp_urls(url, expected):
     assert transport_from_url(url) == expected
 
 
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "[::1]"])
+def test_a_password_may_go_unencrypted_only_to_this_machine(host):
+    assert transport_from_url(f"smtp://user:pw@{host}:2525").username == "user"
+
+
 def test_timeout_reaches_the_smtp_transport():
     assert transport_from_url("smtp://mail.example.org", timeout=3.5).timeout == 3.5
 
 
 def test_password_is_not_in_the_transport_repr():
-    transport = transport_from_url(f"smtp://user:{quote(PASSWORD, safe='')}@mail.example.org")
+    transport = transport_from_url(f"smtps://user:{quote(PASSWORD, safe='')}@mail.example.org")
 
     assert PASSWORD not in repr(transport)
     assert quote(PASSWORD, safe="") not in repr(transport)
@@ -195,6 +200,8 @@ def test_password_is_not_in_the_transport_repr():
     # An unencoded "/" in the password: urllib would quote "hun" in its error.
     ("smtp://user:hun/ter2@mail.example.org", "port"),
     ("smtp://:hunter2@mail.example.org", "no user name"),
+    ("smtp://user:hunter2@mail.example.org", "unencrypted"),
+    ("smtp://user:hunter2@mail.example.org?starttls=0", "unencrypted"),
     ("file://", "needs a folder"),
     ("file:///srv/mail?x=hunter2", "no query"),
 ])
