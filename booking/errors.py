@@ -41,11 +41,20 @@ class TooLateToChange(BookingError):
     """Online changes are closed this close to the appointment."""
 
 
-class AddressRefused(BookingError):
+class CalendarProblem(BookingError):
+    """Why a busy calendar cannot be used. The message is English and safe to log (at
+    most the host, never the address's secret); `problem` is the same as data, a
+    `code` and its values (host, status, limit), for a page to say in its language."""
+
+    def __init__(self, message: str, code: str, **values: str | int):
+        super().__init__(message)
+        self.problem = {"code": code, **values}
+
+
+class AddressRefused(CalendarProblem):
     """A calendar address the service will not fetch: not http(s), or pointing into a
-    private network. The message names at most the host, never the secret path."""
+    private network."""
 
 
-class CalendarUnavailable(BookingError):
-    """A busy calendar could not be read (network, HTTP status, size, format). The
-    message is short and safe to log: at most the host, never the address's secret."""
+class CalendarUnavailable(CalendarProblem):
+    """A busy calendar could not be read (network, HTTP status, size, format)."""

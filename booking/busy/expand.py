@@ -54,9 +54,11 @@ def busy_intervals(ics: bytes, *, start: datetime, end: datetime,
                     spans.append((max(span[0], start), min(span[1], end)))
             if len(spans) > MAX_EVENTS:
                 raise CalendarUnavailable(
-                    f"the calendar has more than {MAX_EVENTS} events in the booking horizon")
+                    f"the calendar has more than {MAX_EVENTS} events in the booking horizon",
+                    "too_many_events", limit=MAX_EVENTS)
     except (ValueError, KeyError, UnicodeError) as error:
-        raise CalendarUnavailable("the calendar is not a readable iCalendar file") from error
+        raise CalendarUnavailable("the calendar is not a readable iCalendar file",
+                                  "format") from error
     return [Interval(s, e) for s, e in _merged(spans)]
 
 
@@ -68,7 +70,7 @@ def _refuse_runaway_rules(calendar: icalendar.Calendar) -> None:
         for rule in rules if isinstance(rules, list) else [rules]:
             if _TOO_FREQUENT.intersection(rule.get("FREQ", [])):
                 raise CalendarUnavailable(
-                    "the calendar has events repeating every minute or second")
+                    "the calendar has events repeating every minute or second", "format")
 
 
 def _steps(start: datetime, end: datetime) -> Iterator[tuple[datetime, datetime]]:

@@ -146,7 +146,8 @@ def fetch(url: str, *, policy: FetchPolicy, etag: str = "", last_modified: str =
         except AddressRefused as refused:
             if hop == 0:
                 raise
-            raise AddressRefused(f"redirected to a refused address: {refused}") from refused
+            raise AddressRefused(f"redirected to a refused address: {refused}",
+                                 "redirect_refused", host=host) from refused
         exchange = _Exchange(parts, addresses, deadline, policy)
         try:
             status, response = exchange.send(headers)
@@ -156,13 +157,15 @@ def fetch(url: str, *, policy: FetchPolicy, etag: str = "", last_modified: str =
             if status == 304 and (etag or last_modified):
                 return Fetched(None, etag, last_modified)
             if status != 200:
-                raise CalendarUnavailable(f"HTTP {status} from {host}")
+                raise CalendarUnavailable(f"HTTP {status} from {host}", "http_status",
+                                          host=host, status=status)
             body = exchange.read_body(policy.max_bytes)
             return Fetched(body, _validator(response.getheader("ETag"), 255),
                            _validator(response.getheader("Last-Modified"), 64))
         finally:
             exchange.close()
-    raise CalendarUnavailable(f"more than {MAX_REDIRECTS} redirects from {host}")
+    raise CalendarUnavailable(f"more than {MAX_REDIRECTS} redirects from {host}",
+                              "redirects", host=host)
 
 
 def is_public(address: IPAddress) -> bool:
@@ -211,7 +214,8 @@ class _Exchange:
         if self.connection.timed_out:
             # The watchdog's shutdown looks like the end of a body that runs until
             # the connection closes: what was read is cut off, not complete.
-            raise CalendarUnavailable(f"could not read from {self.host}: timed out")
+            raise CalendarUnavailable(f"could not read from {self.host}: timed out",
+                                      "unreadable", host=self.host)
         return b"".join(chunks)
 
     def close(self) -> None:
@@ -222,11 +226,13 @@ class _Exchange:
 
     def _too_large(self, max_bytes: int) -> CalendarUnavailable:
         return CalendarUnavailable(
-            f"the calendar from {self.host} is larger than {max_bytes // 1024} KiB")
+            f"the calendar from {self.host} is larger than {max_bytes // 1024} KiB",
+            "too_large", host=self.host, limit=max_bytes // 1024)
 
     def _failure(self, error: Exception) -> CalendarUnavailable:
         reason = "timed out" if self.connection.timed_out else _describe(error)
-        return CalendarUnavailable(f"could not read from {self.host}: {reason}")
+        return CalendarUnavailable(f"could not read from {self.host}: {reason}",
+                                   "unreadable", host=self.host)
 
 
 class _PinnedConnection(http.client.HTTPConnection):
@@ -283,16 +289,16 @@ def _split(url: str):
         parts = urlsplit(url)
         parts.port  # noqa: B018 — raises ValueError for a malformed port
     except ValueError as error:
-        raise AddressRefused("the calendar address is malformed") from error
+        raise AddressRefused("the calendar address is malformed", "malformed") from error
     if parts.scheme.lower() not in ("http", "https"):
         raise AddressRefused(
             f"only http, https and webcal calendar addresses can be read, not "
-            f"{parts.scheme or 'an address without a scheme'}")
+            f"{parts.scheme or 'an address without a scheme'}", "scheme")
     if not parts.hostname:
-        raise AddressRefused("the calendar address has no host")
+        raise AddressRefused("the calendar address has no host", "malformed")
     if parts.username is not None or parts.password is not None:
         raise AddressRefused(f"calendar addresses with a user name or password are not "
-                             f"supported ({parts.hostname})")
+                             f"supported ({parts.hostname})", "credentials")
     return parts
 
 
@@ -310,26 +316,31 @@ def _checked_addresses(host: str, port: int, policy: FetchPolicy,
     try:
         addresses = resolve(host, port)
     except (OSError, UnicodeError) as error:
-        raise CalendarUnavailable(f"the calendar host {host} could not be found") from error
+        raise CalendarUnavailable(f"the calendar host {host} could not be found",
+                                  "not_found", host=host) from error
     if not addresses:
-        raise CalendarUnavailable(f"the calendar host {host} could not be found")
+        raise CalendarUnavailable(f"the calendar host {host} could not be found",
+                                  "not_found", host=host)
     if _host_key(host) in policy.allowed_hosts:
         return addresses
     for text in addresses:
         address = ipaddress.ip_address(text.split("%", 1)[0])
         if not is_public(address) and not any(address in n for n in policy.allowed_networks):
             raise AddressRefused(f"{host} is not on the public internet ({address}); "
-                                 "only an operator's BUSY_ALLOWED_HOSTS can allow it")
+                                 "only an operator's BUSY_ALLOWED_HOSTS can allow it",
+                                 "not_public", host=host)
     return addresses
 
 
 def _redirect_target(url: str, location: str | None, host: str, status: int) -> str:
     if not location:
-        raise CalendarUnavailable(f"HTTP {status} without a Location from {host}")
+        raise CalendarUnavailable(f"HTTP {status} without a Location from {host}",
+                                  "redirects", host=host)
     try:
         return _split(urljoin(url, location.strip())).geturl()
     except AddressRefused as refused:
-        raise AddressRefused(f"redirected to a refused address: {refused}") from refused
+        raise AddressRefused(f"redirected to a refused address: {refused}",
+                             "redirect_refused", host=host) from refused
 
 
 def _embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:

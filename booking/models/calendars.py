@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booking.extensions import db
@@ -58,7 +59,8 @@ class BusyCalendar(db.Model):
     last_modified: Mapped[str] = mapped_column(String(64), default="")
     last_attempt_at: Mapped[datetime | None]
     last_success_at: Mapped[datetime | None]
-    last_error: Mapped[str] = mapped_column(Text, default="")
+    last_error: Mapped[str] = mapped_column(Text, default="")  # English, as logged
+    last_problem: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # CalendarProblem.problem
     created_at: Mapped[datetime]
 
     therapist: Mapped[Therapist] = relationship()

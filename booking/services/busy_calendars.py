@@ -24,9 +24,8 @@ from booking.availability import Interval
 from booking.busy import expand, fetch
 from booking.database import SQLITE_BEGIN_OPTION
 from booking.errors import (
-    AddressRefused,
     AlreadyExists,
-    CalendarUnavailable,
+    CalendarProblem,
     InvalidInput,
     NotFound,
 )
@@ -234,11 +233,12 @@ def _refresh(claim: _Claim, now: datetime, settings: RefreshSettings) -> Refresh
                               last_modified=claim.last_modified)
         intervals = None if fetched.not_modified else expand.busy_intervals(
             fetched.body, start=now, end=claim.window_end, zone=claim.zone)
-    except (AddressRefused, CalendarUnavailable) as error:
-        return _record_failure(claim, str(error), now)
+    except CalendarProblem as error:
+        return _record_failure(claim, str(error), error.problem, now)
     except Exception as error:  # noqa: BLE001 — one odd calendar must not stop the round
         # The type only: a library's message or traceback may quote the calendar.
-        return _record_failure(claim, f"could not be read ({type(error).__name__})", now)
+        return _record_failure(claim, f"could not be read ({type(error).__name__})",
+                               {"code": "format"}, now)
     return _record_success(claim, fetched, intervals, now)
 
 
@@ -250,7 +250,7 @@ def _record_success(claim: _Claim, fetched: fetch.Fetched,
             db.session.rollback()
             return Refreshed(claim.calendar_id, Outcome.GONE)
         calendar.last_attempt_at = calendar.last_success_at = now
-        calendar.last_error = ""
+        calendar.last_error, calendar.last_problem = "", None
         if intervals is None:
             db.session.commit()
             return Refreshed(claim.calendar_id, Outcome.UNCHANGED)
@@ -268,7 +268,7 @@ def _record_success(claim: _Claim, fetched: fetch.Fetched,
     return Refreshed(claim.calendar_id, Outcome.UPDATED, intervals=len(intervals))
 
 
-def _record_failure(claim: _Claim, reason: str, now: datetime) -> Refreshed:
+def _record_failure(claim: _Claim, reason: str, problem: dict, now: datetime) -> Refreshed:
     # The reason names the host at most; the calendar id says which one it was.
     log.warning("busy calendar %d not refreshed: %s", claim.calendar_id, reason)
     try:
@@ -277,7 +277,7 @@ def _record_failure(claim: _Claim, reason: str, now: datetime) -> Refreshed:
             db.session.rollback()
             return Refreshed(claim.calendar_id, Outcome.GONE)
         calendar.last_attempt_at = now
-        calendar.last_error = reason
+        calendar.last_error, calendar.last_problem = reason, problem
         db.session.commit()
     except Exception:
         db.session.rollback()

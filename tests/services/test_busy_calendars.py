@@ -108,18 +108,22 @@ def good_then(server: CalendarServer, therapist, settings, clock) -> tuple[int, 
     return calendar_id, stored(calendar_id)
 
 
-@pytest.mark.parametrize("reply, error", [
-    (Reply(status=500, body=b"Internal Server Error"), "HTTP 500 from 127.0.0.1"),
-    (Reply(stall=True), "could not read from 127.0.0.1: timed out"),
+@pytest.mark.parametrize("reply, error, problem", [
+    (Reply(status=500, body=b"Internal Server Error"), "HTTP 500 from 127.0.0.1",
+     {"code": "http_status", "host": "127.0.0.1", "status": 500}),
+    (Reply(stall=True), "could not read from 127.0.0.1: timed out",
+     {"code": "unreadable", "host": "127.0.0.1"}),
     (Reply(body=b"<html><body>Bitte melden Sie sich an</body></html>"),
-     "the calendar is not a readable iCalendar file"),
+     "the calendar is not a readable iCalendar file", {"code": "format"}),
     (Reply(body=PRACTICE_ICS + b" " * 64 * 1024),
-     "the calendar from 127.0.0.1 is larger than 64 KiB"),
+     "the calendar from 127.0.0.1 is larger than 64 KiB",
+     {"code": "too_large", "host": "127.0.0.1", "limit": 64}),
     (Reply(status=302, headers={"Location": "http://169.254.169.254/latest/meta-data/"}),
-     "redirected to a refused address: 169.254.169.254 is not on the public internet"),
+     "redirected to a refused address: 169.254.169.254 is not on the public internet",
+     {"code": "redirect_refused", "host": "169.254.169.254"}),
 ], ids=["http-500", "timeout", "garbage", "too-large", "redirect-to-metadata"])
 def test_a_failed_read_keeps_the_last_good_busy_time_and_records_why(
-        therapist, first_session, server, settings, clock, caplog, reply, error):
+        therapist, first_session, server, settings, clock, caplog, reply, error, problem):
     calendar_id, good = good_then(server, therapist, settings, clock)
     server.serve(reply=reply)
 
@@ -132,6 +136,7 @@ def test_a_failed_read_keeps_the_last_good_busy_time_and_records_why(
     assert offered(therapist, first_session, clock.now()) & TAKEN == set()
     row = calendar_row(calendar_id)
     assert row.last_error.startswith(error)
+    assert row.last_problem == problem  # for the page, in the therapist's language
     assert (row.last_success_at, row.last_attempt_at) == (FIXED_NOW, clock.now())
     assert row.etag == '"v1"'
     assert SECRET not in row.last_error

@@ -210,9 +210,35 @@ def test_a_private_address_is_refused_and_nothing_is_saved(app, client, anna):
     response = client.post(page, data={"csrf_token": csrf(client, page),
                                        "url": "http://169.254.169.254/latest/meta-data/"})
     assert response.status_code == 422
-    assert "Diese Adresse kann nicht verwendet werden" in response.get_data(as_text=True)
+    assert ("Diese Adresse kann nicht verwendet werden. 169.254.169.254 ist nicht im "
+            "öffentlichen Internet erreichbar.") in response.get_data(as_text=True)
     db.session.rollback()
     assert busy_calendars.busy_calendars_of(anna.id) == []
+
+
+def test_adding_the_same_calendar_twice_says_so_and_keeps_one(client, anna, calendar_server):
+    from booking.services import busy_calendars
+    from tests.busy.server import PRACTICE_ICS
+
+    url = calendar_server.serve(body=PRACTICE_ICS, headers={"Content-Type": "text/calendar"})
+    sign_in(client, anna.email)
+    page = "/workspace/busy-calendars"
+    for _ in range(2):
+        response = client.post(page, data={"csrf_token": csrf(client, page), "url": url})
+    assert response.status_code == 422
+    assert "Diesen Kalender haben Sie bereits hinzugefügt." in response.get_data(as_text=True)
+    db.session.rollback()
+    assert len(busy_calendars.busy_calendars_of(anna.id)) == 1
+
+
+def test_a_calendar_that_failed_says_why_in_the_therapists_language(
+        client, anna, calendar_server):
+    url = calendar_server.serve(status=404, body=b"gone")
+    sign_in(client, anna.email)
+    page = "/workspace/busy-calendars"
+    client.post(page, data={"csrf_token": csrf(client, page), "url": url})
+    listing = client.get(page).get_data(as_text=True)
+    assert "127.0.0.1 antwortete mit Fehler 404" in listing
 
 
 def test_the_therapist_chooses_full_details_for_their_feed(client, anna, own_booking):
