@@ -6,7 +6,16 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, Index, String, Text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booking.extensions import db
@@ -49,6 +58,8 @@ class BusyCalendar(db.Model):
     """One of a therapist's own calendars (an iCalendar address), read as busy time."""
 
     __tablename__ = "busy_calendar"
+    # Each address once per therapist, also when two requests add it at once.
+    __table_args__ = (UniqueConstraint("therapist_id", "url"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     therapist_id: Mapped[int] = mapped_column(

@@ -19,6 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, delete, or_, select, true
+from sqlalchemy.exc import IntegrityError
 
 from booking.availability import Interval
 from booking.busy import expand, fetch
@@ -121,6 +122,9 @@ def add_busy_calendar(therapist_id: int, url: str, *, now: datetime,
         calendar = BusyCalendar(therapist_id=therapist_id, url=url, label=label, created_at=now)
         db.session.add(calendar)
         db.session.commit()
+    except IntegrityError as error:  # the same address, added at the same moment
+        db.session.rollback()
+        raise AlreadyExists("this calendar was added already") from error
     except Exception:
         db.session.rollback()
         raise

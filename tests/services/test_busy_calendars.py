@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import event, func, select
+from sqlalchemy.exc import IntegrityError
 
 from booking import worker
 from booking.busy import fetch
@@ -340,3 +341,15 @@ def test_webcal_is_stored_as_https_and_the_same_address_is_not_added_twice(
         add(therapist, "https://127.0.0.1/x.ics", settings)
     assert calendar_row(calendar_id).url == "https://127.0.0.1/x.ics"
     assert db.session.scalar(select(func.count()).select_from(BusyCalendar)) == 1
+
+
+def test_the_database_keeps_each_address_once_per_therapist(therapist, make_therapist):
+    """The service checks first; the constraint decides when two requests add it at once."""
+    url = "https://calendar.example.org/private.ics"
+    colleague = make_therapist()
+    db.session.add_all([BusyCalendar(therapist_id=therapist.id, url=url, created_at=FIXED_NOW),
+                        BusyCalendar(therapist_id=colleague.id, url=url, created_at=FIXED_NOW)])
+    db.session.commit()  # the same address for two therapists is fine
+    db.session.add(BusyCalendar(therapist_id=therapist.id, url=url, created_at=FIXED_NOW))
+    with pytest.raises(IntegrityError):
+        db.session.commit()
