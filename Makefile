@@ -34,6 +34,7 @@ lint: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev $(COMPILED)
 	$(BIN)/python bench/slot_engine.py
 	$(BIN)/python bench/feed_render.py
+	$(BIN)/python bench/report.py
 
 # Message catalogues are compiled here, never committed as binaries.
 %.mo: %.po | $(VENV)/.installed
