@@ -45,6 +45,7 @@ class EventKind(enum.StrEnum):
     REASSIGNED = "reassigned"
     COMPLETED = "completed"
     NO_SHOW = "no_show"
+    ERASED = "erased"  # the client's personal data deleted
 
 
 class Actor(enum.StrEnum):
@@ -134,6 +135,9 @@ class Booking(db.Model):
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
     # The therapist's own note; never shown to the visitor, never in mails or feeds.
     private_note: Mapped[str] = mapped_column(Text, default="")
+    # When the client's personal data was deleted (on request); the time slot and the
+    # article it came from stay, for the calendar and the report.
+    erased_at: Mapped[datetime | None]
 
     therapist: Mapped[Therapist] = relationship()
     session_type: Mapped[SessionType] = relationship()
@@ -234,6 +238,22 @@ class Booking(db.Model):
         self.status = BookingStatus.NO_SHOW
         self.updated_at = now
         self.record(EventKind.NO_SHOW, now, Actor.THERAPIST)
+
+    def can_erase(self, now: datetime) -> bool:
+        """Personal data can go once the booking holds no time ahead: past, cancelled
+        or lapsed. An upcoming one is cancelled first, so the client is told."""
+        return self.erased_at is None and not (self.occupies_time(now) and now < self.end_utc)
+
+    def erase(self, now: datetime, *, dead_link_hash: str) -> None:
+        """Delete what the client told us; the manage link stops working."""
+        self._require(self.can_erase(now), "be erased")
+        self.visitor_name = self.visitor_email = self.visitor_email_key = ""
+        self.visitor_phone = self.partner_name = self.partner_email = ""
+        self.message = self.cancel_reason = self.private_note = ""
+        self.idempotency_key = None
+        self.manage_token_hash = dead_link_hash
+        self.erased_at = self.updated_at = now
+        self.record(EventKind.ERASED, now, Actor.PRACTICE)
 
     def record(self, kind: EventKind, now: datetime, by: Actor, *,
                previous_start_utc: datetime | None = None,

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from booking import availability, validation
@@ -30,6 +30,7 @@ from booking.models import (
     BookingStatus,
     MessageKind,
     OutboxMessage,
+    OutboxStatus,
     Recipient,
     SessionType,
     Therapist,
@@ -229,6 +230,23 @@ def reassign(booking_id: int, *, to_therapist_id: int, now: datetime) -> Booking
                 _announce_handover(booking, previous_id, previous_uid, now)
     except IntegrityError as error:
         raise SlotUnavailable("the new therapist is not free at this time") from error
+    return booking
+
+
+def erase_personal_data(booking_id: int, *, now: datetime) -> Booking:
+    """Delete the client's personal data from a booking that holds no time ahead (as
+    the mails promise, on request): their details, message, notes, the practice's
+    exceptions for their address, and mails not sent yet. The manage link dies; time,
+    therapist, source and history stay. InvalidTransition for an upcoming booking."""
+    with _one_transaction():
+        booking = _locked_booking(booking_id)
+        email_key = booking.visitor_email_key
+        booking.erase(now, dead_link_hash=token_hash(secrets.token_urlsafe(32)))
+        db.session.execute(delete(OutboxMessage).where(
+            OutboxMessage.booking_id == booking.id,
+            OutboxMessage.status.in_([OutboxStatus.QUEUED, OutboxStatus.FAILED])))
+        if email_key:
+            waivers.revoke_for(email_key)
     return booking
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from booking import validation
 from booking.errors import NotFound
@@ -30,6 +30,13 @@ def revoke(waiver_id: int) -> None:
         raise NotFound("no such exception")
     db.session.delete(waiver)
     db.session.commit()
+
+
+def revoke_for(email_key: str) -> None:
+    """Remove every exception for this person (flush only: part of the caller's
+    transaction, e.g. erasing their data)."""
+    db.session.execute(delete(FirstSessionWaiver).where(
+        FirstSessionWaiver.email_key == email_key))
 
 
 def count_for(email_key: str) -> int:

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, available_timezones
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_time, get_timezone_name
 from flask import Flask
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 
 from booking.availability import Slot
 from booking.validation import DEFAULT_ZONE, visitor_zone  # noqa: F401  (used by views)
@@ -121,6 +121,11 @@ def short_datetime(instant: datetime, zone: ZoneInfo) -> str:
     return format_datetime(instant, "medium", tzinfo=zone, locale=locale_name())
 
 
+def client_name(booking) -> str:
+    """Who booked, as lists and pages show it; after erasure, that it was deleted."""
+    return booking.visitor_name or gettext("(client data deleted)")
+
+
 def initials(name: str) -> str:
     """Two letters for a photo placeholder: "Dr. Anna Berger" -> "AB"."""
     words = [w for w in name.replace(".", ". ").split() if not w.endswith(".")]
@@ -135,5 +140,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         local_time=local_time, local_date=local_date, local_datetime=local_datetime,
         short_datetime=short_datetime, initials=initials, language_names=language_names,
+        client_name=client_name,
     )
     app.jinja_env.globals.update(zone_name=zone_name, month_label=month_label)

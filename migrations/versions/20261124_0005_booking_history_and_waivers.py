@@ -23,7 +23,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('booking_id', sa.Integer(), nullable=False),
     sa.Column('at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('kind', sa.Enum('requested', 'confirmed', 'expired', 'cancelled', 'rescheduled', 'reassigned', 'completed', 'no_show', name='event_kind', native_enum=False, create_constraint=True, length=16), nullable=False),
+    sa.Column('kind', sa.Enum('requested', 'confirmed', 'expired', 'cancelled', 'rescheduled', 'reassigned', 'completed', 'no_show', 'erased', name='event_kind', native_enum=False, create_constraint=True, length=16), nullable=False),
     sa.Column('actor', sa.Enum('visitor', 'therapist', 'practice', 'system', name='actor', native_enum=False, create_constraint=True, length=16), nullable=False),
     sa.Column('previous_start_utc', sa.DateTime(timezone=True), nullable=True),
     sa.Column('previous_therapist_id', sa.Integer(), nullable=True),

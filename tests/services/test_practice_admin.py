@@ -10,7 +10,12 @@ import icalendar
 import pytest
 from sqlalchemy import select
 
-from booking.errors import FirstSessionAlreadyBooked, InvalidTransition, SlotUnavailable
+from booking.errors import (
+    FirstSessionAlreadyBooked,
+    InvalidTransition,
+    NotFound,
+    SlotUnavailable,
+)
 from booking.extensions import db
 from booking.models import Booking, BookingStatus, OutboxMessage, TimeOff
 from booking.services import bookings, notifications, waivers
@@ -246,3 +251,37 @@ def hand_over_while_cancelling(app, booking_id: int, to_therapist_id: int, token
         thread.start()
     for thread in threads:
         thread.join()
+
+
+def test_erasing_deletes_what_the_client_told_us_and_keeps_time_and_source(
+        anna, first_session):
+    booking = book(anna, first_session, partner_name="Sam", partner_email="sam@example.org",
+                   phone="+49 30 1234567", message="Wir streiten viel.",
+                   cta_source="artikel-streit")
+    bookings.save_private_note(booking.id, therapist_id=anna.id, note="Rückruf")
+    waivers.grant(email="kim@example.org", note="", granted_by_id=anna.id, now=FIXED_NOW)
+    bookings.cancel_by_practice(booking.id, message="Frau Alt ist erkrankt.", now=FIXED_NOW)
+    link = manage_token(POLICY.link_secret, booking.public_id)
+    bookings.erase_personal_data(booking.id, now=FIXED_NOW)
+    db.session.rollback()
+    erased = db.session.get(Booking, booking.id)
+    personal = (erased.visitor_name, erased.visitor_email, erased.visitor_email_key,
+                erased.visitor_phone, erased.partner_name, erased.partner_email,
+                erased.message, erased.cancel_reason, erased.private_note)
+    assert personal == ("",) * 9
+    assert (erased.start_utc, erased.cta_source, erased.therapist_id) == (
+        WEDNESDAY_9, "artikel-streit", anna.id)
+    assert history(erased)[-1] == ("erased", "practice")
+    assert waivers.all_waivers() == []
+    unsent = [m for m in db.session.scalars(select(OutboxMessage)) if m.status.value != "sent"]
+    assert unsent == []  # nothing left to render from data that is gone
+    with pytest.raises(NotFound):
+        bookings.find_by_token(link)
+
+
+def test_an_upcoming_booking_is_cancelled_before_its_data_can_be_erased(anna, first_session):
+    booking = confirm(book(anna, first_session))
+    with pytest.raises(InvalidTransition):
+        bookings.erase_personal_data(booking.id, now=FIXED_NOW)
+    db.session.rollback()
+    assert db.session.get(Booking, booking.id).visitor_name == "Kim Example"

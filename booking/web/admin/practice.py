@@ -193,4 +193,8 @@ def notices() -> dict:
         "resend_queued": _("Queued again. The messages go out within a minute."),
         "waiver_granted": _("Saved. This person can book one more free first consultation."),
         "waiver_revoked": _("Exception removed."),
+        "erased": _("The client's personal data is deleted. The time and the source stay "
+                    "for the calendar and the report."),
+        "erase_upcoming": _("This booking is still ahead: cancel it first, so the client is "
+                            "told, then delete the data."),
     }}

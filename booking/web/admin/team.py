@@ -114,8 +114,9 @@ def booking(booking_id: int):
     now = clock.utcnow()
     return render_template(
         "admin/booking.html", booking=found, zone=current_user.zone, show_therapist=True,
-        history=bookings.history(found), cancel_form=CancelForm(),
-        reassign_form=_reassign_form(found.therapist_id), can_change=found.can_cancel(now))
+        history=bookings.history(found), cancel_form=CancelForm(), action_form=ActionForm(),
+        reassign_form=_reassign_form(found.therapist_id), can_change=found.can_cancel(now),
+        can_erase=found.can_erase(now))
 
 
 @bp.post("/bookings/<int:booking_id>/cancel")
@@ -149,6 +150,20 @@ def reassign(booking_id: int):
     else:
         flash("reassigned_pending" if moved.status is BookingStatus.PENDING else "reassigned",
               "done")
+    return _back_to(booking_id)
+
+
+@bp.post("/bookings/<int:booking_id>/erase")
+def erase(booking_id: int):
+    _booking(booking_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        bookings.erase_personal_data(booking_id, now=clock.utcnow())
+    except InvalidTransition:
+        flash("erase_upcoming", "problem")
+    else:
+        flash("erased", "done")
     return _back_to(booking_id)
 
 
