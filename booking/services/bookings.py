@@ -94,30 +94,25 @@ def book_slot(*, therapist_id: int, session_type_id: int, start: datetime, visit
         return earlier
     schedule.lock_schedule(therapist_id)
     try:
-        # A double click waits on the lock above; once in, it finds the first's booking.
-        if idempotency_key and (earlier := _by_idempotency_key(idempotency_key)):
-            db.session.rollback()
-            return earlier
-        therapist, session_type = _bookable(therapist_id, session_type_id)
-        if session_type.is_free:
-            email_key = validation.email_identity(visitor.email)
-            schedule.lock_person(email_key)
-            _refuse_second_first_session(email_key, now)
-        blocked = _offered_interval(therapist, session_type, start, now)
-        expire_lapsed_holds(therapist.id, blocked, now)
-        booking = _new_booking(therapist, session_type, start, blocked, visitor, now, policy,
-                               idempotency_key)
-        booking.request(now)
-        db.session.add(booking)
-        db.session.flush()
-        outbox.enqueue(MessageKind.CONFIRM_REQUEST, booking, Recipient.VISITOR, now)
-        db.session.commit()
-    except IntegrityError as error:
-        db.session.rollback()
+        with _one_transaction():
+            # A double click waits on the lock above; once in, it finds the first's booking.
+            if idempotency_key and (earlier := _by_idempotency_key(idempotency_key)):
+                return earlier
+            therapist, session_type = _bookable(therapist_id, session_type_id)
+            if session_type.is_free:
+                email_key = validation.email_identity(visitor.email)
+                schedule.lock_person(email_key)
+                _refuse_second_first_session(email_key, now)
+            blocked = _offered_interval(therapist, session_type, start, now)
+            expire_lapsed_holds(therapist.id, blocked, now)
+            booking = _new_booking(therapist, session_type, start, blocked, visitor, now,
+                                   policy, idempotency_key)
+            booking.request(now)
+            db.session.add(booking)
+            db.session.flush()
+            outbox.enqueue(MessageKind.CONFIRM_REQUEST, booking, Recipient.VISITOR, now)
+    except IntegrityError as error:  # the database constraint saw a lost race
         return _after_conflict(error, idempotency_key)
-    except Exception:
-        db.session.rollback()
-        raise
     return booking
 
 
