@@ -16,6 +16,7 @@ from booking.config import is_loopback
 from booking.errors import BookingError
 from booking.extensions import db
 from booking.links import external_url
+from booking.mail.transports import without_password
 from booking.models import FeedScope, Therapist
 from booking.services import accounts, busy_calendars, delivery, demo, feeds, team
 
@@ -153,7 +154,7 @@ def about_command() -> None:
     click.echo(f"Booking page:   {config['BASE_URL']}/")
     if demo.has_demo_login():
         click.echo(f"Demo sign-in:   {demo.DEMO_LOGIN} / {demo.DEMO_PASSWORD}")
-    click.echo(f"Outgoing mail:  {config['MAIL_URL']}")
+    click.echo(f"Outgoing mail:  {without_password(config['MAIL_URL'])}")
     click.echo(f"Database:       {db.engine.url.render_as_string(hide_password=True)}")
 
 

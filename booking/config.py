@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from booking.mail.transports import transport_from_url
+
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
@@ -42,7 +44,7 @@ def load_settings(instance_path: str, environ: Mapping[str, str] | None = None,
         "SESSION_COOKIE_SECURE": base_url.startswith("https://"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "MAIL_URL": env.get("MAIL_URL", f"file://{instance / 'mail'}"),
+        "MAIL_URL": mail_url(env.get("MAIL_URL") or f"file://{instance / 'mail'}"),
         "MAIL_SENDER": env.get("MAIL_SENDER", "Praxis <praxis@localhost>"),
         "MAIL_REPLY_TO": env.get("MAIL_REPLY_TO", ""),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
@@ -67,6 +69,16 @@ def load_settings(instance_path: str, environ: Mapping[str, str] | None = None,
         "BABEL_DEFAULT_LOCALE": "de",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
     }
+
+
+def mail_url(url: str) -> str:
+    """MAIL_URL, checked at start: a wrong one would otherwise only show when the
+    first mail is due."""
+    try:
+        transport_from_url(url)
+    except ValueError as error:
+        raise ConfigError(f"MAIL_URL: {error}") from None
+    return url
 
 
 def comma_list(value: str) -> tuple[str, ...]:

@@ -25,15 +25,24 @@ def run_once(app: Flask) -> int:
     with app.app_context(), app.test_request_context(base_url=app.config["BASE_URL"]):
         now = clock.utcnow()
         expired = bookings.expire_all_lapsed(now)
-        report = delivery.deliver_due(
-            now=now, transport=transport_from_url(app.config["MAIL_URL"]),
-            render=partial(notifications.render, now=now),
-            is_obsolete=notifications.is_obsolete,
-        )
+        try:
+            report = delivery.deliver_due(
+                now=now, transport=transport_from_url(app.config["MAIL_URL"]),
+                render=partial(notifications.render, now=now),
+                is_obsolete=notifications.is_obsolete,
+            )
+            mail_failure = None
+        except Exception as error:  # noqa: BLE001 — re-raised below, after the calendars
+            db.session.rollback()
+            report, mail_failure = delivery.Report(), error
         # After the mail: a calendar server that hangs until its timeout must not delay it.
+        # And whatever became of the mail: stale busy time would let visitors book over
+        # the therapist's other appointments.
         calendars = busy_calendars.refresh_due(
             now=now, settings=busy_calendars.RefreshSettings.from_config(app.config))
         db.session.remove()
+    if mail_failure is not None:
+        raise mail_failure
     if report.handled or expired:
         # Counts only: a log line must not say who booked what.
         log.info("outbox: %d sent, %d skipped, %d to retry, %d failed; %d holds expired",

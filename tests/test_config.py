@@ -47,3 +47,9 @@ def test_cookies_are_secure_only_behind_https(tmp_path):
     local = load_settings(str(tmp_path), environ={})
     assert public["SESSION_COOKIE_SECURE"] is True
     assert local["SESSION_COOKIE_SECURE"] is False
+
+
+def test_a_mail_url_that_cannot_work_stops_the_start_with_the_reason(tmp_path):
+    with pytest.raises(ConfigError, match="MAIL_URL: .*unencrypted") as raised:
+        load_settings(str(tmp_path), environ={"MAIL_URL": "smtp://praxis:hunter2@relay.lan"})
+    assert "hunter2" not in str(raised.value)

@@ -251,6 +251,16 @@ def _file_name(message: EmailMessage) -> str:
     return f"{readable.lstrip('.')}.{digest}.eml"
 
 
+def without_password(url: str) -> str:
+    """MAIL_URL fit to print: its password replaced by ***."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    userinfo, _, hostport = parts.netloc.rpartition("@")
+    user = userinfo.split(":", 1)[0]
+    return parts._replace(netloc=f"{user}:***@{hostport}").geturl()
+
+
 def _is_this_machine(host: str) -> bool:
     """Loopback: a password sent in the clear there never crosses a network."""
     if host == "localhost":

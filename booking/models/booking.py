@@ -247,6 +247,8 @@ class Booking(db.Model):
     def erase(self, now: datetime, *, dead_link_hash: str) -> None:
         """Delete what the client told us; the manage link stops working."""
         self._require(self.can_erase(now), "be erased")
+        if self.can_expire(now):  # a lapsed hold: tidied here, without the mail
+            self.expire(now)
         self.visitor_name = self.visitor_email = self.visitor_email_key = ""
         self.visitor_phone = self.partner_name = self.partner_email = ""
         self.message = self.cancel_reason = self.private_note = ""

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from booking import availability, validation
@@ -230,16 +230,20 @@ def reassign(booking_id: int, *, to_therapist_id: int, now: datetime) -> Booking
 
 def erase_personal_data(booking_id: int, *, now: datetime) -> Booking:
     """Delete the client's personal data from a booking that holds no time ahead (as
-    the mails promise, on request): their details, message, notes, the practice's
-    exceptions for their address, and mails not sent yet. The manage link dies; time,
+    the mails promise, on request): their details, message, notes and the practice's
+    exceptions for their address; mail not sent yet is not sent. The manage link dies; time,
     therapist, source and history stay. InvalidTransition for an upcoming booking."""
     with _one_transaction():
         booking = _locked_booking(booking_id)
+        if booking.erased_at is not None:  # a second click
+            return booking
         email_key = booking.visitor_email_key
         booking.erase(now, dead_link_hash=token_hash(secrets.token_urlsafe(32)))
-        db.session.execute(delete(OutboxMessage).where(
+        # Queued mail is skipped at delivery (notifications.is_obsolete), also mail a
+        # worker holds right now; failed mail leaves the admin's re-send list.
+        db.session.execute(update(OutboxMessage).where(
             OutboxMessage.booking_id == booking.id,
-            OutboxMessage.status.in_([OutboxStatus.QUEUED, OutboxStatus.FAILED])))
+            OutboxMessage.status == OutboxStatus.FAILED).values(status=OutboxStatus.SKIPPED))
         if email_key:
             waivers.revoke_for(email_key)
     return booking

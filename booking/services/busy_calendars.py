@@ -43,6 +43,9 @@ BATCH = 5
 COVERAGE_MARGIN = timedelta(days=7)
 DEFAULT_HORIZON_DAYS = 60
 LABEL_LENGTH = 120
+# Longer addresses do not fit the unique index (PostgreSQL: 2,704 bytes a row); real
+# secret iCal addresses are far shorter.
+URL_BYTES = 2000
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,8 @@ def add_busy_calendar(therapist_id: int, url: str, *, now: datetime,
     label = " ".join(label.split())
     if len(label) > LABEL_LENGTH:
         raise InvalidInput("label", f"use at most {LABEL_LENGTH} characters")
+    if len(url.encode()) > URL_BYTES:
+        raise InvalidInput("url", f"use at most {URL_BYTES} bytes")
     # Checked before any transaction opens: the lookup may take a while.
     url = fetch.check_address(url, policy)
     try:

@@ -132,7 +132,7 @@ def _owned(feed: CalendarFeed) -> list:
 
 def _event(booking: Booking, full_details: bool, with_therapist: bool) -> CalendarEvent:
     session_name = booking.session_type.name(str(get_locale() or "de"))
-    who = booking.visitor_name if full_details else _initials(booking.visitor_name)
+    who = (booking.visitor_name or "?") if full_details else _initials(booking.visitor_name)
     if with_therapist:  # the practice's feed shows the whole team
         who = f"{who} · {booking.therapist.display_name}"
     details = ([booking.visitor_email, booking.visitor_phone, booking.message]

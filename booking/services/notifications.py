@@ -51,11 +51,14 @@ class Addressee:
 
 
 def is_obsolete(message: OutboxMessage) -> bool:
-    """A reminder for a booking that was cancelled or changed since it was queued
-    (any change raises the SEQUENCE, even a move back to the first time)."""
+    """Any message about a booking whose client's data was deleted since; a reminder
+    for a booking that was cancelled or changed since it was queued (any change
+    raises the SEQUENCE, even a move back to the first time)."""
+    booking = message.booking
+    if booking is not None and booking.erased_at is not None:
+        return True
     if message.kind != MessageKind.REMINDER:
         return False
-    booking = message.booking
     return (booking is None or booking.status is not BookingStatus.CONFIRMED
             or booking.sequence != message.payload["sequence"])
 

@@ -24,6 +24,7 @@ from booking.mail.transports import (
     Security,
     SmtpTransport,
     transport_from_url,
+    without_password,
 )
 from tests.smtp import Authenticator, RecordingHandler, free_port
 
@@ -387,3 +388,9 @@ def test_smtps_refuses_an_untrusted_certificate(start_server, server_tls):
         transport_from_url(f"smtps://127.0.0.1:{port}").send(make_message())
 
     assert handler.received == []
+
+
+def test_a_mail_url_is_printed_without_its_password():
+    assert without_password(f"smtps://praxis:{quote(PASSWORD, safe='')}@mail.example.org:465"
+                            ) == "smtps://praxis:***@mail.example.org:465"
+    assert without_password("file:///srv/mail") == "file:///srv/mail"

@@ -353,3 +353,13 @@ def test_the_database_keeps_each_address_once_per_therapist(therapist, make_ther
     db.session.add(BusyCalendar(therapist_id=therapist.id, url=url, created_at=FIXED_NOW))
     with pytest.raises(IntegrityError):
         db.session.commit()
+
+
+def test_a_failing_mail_step_does_not_keep_busy_calendars_from_being_read(
+        app, therapist, server, settings):
+    """Stale busy time would let visitors book over the therapist's other appointments."""
+    calendar_id = add(therapist, server.serve(body=PRACTICE_ICS), settings)
+    app.config["MAIL_URL"] = "smtp://praxis:hunter2@relay.example"  # refused by the transport
+    with pytest.raises(ValueError, match="unencrypted"):
+        worker.run_once(app)
+    assert stored(calendar_id)

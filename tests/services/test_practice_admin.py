@@ -273,8 +273,8 @@ def test_erasing_deletes_what_the_client_told_us_and_keeps_time_and_source(
         WEDNESDAY_9, "artikel-streit", anna.id)
     assert history(erased)[-1] == ("erased", "practice")
     assert waivers.all_waivers() == []
-    unsent = [m for m in db.session.scalars(select(OutboxMessage)) if m.status.value != "sent"]
-    assert unsent == []  # nothing left to render from data that is gone
+    waiting = [m for m in db.session.scalars(select(OutboxMessage)) if m.status.value == "queued"]
+    assert waiting and all(notifications.is_obsolete(m) for m in waiting)  # never rendered
     with pytest.raises(NotFound):
         bookings.find_by_token(link)
 
@@ -285,3 +285,24 @@ def test_an_upcoming_booking_is_cancelled_before_its_data_can_be_erased(anna, fi
         bookings.erase_personal_data(booking.id, now=FIXED_NOW)
     db.session.rollback()
     assert db.session.get(Booking, booking.id).visitor_name == "Kim Example"
+
+
+def test_erasing_a_lapsed_reservation_tidies_it_without_a_mail_to_nobody(
+        anna, first_session):
+    booking = book(anna, first_session)
+    before = last_message_id()
+    later = FIXED_NOW + timedelta(hours=1)  # the 30-minute hold has lapsed
+    bookings.erase_personal_data(booking.id, now=later)
+    assert bookings.expire_all_lapsed(later) == 0
+    assert db.session.get(Booking, booking.id).status is BookingStatus.EXPIRED
+    assert messages_since(before) == []
+
+
+def test_mail_queued_before_the_erasure_is_never_sent_and_a_second_erasure_is_harmless(
+        app, anna, first_session):
+    booking = book(anna, first_session)  # its confirm-your-email mail is queued
+    bookings.cancel_by_practice(booking.id, message="", now=FIXED_NOW)
+    bookings.erase_personal_data(booking.id, now=FIXED_NOW)
+    bookings.erase_personal_data(booking.id, now=FIXED_NOW)
+    queued = db.session.scalars(select(OutboxMessage)).all()
+    assert queued and all(notifications.is_obsolete(message) for message in queued)

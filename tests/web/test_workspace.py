@@ -414,3 +414,13 @@ def test_a_password_change_that_cannot_be_made_changes_nothing(
     assert message in response.get_data(as_text=True)
     db.session.rollback()
     assert anna.check_password(PASSWORD)
+
+
+def test_an_address_too_long_for_the_index_is_refused_in_words(app, client, anna):
+    app.config["BUSY_ALLOWED_HOSTS"] = ("127.0.0.1",)
+    sign_in(client, anna.email)
+    page = "/workspace/busy-calendars"
+    response = client.post(page, data={"csrf_token": csrf(client, page),
+                                       "url": "http://127.0.0.1/" + "日" * 700})
+    assert response.status_code == 422
+    assert "Die Adresse ist zu lang." in response.get_data(as_text=True)

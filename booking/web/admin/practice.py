@@ -178,6 +178,8 @@ def notices() -> dict:
     return {"notices": {
         **workspace_notices()["notices"],
         "invited": _("Invitation sent. The link in it works for 7 days."),
+        "has_password": _("This team member has set a password already and signs in with "
+                          "it (or resets it from the sign-in page)."),
         "profile_saved": _("Saved."),
         "deactivated": _("Deactivated. Visitors no longer see this therapist; the bookings "
                          "below stay until you hand them over or cancel them."),

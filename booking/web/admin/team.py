@@ -91,7 +91,7 @@ def invite_again(therapist_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     sent = accounts.invite_again(therapist_id, now=clock.utcnow())
-    flash("invited" if sent else "not_possible", "done" if sent else "problem")
+    flash("invited" if sent else "has_password", "done" if sent else "problem")
     return redirect(url_for("admin.member", therapist_id=therapist_id), code=303)
 
 

@@ -30,8 +30,9 @@ def busy_calendar_list():
             problem = problem_text(error.problem)
         except AlreadyExists:
             problem = _("You have added this calendar already.")
-        except InvalidInput:
-            problem = _("The name is too long.")
+        except InvalidInput as error:
+            problem = (_("The address is too long.") if error.field == "url"
+                       else _("The name is too long."))
         else:
             busy_calendars.refresh_calendar(added.id, now=now, settings=settings)
             flash("calendar_added", "done")
