@@ -51,13 +51,18 @@ class Addressee:
 
 
 def is_obsolete(message: OutboxMessage) -> bool:
-    """Any message about a booking whose client's data was deleted since; a reminder
-    for a booking that was cancelled or changed since it was queued (any change
-    raises the SEQUENCE, even a move back to the first time)."""
+    """Not worth sending any more: any message about a booking whose client's data was
+    deleted since; an invitation for a booking cancelled since (its cancellation
+    follows and says the last word); a reminder for a booking that was cancelled or
+    changed since it was queued (any change raises the SEQUENCE, even a move back to
+    the first time)."""
     booking = message.booking
     if booking is not None and booking.erased_at is not None:
         return True
-    if message.kind != MessageKind.REMINDER:
+    kind = MessageKind(message.kind)
+    if _METHODS.get(kind) == "REQUEST" and message.payload.get("with_invite", True):
+        return booking is None or booking.ical_status == "CANCELLED"
+    if kind is not MessageKind.REMINDER:
         return False
     return (booking is None or booking.status is not BookingStatus.CONFIRMED
             or booking.sequence != message.payload["sequence"])

@@ -214,3 +214,22 @@ def test_the_worker_logs_counts_but_nothing_about_people(
     ours = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("booking"))
     assert "1 sent" in ours
     assert "kim@example.org" not in ours and "Kim" not in ours
+
+
+def test_invitations_of_a_booking_cancelled_before_they_went_out_are_skipped_not_failed(
+        app, smtp, make_therapist, first_session, policy):
+    """Moved, then cancelled, before the worker came round: the cancellation says the
+    last word; the 'new time' invitations would be refused by the invite builder."""
+    booking = book(make_therapist(), first_session, policy)
+    token = manage_token(policy.link_secret, booking.public_id)
+    bookings.confirm_booking(token, now=FIXED_NOW, policy=policy)
+    bookings.reschedule_by_visitor(token, start=WEDNESDAY_9 + timedelta(days=1), now=FIXED_NOW,
+                                   policy=policy)
+    bookings.cancel_by_visitor(token, reason="", now=FIXED_NOW, policy=policy)
+    worker.drain(app)
+    statuses = {(m.kind, m.status) for m in outbox()}
+    assert ("booking_rescheduled", OutboxStatus.SKIPPED) in statuses
+    assert all(status is not OutboxStatus.FAILED and status is not OutboxStatus.QUEUED
+               for _, status in statuses)
+    subjects = [m["Subject"] for m in parsed(smtp.received)]
+    assert any(subject.startswith("Abgesagt") for subject in subjects)
