@@ -278,6 +278,8 @@ def reschedule_by_visitor(token: str, *, start: datetime, now: datetime,
                 raise SlotUnavailable("the booking moved to another therapist")
             if not booking.can_visitor_change(now, policy.change_cutoff):
                 raise TooLateToChange("online changes are closed for this booking")
+            if start == booking.start_utc:  # no move: no mails, no new SEQUENCE
+                return booking
             blocked = _offered_interval(booking.therapist, booking.session_type, start, now,
                                         moving=booking)
             expire_lapsed_holds(booking.therapist_id, blocked, now)

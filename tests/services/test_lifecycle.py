@@ -206,3 +206,12 @@ def test_a_therapist_cannot_cancel_another_therapists_booking(
                                      now=FIXED_NOW)
     db.session.refresh(booking)
     assert booking.status is BookingStatus.PENDING
+
+
+def test_moving_to_the_same_time_changes_nothing_and_sends_nothing(therapist, first_session):
+    booking = book(therapist, first_session)
+    bookings.confirm_booking(token_of(booking), now=FIXED_NOW, policy=POLICY)
+    before = queued()
+    bookings.reschedule_by_visitor(token_of(booking), start=WEDNESDAY_9, now=FIXED_NOW,
+                                   policy=POLICY)
+    assert (booking.sequence, queued()) == (0, before)

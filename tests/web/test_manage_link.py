@@ -149,3 +149,12 @@ def test_a_lapsed_reservation_says_so_and_offers_a_new_booking(client, pending, 
     page = client.get(f"/b/{token}").get_data(as_text=True)
     assert "Diese Reservierung ist abgelaufen" in page
     assert "Änderungen online nicht mehr möglich" not in page
+
+
+def test_the_move_page_does_not_offer_the_time_the_booking_has(client, pending):
+    _, token = pending
+    page = client.get(f"/b/{token}/reschedule?week=2026-06-01&tz=Europe/Berlin").get_data(
+        as_text=True)
+    later = (WEDNESDAY_9 + timedelta(hours=1)).astimezone(UTC).isoformat()
+    assert later in page
+    assert WEDNESDAY_9.astimezone(UTC).isoformat() not in page

@@ -120,8 +120,10 @@ def reschedule(token: str):
             return redirect(url_for("public.manage", token=token), code=303)
     monday = week_of(request.args.get("week"), zone, now)
     start, end = local_midnight(monday, zone), local_midnight(monday + timedelta(days=7), zone)
-    week = schedule.free_slots(booking.therapist, booking.session_type, now=now, start=start,
-                               end=end, ignoring=booking)
+    week = [slot for slot in schedule.free_slots(booking.therapist, booking.session_type,
+                                                 now=now, start=start, end=end,
+                                                 ignoring=booking)
+            if slot.start != booking.start_utc]  # its own time is no move
     return render_template(
         "public/reschedule.html", booking=booking, token=token, zone=zone, form=form,
         days=days_of_week(monday, week, zone), monday=monday,
