@@ -19,9 +19,11 @@ ALTERNATIVES = 3  # free times offered when the chosen one was just taken
 
 
 def bookable_team(language: str | None = None) -> list[Therapist]:
-    """Active therapists, optionally only those who hold sessions in `language`."""
+    """Active therapists with working hours (a newly invited one appears once they
+    have set theirs), optionally only those who hold sessions in `language`."""
     team = db.session.scalars(
-        select(Therapist).where(Therapist.active).order_by(Therapist.display_name)
+        select(Therapist).where(Therapist.active, Therapist.working_hours.any())
+        .order_by(Therapist.display_name)
     ).all()
     return [t for t in team if language is None or language in t.languages]
 

@@ -52,7 +52,7 @@ def test_the_admin_hands_over_a_booking_deactivates_a_colleague_and_reads_the_re
     page.get_by_role("heading", name="Team").wait_for()
     step(page, shots, "1-team", DESKTOP)
     page.get_by_role("link", name=jonas["name"]).click()
-    page.get_by_label("Übergeben an").select_option(label="Dr. Anna Berger")
+    page.get_by_label("Übergeben an").select_option(label="Dr. Anna Berger (Deutsch, Englisch)")
     page.get_by_role("button", name="Übergeben", exact=True).click()
     page.get_by_text("Übergeben. Klient/in").wait_for()
     page.get_by_role("button", name="Deaktivieren").click()

@@ -425,3 +425,21 @@ def test_the_admin_erases_a_past_clients_data_on_request(signed_in_admin, collea
     shown = signed_in_admin.get(page).get_data(as_text=True)
     assert "Kim Beispiel" not in shown and "kim@example.org" not in shown
     assert "(Klientendaten gelöscht)" in shown
+
+
+def test_an_invited_therapist_reaches_neither_visitors_nor_the_hand_over_list_yet(
+        signed_in_admin, colleague, colleagues_booking, first_session):
+    page = "/workspace/admin/team"
+    signed_in_admin.post(page, data={"csrf_token": csrf(signed_in_admin, page),
+                                     "name": "Dora Neu", "email": "dora@praxis.example"})
+    assert "Dora Neu" not in signed_in_admin.get("/book").get_data(as_text=True)
+    booking_page = signed_in_admin.get(f"/workspace/admin/bookings/{colleagues_booking.id}")
+    offered = booking_page.get_data(as_text=True)
+    assert "Ada Admin (Deutsch)" in offered and "Dora Neu" not in offered
+
+
+def test_a_booking_left_with_a_deactivated_therapist_is_flagged_in_all_bookings(
+        signed_in_admin, colleague, colleagues_booking):
+    deactivate(signed_in_admin, colleague)
+    listing = signed_in_admin.get("/workspace/admin/bookings").get_data(as_text=True)
+    assert "Therapeut/in deaktiviert: übergeben oder absagen" in listing

@@ -5,6 +5,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from booking.web.presenting import language_names
+
 
 class InviteForm(FlaskForm):
     name = StringField(_l("Name as visitors see it"),
@@ -34,7 +36,9 @@ class ReassignForm(FlaskForm):
     to = SelectField(_l("Hand over to"), coerce=int, validate_choice=True)
 
     def offer(self, therapists) -> "ReassignForm":
-        self.to.choices = [(t.id, t.display_name) for t in therapists]
+        """Each colleague with the languages they hold sessions in."""
+        self.to.choices = [(t.id, f"{t.display_name} ({', '.join(language_names(t.languages))})")
+                           for t in therapists]
         return self
 
 

@@ -176,7 +176,10 @@ def _back_to(booking_id: int):
 
 
 def _reassign_form(current_therapist_id: int) -> ReassignForm:
-    colleagues = [t for t in team.members() if t.active and t.id != current_therapist_id]
+    """Colleagues who can take a booking over: active and signed up (an invited one
+    without a password would never see it)."""
+    colleagues = [t for t in team.members()
+                  if t.active and t.password_hash and t.id != current_therapist_id]
     return ReassignForm().offer(colleagues)
 
 
