@@ -417,11 +417,16 @@ def test_the_admin_writes_the_words_visitors_read_about_a_therapist(signed_in_ad
 def test_the_admin_erases_a_past_clients_data_on_request(signed_in_admin, colleague,
                                                          colleagues_booking):
     page = f"/workspace/admin/bookings/{colleagues_booking.id}"
-    upcoming = signed_in_admin.post(f"{page}/erase",
-                                    data={"csrf_token": csrf(signed_in_admin, page)})
+    confirmed = {"csrf_token": csrf(signed_in_admin, page), "confirm": "yes"}
+    upcoming = signed_in_admin.post(f"{page}/erase", data=confirmed)
     assert "zuerst ab" in signed_in_admin.get(upcoming.location).get_data(as_text=True)
     signed_in_admin.post(f"{page}/cancel", data={"csrf_token": csrf(signed_in_admin, page)})
-    signed_in_admin.post(f"{page}/erase", data={"csrf_token": csrf(signed_in_admin, page)})
+    unticked = signed_in_admin.post(f"{page}/erase",
+                                    data={"csrf_token": csrf(signed_in_admin, page)})
+    assert "Nichts wurde gelöscht" in signed_in_admin.get(unticked.location).get_data(
+        as_text=True)
+    assert "Kim Beispiel" in signed_in_admin.get(page).get_data(as_text=True)
+    signed_in_admin.post(f"{page}/erase", data=confirmed)
     shown = signed_in_admin.get(page).get_data(as_text=True)
     assert "Kim Beispiel" not in shown and "kim@example.org" not in shown
     assert "(Klientendaten gelöscht)" in shown

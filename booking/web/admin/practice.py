@@ -197,6 +197,7 @@ def notices() -> dict:
         "waiver_revoked": _("Exception removed."),
         "erased": _("The client's personal data is deleted. The time and the source stay "
                     "for the calendar and the report."),
+        "erase_unconfirmed": _("Nothing was deleted: please tick the box to confirm."),
         "erase_upcoming": _("This booking is still ahead: cancel it first, so the client is "
                             "told, then delete the data."),
     }}

@@ -158,6 +158,9 @@ def erase(booking_id: int):
     _booking(booking_id)
     if not ActionForm().validate_on_submit():
         abort(400)
+    if request.form.get("confirm") != "yes":  # it cannot be undone: asked twice
+        flash("erase_unconfirmed", "problem")
+        return _back_to(booking_id)
     try:
         bookings.erase_personal_data(booking_id, now=clock.utcnow())
     except InvalidTransition:
