@@ -74,13 +74,17 @@ def sources_by_total(rows: Iterable[SourceMonth]) -> list[str]:
     return sorted(totals, key=lambda source: (-totals[source], source))
 
 
-def as_csv(rows: Iterable[SourceMonth], delimiter: str = ",") -> str:
-    """The report as CSV: month (YYYY-MM), source, bookings, confirmations. A source
-    a spreadsheet would run as a formula gets a leading apostrophe. (Excel in German
-    expects `;` between fields.)"""
+CSV_HEADER = ("month", "source", "bookings", "confirmations")
+
+
+def as_csv(rows: Iterable[SourceMonth], delimiter: str = ",",
+           header: tuple[str, str, str, str] = CSV_HEADER) -> str:
+    """The report as CSV: month (YYYY-MM), source, bookings, confirmations, under
+    `header` (the reader's words). A source a spreadsheet would run as a formula gets
+    a leading apostrophe. (Excel in German expects `;` between fields.)"""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=delimiter)
-    writer.writerow(["month", "source", "bookings", "confirmations"])
+    writer.writerow(header)
     for row in rows:
         writer.writerow([f"{row.month:%Y-%m}", _defused(row.source), row.bookings,
                          row.confirmations])

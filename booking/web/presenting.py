@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_time, get_timezone_name
+from babel.dates import format_date, format_time, get_timezone_name
 from flask import Flask
 from flask_babel import get_locale, gettext
 
@@ -118,7 +118,22 @@ def zone_name(zone: ZoneInfo) -> str:
 
 
 def short_datetime(instant: datetime, zone: ZoneInfo) -> str:
-    return format_datetime(instant, "medium", tzinfo=zone, locale=locale_name())
+    """Date and time to the minute: "24.11.2026, 13:30" (no seconds: nobody needs them)."""
+    day = format_date(instant.astimezone(zone).date(), "medium", locale=locale_name())
+    return f"{day}, {local_time(instant, zone)}"
+
+
+def local_period(start: datetime, end: datetime, zone: ZoneInfo) -> str:
+    """A stretch of time as people say it: whole days as dates ("27.11.2026" or
+    "27.11.2026 – 29.11.2026"), anything else from its first to its last minute."""
+    first, last = start.astimezone(zone), end.astimezone(zone)
+    if first.time() == last.time() == time(0):
+        days = [format_date(d, "medium", locale=locale_name())
+                for d in (first.date(), last.date() - timedelta(days=1))]
+        return days[0] if days[0] == days[1] else f"{days[0]} – {days[1]}"
+    if first.date() == last.date():
+        return f"{short_datetime(start, zone)} – {local_time(end, zone)}"
+    return f"{short_datetime(start, zone)} – {short_datetime(end, zone)}"
 
 
 def client_name(booking) -> str:
@@ -142,4 +157,5 @@ def init_app(app: Flask) -> None:
         short_datetime=short_datetime, initials=initials, language_names=language_names,
         client_name=client_name,
     )
-    app.jinja_env.globals.update(zone_name=zone_name, month_label=month_label)
+    app.jinja_env.globals.update(zone_name=zone_name, month_label=month_label,
+                                 local_period=local_period)

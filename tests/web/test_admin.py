@@ -367,7 +367,7 @@ def test_the_articles_report_counts_per_source_and_exports_csv(
     text = export.get_data(as_text=True)
     assert text.startswith("\ufeff")  # Excel reads the file as UTF-8
     rows = list(csv.reader(io.StringIO(text[1:]), delimiter=";"))  # German Excel's separator
-    assert rows[0] == ["month", "source", "bookings", "confirmations"]
+    assert rows[0] == ["Monat", "Quelle", "Buchungen", "Bestätigt"]  # the admin's words
     assert ["2026-06", "artikel-streit", "2", "0"] in rows
     assert ["2026-06", "'=HYPERLINK(1)", "1", "0"] in rows
 

@@ -148,7 +148,8 @@ def reports_csv():
     # Opens in columns in the spreadsheet of the admin's language: German Excel splits
     # at semicolons; the byte-order mark tells Excel the file is UTF-8.
     delimiter = ";" if str(get_locale()) == "de" else ","
-    return Response("\ufeff" + reports.as_csv(rows, delimiter), mimetype="text/csv",
+    header = (_("Month"), _("Source"), _("Bookings"), _("Confirmed"))
+    return Response("\ufeff" + reports.as_csv(rows, delimiter, header), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
