@@ -283,11 +283,13 @@ def reschedule_by_visitor(token: str, *, start: datetime, now: datetime,
             blocked = _offered_interval(booking.therapist, booking.session_type, start, now,
                                         moving=booking)
             expire_lapsed_holds(booking.therapist_id, blocked, now)
+            previous = booking.start_utc
             booking.reschedule(start, start + booking.session_type.duration,
                                blocked.start, blocked.end, now)
             if booking.status is BookingStatus.CONFIRMED:
                 outbox.enqueue_for_visitors(MessageKind.RESCHEDULED, booking, now)
-                outbox.enqueue(MessageKind.RESCHEDULED, booking, Recipient.THERAPIST, now)
+                outbox.enqueue(MessageKind.RESCHEDULED, booking, Recipient.THERAPIST, now,
+                               previous_start=previous.isoformat())
                 _schedule_reminder(booking, now, policy.reminder_before)
     except IntegrityError as error:
         raise SlotUnavailable("this time was just taken") from error

@@ -1,6 +1,6 @@
 """Confirm, move, cancel, expire: what each step changes and which messages it queues."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -215,3 +215,13 @@ def test_moving_to_the_same_time_changes_nothing_and_sends_nothing(therapist, fi
     bookings.reschedule_by_visitor(token_of(booking), start=WEDNESDAY_9, now=FIXED_NOW,
                                    policy=POLICY)
     assert (booking.sequence, queued()) == (0, before)
+
+
+def test_the_therapist_learns_the_old_time_of_a_moved_booking(therapist, first_session):
+    booking = book(therapist, first_session)
+    bookings.confirm_booking(token_of(booking), now=FIXED_NOW, policy=POLICY)
+    bookings.reschedule_by_visitor(token_of(booking), start=WEDNESDAY_9 + timedelta(hours=1),
+                                   now=FIXED_NOW, policy=POLICY)
+    [told] = [m for m in db.session.scalars(select(OutboxMessage))
+              if m.kind == "booking_rescheduled" and m.payload["recipient"] == "therapist"]
+    assert datetime.fromisoformat(told.payload["previous_start"]) == WEDNESDAY_9

@@ -32,6 +32,8 @@ CASES = [
     (MessageKind.CONFIRMED, Recipient.PARTNER, {}),
     (MessageKind.NEW_BOOKING, Recipient.THERAPIST, {}),
     (MessageKind.RESCHEDULED, Recipient.VISITOR, {}),
+    (MessageKind.RESCHEDULED, Recipient.THERAPIST,
+     {"previous_start": "2026-06-02T07:00:00+00:00"}),
     (MessageKind.CANCELLED, Recipient.VISITOR, {"by": "visitor", "with_invite": True}),
     (MessageKind.CANCELLED, Recipient.VISITOR, {"by": "therapist", "with_invite": True}),
     (MessageKind.CANCELLED, Recipient.THERAPIST, {"by": "visitor", "with_invite": True}),
