@@ -69,6 +69,17 @@ def outside_hours(therapist: Therapist, *, now: datetime) -> list[Booking]:
     return [b for b in upcoming if not _within(therapist, b)]
 
 
+def during_time_off(therapist_id: int, *, now: datetime) -> list[Booking]:
+    """Upcoming bookings that overlap the therapist's time off (added after they were
+    booked): they stay, and the hours page names them for the therapist to decide."""
+    overlapping = select(TimeOff.id).where(
+        TimeOff.therapist_id == therapist_id, TimeOff.start_utc < Booking.end_utc,
+        Booking.start_utc < TimeOff.end_utc).exists()
+    return list(db.session.scalars(
+        select(Booking).where(Booking.therapist_id == therapist_id, Booking.end_utc > now,
+                              occupying_at(now), overlapping).order_by(Booking.start_utc)))
+
+
 def _within(therapist: Therapist, booking: Booking) -> bool:
     start = booking.start_utc.astimezone(therapist.zone)
     end = booking.end_utc.astimezone(therapist.zone)

@@ -424,3 +424,14 @@ def test_an_address_too_long_for_the_index_is_refused_in_words(app, client, anna
                                        "url": "http://127.0.0.1/" + "日" * 700})
     assert response.status_code == 422
     assert "Die Adresse ist zu lang." in response.get_data(as_text=True)
+
+
+def test_time_off_over_a_booked_session_keeps_it_and_names_it(client, anna, own_booking):
+    sign_in(client, anna.email)
+    client.post("/workspace/time-off", data={
+        "csrf_token": csrf(client, "/workspace/hours"), "first_day": "2026-06-03",
+        "last_day": "2026-06-03", "from_time": "", "to_time": "", "note": ""})
+    page = client.get("/workspace/hours").get_data(as_text=True)
+    assert "fallen in Ihre Abwesenheit" in page and "Kim Beispiel" in page
+    db.session.rollback()
+    assert db.session.get(type(own_booking), own_booking.id).status is BookingStatus.PENDING

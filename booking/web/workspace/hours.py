@@ -40,6 +40,7 @@ def hours_page():
     return render_template("workspace/hours.html", form=form, outside=outside,
                            time_off_form=TimeOffForm(), action_form=ActionForm(),
                            time_off=hours.upcoming_time_off(current_user.id, now=now),
+                           during_time_off=hours.during_time_off(current_user.id, now=now),
                            preview=_preview(now), zone=current_user.zone, visit=None), status
 
 
