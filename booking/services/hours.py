@@ -13,7 +13,9 @@ from booking.extensions import db
 from booking.models import Booking, Therapist, TimeOff, WorkingHours
 from booking.services.schedule import occupying_at
 
-_INTERVAL = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*[-–]\s*(\d{1,2})[:.](\d{2})\s*$")
+# "09:00-12:30" and the ways people write it: "9-12", "9.30 – 12 Uhr", "9 bis 12".
+_INTERVAL = re.compile(r"^\s*(\d{1,2})(?:[:.](\d{2}))?\s*(?:-|–|bis|to)\s*"
+                       r"(\d{1,2})(?:[:.](\d{2}))?\s*(?:uhr)?\s*$", re.IGNORECASE)
 
 
 class HoursProblem(InvalidInput):
@@ -32,7 +34,7 @@ def parse_day(text: str) -> list[tuple[time, time]]:
         match = _INTERVAL.match(part)
         if not match:
             raise HoursProblem("format", part)
-        h1, m1, h2, m2 = map(int, match.groups())
+        h1, m1, h2, m2 = (int(n or 0) for n in match.groups())
         if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59:
             raise HoursProblem("not_a_time", part)
         start, end = time(h1, m1), time(h2, m2)
