@@ -230,3 +230,15 @@ def test_the_zone_picker_always_shows_the_zone_the_times_are_in(client, anna, zo
     # Old names are shown under their current ones (CLDR aliases).
     assert selected == {"UTC": "Etc/UTC", "Asia/Calcutta": "Asia/Kolkata"}.get(zone, zone)
     assert f"Times in {selected}" in page or f"Uhrzeiten in {selected}" in page
+
+
+def test_a_time_within_the_change_cutoff_says_before_booking_that_it_is_fixed(
+        client, make_therapist, first_session):
+    therapist = make_therapist()
+    soon = "2026-06-01T14:00:00%2B00:00"  # six hours after the fixed clock; the cutoff is 24
+    later = "2026-06-03T07:00:00%2B00:00"
+    hint = "nicht mehr online verschoben oder abgesagt"
+    assert hint in client.get(f"/book/{therapist.slug}/details?start={soon}").get_data(
+        as_text=True)
+    assert hint not in client.get(f"/book/{therapist.slug}/details?start={later}").get_data(
+        as_text=True)

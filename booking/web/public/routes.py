@@ -93,6 +93,8 @@ def details(slug: str):
     return render_template(
         "public/details.html", form=form, visit=visit, therapist=therapist, slug=slug,
         session_type=session_type, start=start, problem=problem, alternatives=alternatives,
+        changes_closed=start - now < timedelta(
+            hours=current_app.config["VISITOR_CHANGE_CUTOFF_HOURS"]),
     ), 409 if problem else 200
 
 
