@@ -72,4 +72,12 @@ def test_the_admin_hands_over_a_booking_deactivates_a_colleague_and_reads_the_re
     page.get_by_role("img", name="Buchungen und Bestätigungen pro Monat").wait_for()
     assert page.get_by_role("cell", name="artikel-eifersucht").count() == 2
     step(page, shots, "4-report", DESKTOP)
+
+    for n, (link, heading) in enumerate([
+            ("Unzustellbare E-Mails", "Unzustellbare E-Mails"),
+            ("Ausnahmen", "Ein weiteres kostenfreies Erstgespräch"),
+            ("Praxiskalender", "Alle Buchungen der Praxis im Kalenderprogramm")], start=5):
+        page.get_by_role("link", name=link).click()
+        page.get_by_role("heading", name=heading).wait_for()
+        step(page, shots, f"{n}-{link}", DESKTOP)  # accessible, and fits a narrow phone
     context.close()
