@@ -9,14 +9,13 @@ request path through the Flask test client.
 from __future__ import annotations
 
 import argparse
-import statistics
 import tempfile
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import flask_migrate
+from timing import REPEATS, timed
 
 from booking import create_app
 from booking.clock import FixedClock
@@ -26,7 +25,6 @@ from booking.services import demo, feeds
 
 NOW = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 BOOKINGS = 5_000
-REPEATS = 7
 
 
 def fill(therapist_id: int, session_type_id: int) -> None:
@@ -48,14 +46,6 @@ def fill(therapist_id: int, session_type_id: int) -> None:
     db.session.add_all(rows)
     db.session.commit()
 
-
-def timed(call) -> float:
-    times = []
-    for _ in range(REPEATS):
-        started = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
 
 
 def main() -> None:

@@ -11,9 +11,7 @@ from __future__ import annotations
 import argparse
 import random
 import re
-import statistics
 import tempfile
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import flask_migrate
 from sqlalchemy import select
+from timing import REPEATS, timed
 
 from booking import create_app
 from booking.clock import FixedClock
@@ -31,7 +30,6 @@ from booking.services import demo, reports
 NOW = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 BOOKINGS = 20_000
 SOURCES = [f"artikel-{n}" for n in range(40)] + [""]
-REPEATS = 7
 
 
 def fill(therapist_id: int, session_type_id: int) -> None:
@@ -56,14 +54,6 @@ def fill(therapist_id: int, session_type_id: int) -> None:
     db.session.add_all(rows)
     db.session.commit()
 
-
-def timed(call) -> float:
-    times = []
-    for _ in range(REPEATS):
-        started = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
 
 
 def signed_in(app):
