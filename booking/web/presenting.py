@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import groupby
 from zoneinfo import ZoneInfo, available_timezones
 
 from babel import Locale
@@ -82,6 +83,12 @@ def zone_label(name: str, now: datetime) -> str:
 
 def locale_name() -> str:
     return str(get_locale() or "de")
+
+
+def by_local_day(bookings: list, zone: ZoneInfo) -> list[tuple[date, list]]:
+    """Bookings (in start order) grouped by their day in `zone`, for day-by-day lists."""
+    return [(day, list(items)) for day, items in
+            groupby(bookings, key=lambda b: b.start_utc.astimezone(zone).date())]
 
 
 def local_time(instant: datetime, zone: ZoneInfo) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from itertools import groupby
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -15,7 +14,7 @@ from booking.models import Booking, BookingStatus, Therapist
 from booking.services import accounts, agenda, bookings, team
 from booking.web.admin import bp
 from booking.web.admin.forms import InviteForm, ProfileForm, ReassignForm
-from booking.web.presenting import zone_choices
+from booking.web.presenting import by_local_day, zone_choices
 from booking.web.workspace.forms import ActionForm, CancelForm
 
 
@@ -102,8 +101,7 @@ def booking_list():
     search = request.args.get("q", "")[:100]
     zone = current_user.zone
     found = agenda.bookings_of(None, now=now, past=past, search=search)
-    days = [(day, list(items)) for day, items in groupby(
-        found, key=lambda b: b.start_utc.astimezone(zone).date())]
+    days = by_local_day(found, zone)
     return render_template("admin/bookings.html", days=days, past=past, search=search,
                            zone=zone)
 

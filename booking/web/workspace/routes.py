@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from itertools import groupby
-
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -13,6 +11,7 @@ from booking.errors import InvalidTransition, NotFound
 from booking.links import external_url
 from booking.models import Booking, FeedScope
 from booking.services import agenda, bookings, feeds
+from booking.web.presenting import by_local_day
 from booking.web.workspace import PUBLIC_ENDPOINTS, bp
 from booking.web.workspace.forms import ActionForm, CancelForm, NoteForm
 
@@ -32,8 +31,7 @@ def dashboard():
     search = request.args.get("q", "")[:100]
     found = agenda.bookings_of(current_user.id, now=now, past=past, search=search)
     zone = current_user.zone
-    days = [(day, list(items)) for day, items in groupby(
-        found, key=lambda b: b.start_utc.astimezone(zone).date())]
+    days = by_local_day(found, zone)
     return render_template("workspace/dashboard.html", days=days, past=past, search=search,
                            zone=zone, now=now, visit=None)
 
