@@ -64,6 +64,7 @@ def test_a_therapist_takes_a_day_off_cancels_a_booking_and_signs_out(
     page.goto(f"{site['url']}/workspace/")
     page.get_by_role("link", name=re.compile("Kim Beispiel")).click()
     page.get_by_label(re.compile("Nachricht an")).fill("Ich bin leider erkrankt.")
+    page.get_by_label(re.compile("Ja, diese Buchung absagen")).check()
     page.get_by_role("button", name="Buchung absagen und Klient/in informieren").click()
     page.get_by_text("Die Buchung ist abgesagt").wait_for()
     step(page, shots, "4-cancelled", PHONE)

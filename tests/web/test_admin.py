@@ -298,7 +298,7 @@ def test_the_admin_cancels_any_booking_and_the_history_shows_it(
         signed_in_admin, colleagues_booking):
     page = f"/workspace/admin/bookings/{colleagues_booking.id}"
     signed_in_admin.post(f"{page}/cancel", data={"csrf_token": csrf(signed_in_admin, page),
-                                                 "message": "Krankheitsfall"})
+                                                 "confirm": "yes", "message": "Krankheitsfall"})
     db.session.rollback()
     assert db.session.get(Booking, colleagues_booking.id).status is BookingStatus.CANCELLED
     shown = signed_in_admin.get(page).get_data(as_text=True)
@@ -420,7 +420,8 @@ def test_the_admin_erases_a_past_clients_data_on_request(signed_in_admin, collea
     confirmed = {"csrf_token": csrf(signed_in_admin, page), "confirm": "yes"}
     upcoming = signed_in_admin.post(f"{page}/erase", data=confirmed)
     assert "zuerst ab" in signed_in_admin.get(upcoming.location).get_data(as_text=True)
-    signed_in_admin.post(f"{page}/cancel", data={"csrf_token": csrf(signed_in_admin, page)})
+    signed_in_admin.post(f"{page}/cancel", data={"csrf_token": csrf(signed_in_admin, page),
+                                                 "confirm": "yes"})
     unticked = signed_in_admin.post(f"{page}/erase",
                                     data={"csrf_token": csrf(signed_in_admin, page)})
     assert "Nichts wurde gelöscht" in signed_in_admin.get(unticked.location).get_data(

@@ -140,6 +140,7 @@ def test_cancelling_from_the_workspace_tells_the_client_with_the_message(
     sign_in(client, anna.email)
     page = f"/workspace/bookings/{own_booking.id}"
     response = client.post(f"{page}/cancel", data={"csrf_token": csrf(client, page),
+                                                    "confirm": "yes",
                                                     "message": "Ich bin leider erkrankt."})
     assert response.status_code == 303
     db.session.rollback()
@@ -433,5 +434,15 @@ def test_time_off_over_a_booked_session_keeps_it_and_names_it(client, anna, own_
         "last_day": "2026-06-03", "from_time": "", "to_time": "", "note": ""})
     page = client.get("/workspace/hours").get_data(as_text=True)
     assert "fallen in Ihre Abwesenheit" in page and "Kim Beispiel" in page
+    db.session.rollback()
+    assert db.session.get(type(own_booking), own_booking.id).status is BookingStatus.PENDING
+
+
+def test_a_cancellation_without_the_tick_cancels_nothing_and_says_why(client, anna, own_booking):
+    sign_in(client, anna.email)
+    page = f"/workspace/bookings/{own_booking.id}"
+    response = client.post(f"{page}/cancel", data={"csrf_token": csrf(client, page),
+                                                    "message": "Ich bin leider erkrankt."})
+    assert "Nichts wurde abgesagt" in client.get(response.location).get_data(as_text=True)
     db.session.rollback()
     assert db.session.get(type(own_booking), own_booking.id).status is BookingStatus.PENDING

@@ -123,6 +123,9 @@ def cancel(booking_id: int):
     form = CancelForm()
     if not form.validate_on_submit():
         abort(400)
+    if not form.confirmed:
+        flash("cancel_unconfirmed", "problem")
+        return _back_to(booking_id)
     try:
         bookings.cancel_by_practice(booking_id, message=(form.message.data or "").strip(),
                                     now=clock.utcnow())

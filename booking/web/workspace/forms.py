@@ -1,5 +1,6 @@
 """Workspace forms."""
 
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -43,6 +44,11 @@ class ActionForm(FlaskForm):
 class CancelForm(FlaskForm):
     message = TextAreaField(_l("Message to the client (optional)"),
                             validators=[Optional(), Length(max=1000)])
+
+    @property
+    def confirmed(self) -> bool:
+        """The box "yes, cancel" was ticked (the client is told at once)."""
+        return request.form.get("confirm") == "yes"
 
 
 class NoteForm(FlaskForm):

@@ -54,6 +54,9 @@ def cancel(booking_id: int):
     form = CancelForm()
     if not form.validate_on_submit():
         abort(400)
+    if not form.confirmed:
+        flash("cancel_unconfirmed", "problem")
+        return redirect(url_for("workspace.booking", booking_id=booking_id), code=303)
     try:
         bookings.cancel_by_therapist(booking_id, therapist_id=current_user.id,
                                      message=(form.message.data or "").strip(),
@@ -129,6 +132,7 @@ def notices() -> dict:
     return {"notices": {
         "cancelled": _("The booking is cancelled; the client has been told."),
         "not_possible": _("That is not possible for this booking (any more)."),
+        "cancel_unconfirmed": _("Nothing was cancelled: please tick the box to confirm."),
         "note_saved": _("Note saved."),
         "feed_rotated": _("New address made. The old one no longer works: update your "
                           "calendar program."),
