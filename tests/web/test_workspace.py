@@ -329,7 +329,7 @@ def test_part_day_time_off_takes_only_those_hours(client, anna, first_session):
 
 
 RULES = {"buffer_before_minutes": "0", "buffer_after_minutes": "10",
-         "minimum_notice_minutes": "0", "horizon_days": "60", "slot_step_minutes": "30",
+         "minimum_notice_hours": "0", "horizon_days": "60", "slot_step_minutes": "30",
          "daily_cap": "", "meeting_url": "https://meet.example/anna", "languages": ["de", "en"]}
 
 
@@ -345,7 +345,8 @@ def test_booking_rules_change_what_visitors_are_offered(client, anna, first_sess
 
 @pytest.mark.parametrize("field, value", [
     ("horizon_days", "0"), ("slot_step_minutes", "-5"), ("buffer_after_minutes", "viel"),
-    ("meeting_url", "javascript:alert(1)"), ("languages", []),
+    ("meeting_url", "javascript:alert(1)"), ("languages", []), ("minimum_notice_hours", "-1"),
+    ("minimum_notice_hours", "bald"),
 ])
 def test_impossible_booking_rules_are_refused_and_nothing_is_saved(client, anna, field, value):
     sign_in(client, anna.email)
@@ -446,3 +447,14 @@ def test_a_cancellation_without_the_tick_cancels_nothing_and_says_why(client, an
     assert "Nichts wurde abgesagt" in client.get(response.location).get_data(as_text=True)
     db.session.rollback()
     assert db.session.get(type(own_booking), own_booking.id).status is BookingStatus.PENDING
+
+
+@pytest.mark.parametrize("hours, minutes", [("1.5", 90), ("10", 600), ("0", 0)])
+def test_minimum_notice_is_given_in_hours(client, anna, first_session, hours, minutes):
+    sign_in(client, anna.email)
+    page = "/workspace/rules"
+    client.post(page, data={"csrf_token": csrf(client, page), **RULES,
+                            "minimum_notice_hours": hours})
+    db.session.rollback()
+    assert anna.rules.minimum_notice_minutes == minutes
+    assert f'value="{hours}"' in client.get(page).get_data(as_text=True)

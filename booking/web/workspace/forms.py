@@ -1,10 +1,13 @@
 """Workspace forms."""
 
+from decimal import Decimal
+
 from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
+    DecimalField,
     EmailField,
     IntegerField,
     PasswordField,
@@ -108,13 +111,17 @@ class TimeOffForm(FlaskForm):
 
 
 class BookingRulesForm(FlaskForm):
+    """The booking rules. Minimum notice is asked in hours, all else as stored."""
+
     buffer_before_minutes = IntegerField(_l("Free minutes before each session"),
                                          validators=[InputRequired(), NumberRange(0, 240)])
     buffer_after_minutes = IntegerField(_l("Free minutes after each session"),
                                         validators=[InputRequired(), NumberRange(0, 240)])
-    minimum_notice_minutes = IntegerField(
-        _l("Minimum notice in minutes (how soon a visitor may book)"),
-        validators=[InputRequired(), NumberRange(0, 60 * 24 * 14)])
+    # In hours, as therapists think of notice ("12 hours ahead"); stored in minutes.
+    minimum_notice_hours = DecimalField(
+        _l("Minimum notice in hours (how soon before a session a visitor may book it)"),
+        places=None, validators=[InputRequired(), NumberRange(0, 24 * 14)],
+        render_kw={"step": "0.5", "inputmode": "decimal"})
     horizon_days = IntegerField(_l("How many days ahead visitors may book"),
                                 validators=[InputRequired(), NumberRange(1, 365)])
     slot_step_minutes = IntegerField(_l("Start times every … minutes"),
@@ -158,3 +165,14 @@ class CodeForm(FlaskForm):
     code = StringField(_l("6-digit code from your authenticator app"),
                        validators=[DataRequired(), Length(max=10)],
                        render_kw={"inputmode": "numeric", "autocomplete": "one-time-code"})
+
+
+def notice_hours(minutes: int) -> Decimal:
+    """Stored minutes of notice as the hours the form shows: 600 -> 10, 90 -> 1.5."""
+    hours = (Decimal(minutes) / 60).quantize(Decimal("0.01"))
+    # normalize() alone would show 10 as 1E+1
+    return hours.quantize(Decimal(1)) if hours == hours.to_integral_value() else hours.normalize()
+
+
+def notice_minutes(hours_: Decimal) -> int:
+    return round(hours_ * 60)

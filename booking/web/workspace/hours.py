@@ -18,9 +18,13 @@ from booking.web.workspace.forms import (
     BookingRulesForm,
     TimeOffForm,
     WeeklyHoursForm,
+    notice_hours,
+    notice_minutes,
 )
 
 PREVIEW = timedelta(days=14)
+# The rules the form asks as they are stored; minimum notice it asks in hours.
+_AS_STORED = tuple(name for name in hours.RULE_FIELDS if name != "minimum_notice_minutes")
 
 
 @bp.route("/hours", methods=["GET", "POST"])
@@ -98,13 +102,15 @@ def rules_page():
     rules = current_user.rules
     form = BookingRulesForm(
         formdata=request.form if request.method == "POST" else None,
-        data={**{name: getattr(rules, name) for name in hours.RULE_FIELDS},
+        data={**{name: getattr(rules, name) for name in _AS_STORED},
+              "minimum_notice_hours": notice_hours(rules.minimum_notice_minutes),
               "languages": current_user.languages})
     if request.method == "POST":
         if not form.validate_on_submit():
             return render_template("workspace/rules.html", form=form, visit=None), 422
-        hours.save_rules(current_user.id, languages=form.languages.data,
-                         **{name: getattr(form, name).data for name in hours.RULE_FIELDS})
+        asked = {name: getattr(form, name).data for name in _AS_STORED}
+        hours.save_rules(current_user.id, languages=form.languages.data, **asked,
+                         minimum_notice_minutes=notice_minutes(form.minimum_notice_hours.data))
         flash("rules_saved", "done")
         return redirect(url_for("workspace.rules_page"), code=303)
     return render_template("workspace/rules.html", form=form, visit=None)
