@@ -27,8 +27,12 @@ class Therapist(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     display_name: Mapped[str] = mapped_column(String(120))
+    # What visitors read about the therapist: in German, and optionally in English for
+    # the English pages (each language falls back to the other).
     title: Mapped[str] = mapped_column(String(120), default="")
     bio: Mapped[str] = mapped_column(Text, default="")
+    title_en: Mapped[str] = mapped_column(String(120), default="")
+    bio_en: Mapped[str] = mapped_column(Text, default="")
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Berlin")
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -62,6 +66,12 @@ class Therapist(UserMixin, db.Model):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def title_in(self, locale: str) -> str:
+        return (self.title_en or self.title) if locale == "en" else (self.title or self.title_en)
+
+    def bio_in(self, locale: str) -> str:
+        return (self.bio_en or self.bio) if locale == "en" else (self.bio or self.bio_en)
 
     @property
     def two_factor(self) -> bool:

@@ -22,6 +22,8 @@ _TEAM = (
         "name": "Dr. Anna Berger",
         "title": "Psychologische Psychotherapeutin",
         "bio": "Paar- und Einzelberatung, Schwerpunkt Trennung und Neuanfang.",
+        "english": ("Psychological psychotherapist",
+                    "Couples and individual counselling, focus on separation and new starts."),
         "languages": ["de", "en"],
         "admin": True,
     },
@@ -30,14 +32,18 @@ _TEAM = (
         "name": "Jonas Hartmann",
         "title": "M.Sc. Psychologe",
         "bio": "Beziehungsthemen, Kommunikation in der Partnerschaft.",
+        "english": ("M.Sc. Psychologist (sessions in German)",
+                    "Relationship questions, communication between partners."),
         "languages": ["de"],
         "admin": False,
     },
     {
         "email": "emily.carter@praxis.example",
         "name": "Emily Carter",
-        "title": "M.Sc. Psychologist",
-        "bio": "Couples counselling in English for international couples.",
+        "title": "M.Sc. Psychologin",
+        "bio": "Paarberatung auf Englisch für internationale Paare.",
+        "english": ("M.Sc. Psychologist",
+                    "Couples counselling in English for international couples."),
         "languages": ["en", "de"],
         "admin": False,
     },
@@ -75,7 +81,10 @@ def seed_demo(now: datetime) -> list[str]:
     for member in _TEAM:
         if db.session.scalar(select(Therapist).where(Therapist.email == member["email"])):
             continue
-        therapist = create_therapist(password=DEMO_PASSWORD, now=now, **member)
+        details = dict(member)
+        therapist = create_therapist(password=DEMO_PASSWORD, now=now, **{
+            key: value for key, value in details.items() if key != "english"})
+        therapist.title_en, therapist.bio_en = details["english"]
         _add_weekday_hours(therapist)
         created.append(f"therapist {therapist.email}")
     return created

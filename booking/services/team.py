@@ -120,6 +120,8 @@ class Profile:
     bio: str
     timezone: str
     admin: bool
+    title_en: str = ""
+    bio_en: str = ""
 
 
 def members() -> list[Therapist]:
@@ -149,7 +151,9 @@ def update_profile(therapist_id: int, profile: Profile, *, acting_id: int) -> Th
         raise AlreadyExists(f"a therapist with email {email} exists already")
     therapist.display_name = _display_name(profile.display_name)
     therapist.title = profile.title.strip()[:120]
+    therapist.title_en = profile.title_en.strip()[:120]
     therapist.bio = profile.bio.strip()[:1000]
+    therapist.bio_en = profile.bio_en.strip()[:1000]
     therapist.timezone = zone
     therapist.role = Role.ADMIN if profile.admin else Role.THERAPIST
     if email != therapist.email:

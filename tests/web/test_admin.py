@@ -449,3 +449,14 @@ def test_a_booking_left_with_a_deactivated_therapist_is_flagged_in_all_bookings(
     deactivate(signed_in_admin, colleague)
     listing = signed_in_admin.get("/workspace/admin/bookings").get_data(as_text=True)
     assert "Therapeut/in deaktiviert: übergeben oder absagen" in listing
+
+
+def test_visitors_read_about_a_therapist_in_their_language_or_else_in_the_other(
+        signed_in_admin, colleague, first_session):
+    edit(signed_in_admin, colleague, title="Psychologin", bio="Schwerpunkt Trennung.",
+         title_en="Psychologist", bio_en="")
+    english = signed_in_admin.get("/book?lang=en").get_data(as_text=True)
+    assert "Psychologist" in english and "Psychologin" not in english
+    assert "Schwerpunkt Trennung." in english  # no English words yet: the German ones
+    german = signed_in_admin.get("/book?lang=de").get_data(as_text=True)
+    assert "Psychologin" in german

@@ -25,6 +25,12 @@ class ProfileForm(FlaskForm):
                         validators=[Optional(), Length(max=120)])
     bio = TextAreaField(_l("A few words for visitors (optional)"),
                         validators=[Optional(), Length(max=1000)])
+    title_en = StringField(_l("Title or profession in English (optional)"),
+                           validators=[Optional(), Length(max=120)])
+    bio_en = TextAreaField(_l("A few words for visitors in English (optional)"),
+                           validators=[Optional(), Length(max=1000)],
+                           description=_l("For the English pages; without it they show the "
+                                          "German text."))
     email = EmailField(_l("Email address"),
                        validators=[DataRequired(_l("Please give an email address.")),
                                    Length(max=254)])

@@ -52,8 +52,9 @@ def member(therapist_id: int):
     if form.validate_on_submit():
         profile = team.Profile(display_name=form.display_name.data, email=form.email.data,
                                title=form.title.data or "", bio=form.bio.data or "",
-                               timezone=form.timezone.data,
-                               admin=form.admin.data)
+                               title_en=form.title_en.data or "",
+                               bio_en=form.bio_en.data or "",
+                               timezone=form.timezone.data, admin=form.admin.data)
         try:
             team.update_profile(therapist_id, profile, acting_id=current_user.id)
         except (InvalidInput, AlreadyExists) as problem:
