@@ -55,6 +55,9 @@ def load_settings(instance_path: str, environ: Mapping[str, str] | None = None,
         "BOOKING_HOLD_MINUTES": int(env.get("BOOKING_HOLD_MINUTES", 30)),
         "VISITOR_CHANGE_CUTOFF_HOURS": int(env.get("VISITOR_CHANGE_CUTOFF_HOURS", 24)),
         "REMINDER_HOURS_BEFORE": int(env.get("REMINDER_HOURS_BEFORE", 24)),
+        # A booking's personal data is erased this many days after its time (and its
+        # last change) have passed; 0 keeps it until an admin erases it.
+        "RETENTION_DAYS": max(0, int(env.get("RETENTION_DAYS", 365))),
         "PRACTICE_NAME": env.get("PRACTICE_NAME", "Praxis für Paarberatung"),
         "PRACTICE_PHONE": env.get("PRACTICE_PHONE", ""),
         "PRACTICE_EMAIL": env.get("PRACTICE_EMAIL", "praxis@localhost"),

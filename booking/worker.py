@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
+from datetime import timedelta
 from functools import partial
 
 from flask import Flask
@@ -25,6 +26,7 @@ def run_once(app: Flask) -> int:
     with app.app_context(), app.test_request_context(base_url=app.config["BASE_URL"]):
         now = clock.utcnow()
         expired = bookings.expire_all_lapsed(now)
+        erased = _erase_old(app, now)
         try:
             report = delivery.deliver_due(
                 now=now, transport=transport_from_url(app.config["MAIL_URL"]),
@@ -43,17 +45,23 @@ def run_once(app: Flask) -> int:
         db.session.remove()
     if mail_failure is not None:
         raise mail_failure
-    if report.handled or expired:
+    if report.handled or expired or erased:
         # Counts only: a log line must not say who booked what.
-        log.info("outbox: %d sent, %d skipped, %d to retry, %d failed; %d holds expired",
-                 report.sent, report.skipped, report.retried, report.failed, expired)
+        log.info("outbox: %d sent, %d skipped, %d to retry, %d failed; %d holds expired; "
+                 "%d old bookings erased", report.sent, report.skipped, report.retried,
+                 report.failed, expired, erased)
     if calendars:
         outcomes = Counter(refreshed.outcome for refreshed in calendars)
         log.info("busy calendars: %d updated, %d unchanged, %d failed",
                  outcomes[busy_calendars.Outcome.UPDATED],
                  outcomes[busy_calendars.Outcome.UNCHANGED],
                  outcomes[busy_calendars.Outcome.FAILED])
-    return report.handled + expired + len(calendars)
+    return report.handled + expired + erased + len(calendars)
+
+
+def _erase_old(app: Flask, now) -> int:
+    days = app.config["RETENTION_DAYS"]
+    return bookings.erase_old(now, keep=timedelta(days=days)) if days else 0
 
 
 def drain(app: Flask) -> int:

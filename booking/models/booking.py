@@ -244,7 +244,7 @@ class Booking(db.Model):
         or lapsed. An upcoming one is cancelled first, so the client is told."""
         return self.erased_at is None and not (self.occupies_time(now) and now < self.end_utc)
 
-    def erase(self, now: datetime, *, dead_link_hash: str) -> None:
+    def erase(self, now: datetime, *, dead_link_hash: str, by: Actor = Actor.PRACTICE) -> None:
         """Delete what the client told us; the manage link stops working."""
         self._require(self.can_erase(now), "be erased")
         if self.can_expire(now):  # a lapsed hold: tidied here, without the mail
@@ -255,7 +255,7 @@ class Booking(db.Model):
         self.idempotency_key = None
         self.manage_token_hash = dead_link_hash
         self.erased_at = self.updated_at = now
-        self.record(EventKind.ERASED, now, Actor.PRACTICE)
+        self.record(EventKind.ERASED, now, by)
 
     def record(self, kind: EventKind, now: datetime, by: Actor, *,
                previous_start_utc: datetime | None = None,

@@ -235,18 +235,35 @@ def erase_personal_data(booking_id: int, *, now: datetime) -> Booking:
     therapist, source and history stay. InvalidTransition for an upcoming booking."""
     with _one_transaction():
         booking = _locked_booking(booking_id)
-        if booking.erased_at is not None:  # a second click
-            return booking
-        email_key = booking.visitor_email_key
-        booking.erase(now, dead_link_hash=token_hash(secrets.token_urlsafe(32)))
-        # Queued mail is skipped at delivery (notifications.is_obsolete), also mail a
-        # worker holds right now; failed mail leaves the admin's re-send list.
-        db.session.execute(update(OutboxMessage).where(
-            OutboxMessage.booking_id == booking.id,
-            OutboxMessage.status == OutboxStatus.FAILED).values(status=OutboxStatus.SKIPPED))
-        if email_key:
-            waivers.revoke_for(email_key)
+        if booking.erased_at is None:  # else a second click
+            _erase(booking, now, by=Actor.PRACTICE)
     return booking
+
+
+def erase_old(now: datetime, *, keep: timedelta, batch: int = 100) -> int:
+    """Erase the personal data of bookings whose time and last change both lie more
+    than `keep` in the past (storage limitation, GDPR Art. 5); returns how many."""
+    cutoff = now - keep
+    old = db.session.scalars(
+        select(Booking).where(Booking.erased_at.is_(None), Booking.end_utc < cutoff,
+                              Booking.updated_at < cutoff)
+        .order_by(Booking.id).limit(batch).with_for_update(skip_locked=True)).all()
+    with _one_transaction():
+        for booking in old:
+            _erase(booking, now, by=Actor.SYSTEM)
+    return len(old)
+
+
+def _erase(booking: Booking, now: datetime, *, by: Actor) -> None:
+    email_key = booking.visitor_email_key
+    booking.erase(now, dead_link_hash=token_hash(secrets.token_urlsafe(32)), by=by)
+    # Queued mail is skipped at delivery (notifications.is_obsolete), also mail a
+    # worker holds right now; failed mail leaves the admin's re-send list.
+    db.session.execute(update(OutboxMessage).where(
+        OutboxMessage.booking_id == booking.id,
+        OutboxMessage.status == OutboxStatus.FAILED).values(status=OutboxStatus.SKIPPED))
+    if email_key:
+        waivers.revoke_for(email_key)
 
 
 def _announce_handover(booking: Booking, previous_therapist_id: int, previous_uid: str,

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from booking import worker
 from booking.extensions import db
-from booking.models import OutboxMessage, OutboxStatus
+from booking.models import Booking, OutboxMessage, OutboxStatus
 from booking.services import bookings, delivery
 from booking.services.bookings import Policy, Visitor
 from booking.tokens import manage_token
@@ -233,3 +233,19 @@ def test_invitations_of_a_booking_cancelled_before_they_went_out_are_skipped_not
                for _, status in statuses)
     subjects = [m["Subject"] for m in parsed(smtp.received)]
     assert any(subject.startswith("Abgesagt") for subject in subjects)
+
+
+def test_the_worker_erases_old_bookings_unless_retention_is_off(
+        app, smtp, clock, make_therapist, first_session, policy):
+    booking = book(make_therapist(), first_session, policy)
+    bookings.confirm_booking(manage_token(policy.link_secret, booking.public_id),
+                             now=FIXED_NOW, policy=policy)
+    clock.set(WEDNESDAY_9 + timedelta(days=400))
+    app.config["RETENTION_DAYS"] = 0
+    worker.drain(app)
+    db.session.rollback()
+    assert db.session.get(Booking, booking.id).erased_at is None
+    app.config["RETENTION_DAYS"] = 365
+    worker.drain(app)
+    db.session.rollback()
+    assert db.session.get(Booking, booking.id).erased_at is not None

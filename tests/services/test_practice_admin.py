@@ -306,3 +306,20 @@ def test_mail_queued_before_the_erasure_is_never_sent_and_a_second_erasure_is_ha
     bookings.erase_personal_data(booking.id, now=FIXED_NOW)
     queued = db.session.scalars(select(OutboxMessage)).all()
     assert queued and all(notifications.is_obsolete(message) for message in queued)
+
+
+def test_old_bookings_lose_their_personal_data_after_the_retention_time(
+        anna, first_session):
+    old = book(anna, first_session)
+    recent = book(anna, first_session, start=WEDNESDAY_9 + timedelta(hours=1),
+                  email="lou@example.org")
+    recent.updated_at = FIXED_NOW + timedelta(days=200)  # changed long after its time
+    db.session.commit()
+    a_year_on = WEDNESDAY_9 + timedelta(days=366)
+    assert bookings.erase_old(a_year_on, keep=timedelta(days=365)) == 1
+    db.session.rollback()
+    assert db.session.get(Booking, old.id).visitor_name == ""
+    assert history(db.session.get(Booking, old.id))[-1] == ("erased", "system")
+    # changed 200 days later: counted from that change
+    assert db.session.get(Booking, recent.id).visitor_name == "Kim Example"
+    assert bookings.erase_old(a_year_on, keep=timedelta(days=365)) == 0
