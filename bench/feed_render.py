@@ -8,17 +8,11 @@ request path through the Flask test client.
 
 from __future__ import annotations
 
-import argparse
-import tempfile
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import flask_migrate
-from timing import REPEATS, timed
+from common import REPEATS, demo_app, timed
 
-from booking import create_app
-from booking.clock import FixedClock
 from booking.extensions import db
 from booking.models import Booking, BookingStatus, FeedScope
 from booking.services import demo, feeds
@@ -47,18 +41,9 @@ def fill(therapist_id: int, session_type_id: int) -> None:
     db.session.commit()
 
 
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database", help="a SQLAlchemy URL of an empty database")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        url = args.database or f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
-                          "CLOCK": FixedClock(NOW)})
+    with demo_app(__doc__.splitlines()[0], NOW) as app:
         with app.app_context():
-            flask_migrate.upgrade()
-            demo.seed_demo(NOW)
             therapist = demo.demo_therapist()
             fill(therapist.id, therapist_session_type_id())
             token = feeds.current_token(therapist_id=therapist.id, scope=FeedScope.THERAPIST,
@@ -73,8 +58,6 @@ def main() -> None:
               f"{first.data.count(b'BEGIN:VEVENT'):,} events), median of {REPEATS}:")
         print(f"  full render:  {cold:8.1f} ms")
         print(f"  304 answer:   {cached:8.1f} ms")
-        with app.app_context():
-            db.engine.dispose()
 
 
 def therapist_session_type_id() -> int:

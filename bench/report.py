@@ -8,21 +8,15 @@ request path through the Flask test client, signed in as the demo admin.
 
 from __future__ import annotations
 
-import argparse
 import random
 import re
-import tempfile
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import flask_migrate
+from common import REPEATS, demo_app, timed
 from sqlalchemy import select
-from timing import REPEATS, timed
 
-from booking import create_app
-from booking.clock import FixedClock
 from booking.extensions import db
 from booking.models import Booking, BookingStatus, SessionType
 from booking.services import demo, reports
@@ -55,7 +49,6 @@ def fill(therapist_id: int, session_type_id: int) -> None:
     db.session.commit()
 
 
-
 def signed_in(app):
     client = app.test_client()
     page = client.get("/workspace/sign-in").get_data(as_text=True)
@@ -66,16 +59,8 @@ def signed_in(app):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database", help="a SQLAlchemy URL of an empty database")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        url = args.database or f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
-                          "CLOCK": FixedClock(NOW), "RATELIMIT_ENABLED": False})
+    with demo_app(__doc__.splitlines()[0], NOW, RATELIMIT_ENABLED=False) as app:
         with app.app_context():
-            flask_migrate.upgrade()
-            demo.seed_demo(NOW)
             fill(demo.demo_therapist().id, db.session.scalar(select(SessionType.id)))
             months = reports.last_months(NOW.date(), 12)
             zone = ZoneInfo("Europe/Berlin")
@@ -89,8 +74,6 @@ def main() -> None:
         print(f"  cta_report:   {query:8.1f} ms")
         print(f"  page (SVG):   {page:8.1f} ms")
         print(f"  CSV export:   {export:8.1f} ms")
-        with app.app_context():
-            db.engine.dispose()
 
 
 if __name__ == "__main__":
