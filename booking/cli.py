@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from booking import clock, worker
 from booking.busy.fetch import host_of
-from booking.config import is_loopback
+from booking.config import ConfigError, is_loopback
 from booking.errors import BookingError
 from booking.extensions import db
 from booking.links import external_url
@@ -29,7 +29,11 @@ def main() -> None:
     group.add_command(run_command)
     group.add_command(flask_cli.routes_command)
     group.add_command(flask_cli.shell_command)
-    group.main()
+    try:
+        group.main()
+    except ConfigError as error:  # one line for the operator, not a traceback
+        click.echo(f"booking: {error}", err=True)
+        raise SystemExit(2) from None
 
 
 def register_commands(app: Flask) -> None:

@@ -33,6 +33,8 @@ def load_settings(instance_path: str, environ: Mapping[str, str] | None = None,
     """
     env = os.environ if environ is None else environ
     overrides = overrides or {}
+    if env.get("BOOKING_ENV") == "production":
+        refuse_unsafe_production(env)
     instance = Path(instance_path)
     base_url = str(overrides.get("BASE_URL") or env.get("BASE_URL", DEFAULT_BASE_URL)).rstrip("/")
     key = overrides.get("SECRET_KEY") or secret_key(env.get("SECRET_KEY"), base_url, instance)
@@ -72,6 +74,22 @@ def load_settings(instance_path: str, environ: Mapping[str, str] | None = None,
         "BABEL_DEFAULT_LOCALE": "de",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
     }
+
+
+def refuse_unsafe_production(env: Mapping[str, str]) -> None:
+    """With BOOKING_ENV=production, refuse a start that would run the embedded
+    defaults in front of the public: one line that names everything missing."""
+    problems = []
+    if not env.get("SECRET_KEY"):
+        problems.append("SECRET_KEY is not set")
+    if not env.get("DATABASE_URL", "").startswith(("postgres://", "postgresql")):
+        problems.append("DATABASE_URL must name a PostgreSQL database (not the SQLite default)")
+    if not env.get("BASE_URL", "").startswith("https://"):
+        problems.append("BASE_URL must be the public https:// address")
+    if env.get("FLASK_DEBUG", "").lower() in {"1", "true", "yes", "on"}:
+        problems.append("FLASK_DEBUG is on (it would show tracebacks to visitors)")
+    if problems:
+        raise ConfigError("BOOKING_ENV=production refuses to start: " + "; ".join(problems) + ".")
 
 
 def mail_url(url: str) -> str:

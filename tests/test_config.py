@@ -53,3 +53,38 @@ def test_a_mail_url_that_cannot_work_stops_the_start_with_the_reason(tmp_path):
     with pytest.raises(ConfigError, match="MAIL_URL: .*unencrypted") as raised:
         load_settings(str(tmp_path), environ={"MAIL_URL": "smtp://praxis:hunter2@relay.lan"})
     assert "hunter2" not in str(raised.value)
+
+
+SAFE_PRODUCTION = {
+    "BOOKING_ENV": "production",
+    "SECRET_KEY": "a-long-random-value",
+    "DATABASE_URL": "postgresql://booking@db/booking",
+    "BASE_URL": "https://termine.praxis.example",
+}
+
+
+def test_production_mode_starts_with_a_secret_postgresql_and_https(tmp_path):
+    settings = load_settings(str(tmp_path), environ=SAFE_PRODUCTION)
+    assert settings["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
+
+
+@pytest.mark.parametrize(("change", "named"), [
+    ({"SECRET_KEY": ""}, "SECRET_KEY is not set"),
+    ({"DATABASE_URL": ""}, "DATABASE_URL must name a PostgreSQL database"),
+    ({"DATABASE_URL": "sqlite:////srv/booking.sqlite3"}, "DATABASE_URL must name a PostgreSQL"),
+    ({"BASE_URL": "http://termine.praxis.example"}, "BASE_URL must be the public https://"),
+    ({"FLASK_DEBUG": "1"}, "FLASK_DEBUG is on"),
+])
+def test_production_mode_refuses_an_unsafe_start_naming_what_is_wrong(tmp_path, change, named):
+    with pytest.raises(ConfigError, match=named) as raised:
+        load_settings(str(tmp_path), environ={**SAFE_PRODUCTION, **change})
+    assert "\n" not in str(raised.value)
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_production_mode_names_every_problem_in_one_line(tmp_path):
+    with pytest.raises(ConfigError) as raised:
+        load_settings(str(tmp_path), environ={"BOOKING_ENV": "production"})
+    message = str(raised.value)
+    assert message.count(";") == 2 and "\n" not in message
+    assert all(name in message for name in ("SECRET_KEY", "DATABASE_URL", "BASE_URL"))
