@@ -1,0 +1,58 @@
+"""gunicorn settings for the booking service: `gunicorn -c gunicorn.conf.py wsgi:app`.
+
+Every value can be overridden on the command line or with GUNICORN_CMD_ARGS;
+BIND and WEB_CONCURRENCY are read from the environment like Heroku-style hosts do.
+"""
+
+import multiprocessing
+import os
+import sys
+
+from gunicorn.glogging import Logger
+
+from booking.redaction import loggable_path
+
+bind = os.environ.get("BIND", "127.0.0.1:8000")  # behind the reverse proxy
+# Requests wait on the database, not the CPU: two per core plus one.
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+worker_class = "sync"
+timeout = 30  # a request that takes longer is stuck: the worker is replaced
+graceful_timeout = 30  # on SIGTERM/SIGHUP, finish what is under way first
+keepalive = 5  # the proxy reuses connections
+max_requests = 2000  # recycle workers now and then (memory), spread out
+max_requests_jitter = 200
+forwarded_allow_ips = "127.0.0.1,::1"  # the app reads X-Forwarded-* via TRUSTED_PROXY_HOPS
+
+accesslog = "-"
+errorlog = "-"
+# No client address, no query string, no referrer, no token: see AccessLog.
+access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+
+
+class AccessLog(Logger):
+    """An access log a data-protection officer can accept: the path with its secret
+    part replaced (manage links, feeds, password links), and nothing else from the
+    request; the IP address and user agent are personal data and stay out."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        path = loggable_path(environ.get("PATH_INFO", ""))
+        return {key: atoms[key] for key in ("t", "m", "s", "b", "B", "T", "D", "M", "L", "p")} | {
+            "U": path, "r": f"{atoms['m']} {path} {atoms['H']}", "q": "", "f": "-", "h": "-",
+            "a": "-", "u": "-", "l": "-", "H": atoms["H"]}
+
+
+logger_class = AccessLog
+
+
+def on_starting(server):
+    """Check the settings once in the master, before any worker forks: a refused start
+    is one line, not a traceback from every worker."""
+    from booking import create_app
+    from booking.config import ConfigError
+
+    try:
+        create_app()  # reads and checks the settings; opens no connection
+    except ConfigError as error:
+        print(f"booking: {error}", file=sys.stderr)
+        sys.exit(2)
