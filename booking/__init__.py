@@ -10,7 +10,7 @@ from flask import Flask, request, session
 from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from booking import clock
+from booking import clock, logs
 from booking.config import load_settings
 from booking.database import configure_sqlite
 from booking.extensions import babel, csrf, db, limiter, login, migrate
@@ -35,6 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if hops := app.config["TRUSTED_PROXY_HOPS"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     _init_extensions(app, config.get("CLOCK"))
+    logs.init_app(app)
     requests.init_app(app)
     _register_blueprints(app)
     from booking.cli import register_commands

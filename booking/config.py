@@ -49,7 +49,12 @@ def load_settings(instance_path: str, environ: Mapping[str, str] | None = None,
         "MAIL_URL": mail_url(env.get("MAIL_URL") or f"file://{instance / 'mail'}"),
         "MAIL_SENDER": env.get("MAIL_SENDER", "Praxis <praxis@localhost>"),
         "MAIL_REPLY_TO": env.get("MAIL_REPLY_TO", ""),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # hide_parameters: a database error in a log must not quote a client's details.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+        # "json" lines for a log collector, "text" for a terminal, "none" leaves logging
+        # to whoever embeds the app.
+        "LOG_FORMAT": env.get("LOG_FORMAT") or (
+            "json" if env.get("BOOKING_ENV") == "production" else "text"),
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
         # How many reverse proxies stand before the app and set X-Forwarded-For:
         # rate limits need the visitor's address, not the proxy's.

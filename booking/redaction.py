@@ -19,6 +19,22 @@ _SECRET_SEGMENTS = re.compile(
 )
 
 
+# The same secret segments anywhere in a text (a path in a log message, a traceback).
+_SECRETS_IN_TEXT = re.compile(r"(?P<prefix>/b/|/feeds/|/workspace/welcome/|/workspace/reset/)"
+                              r"[^/\s\"'?]+?(?P<suffix>\.ics)?(?=[/\s\"'?]|$)")
+# A query string after a path: it may carry a search, a name or an address.
+_QUERY_IN_TEXT = re.compile(r"(?P<path>/[^\s\"'?]*)\?[^\s\"']+")
+_EMAIL_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+
+
+def scrub(text: str) -> str:
+    """A log line without secret link parts, query strings or email addresses: the
+    last defence, whatever a message or an exception happened to contain."""
+    text = _SECRETS_IN_TEXT.sub(lambda m: f"{m['prefix']}{REDACTED}{m['suffix'] or ''}", text)
+    text = _QUERY_IN_TEXT.sub(lambda m: m["path"], text)
+    return _EMAIL_IN_TEXT.sub("<email>", text)
+
+
 def loggable_path(path: str) -> str:
     """`path` without its query string and with any secret token replaced."""
     path = path.split("?", 1)[0]

@@ -27,3 +27,18 @@ def test_every_route_with_a_token_is_redacted(app):
         path = rule.rule.replace("<token>", TOKEN)
         assert "<" not in path, f"{rule.rule}: fill in its other arguments here"
         assert TOKEN not in loggable_path(path), rule.rule
+
+
+@pytest.mark.parametrize(("line", "scrubbed"), [
+    (f'127.0.0.1 - - "GET /b/{TOKEN}/reschedule?week=1 HTTP/1.1" 200',
+     f'127.0.0.1 - - "GET /b/{REDACTED}/reschedule HTTP/1.1" 200'),
+    (f"Exception on /feeds/{TOKEN}.ics [GET]", f"Exception on /feeds/{REDACTED}.ics [GET]"),
+    ('"GET /workspace/?q=Anna+Beispiel HTTP/1.1"', '"GET /workspace/ HTTP/1.1"'),
+    ("550 5.1.1 <anna.beispiel+x@mail.example.de>: no such user",
+     "550 5.1.1 <<email>>: no such user"),
+    ("Is this a question? Yes.", "Is this a question? Yes."),
+])
+def test_scrubbed_log_text_has_no_tokens_queries_or_addresses(line, scrubbed):
+    from booking.redaction import scrub
+
+    assert scrub(line) == scrubbed

@@ -76,11 +76,11 @@ def test_refresh_reads_all_calendars_or_one_therapists(cli, therapist, make_ther
     other = make_therapist(horizon_days=180)
     cli("add", therapist.email, server.serve("/a.ics", body=PRACTICE_ICS))
     cli("add", other.email, server.serve("/b.ics", status=500))
-    assert cli("refresh").output.splitlines() == [
+    assert cli("refresh").stdout.splitlines() == [  # log lines go to stderr
         "#1: read, 6 busy interval(s)",
         "#2: not read: HTTP 500 from 127.0.0.1 (the last good busy times stay in use)",
     ]
-    assert cli("refresh", other.email).output.splitlines()[0].startswith("#2: not read")
+    assert cli("refresh", other.email).stdout.splitlines()[0].startswith("#2: not read")
     assert [r.path for r in server.requests] == ["/a.ics", "/b.ics"] * 2 + ["/b.ics"]
 
 

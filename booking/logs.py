@@ -1,0 +1,147 @@
+"""Logs an operator can use and a data-protection officer can accept.
+
+One line per request (request id, route name, method, status, duration) and one
+per denied access (wrong token, someone else's record, failed sign-in, rate
+limit), as JSON in production and as readable text in development. A log line
+never holds a name, an address, a message or a token: requests are named by
+their route, not their path, and every line passes `scrub` on its way out as a
+last defence (paths of the secret links, query strings, email addresses).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+
+from flask import Flask, Response, g, request
+
+from booking.redaction import scrub
+
+REQUESTS = logging.getLogger("booking.request")
+SECURITY = logging.getLogger("booking.security")
+
+# Fields a line may carry besides its message; anything else in `extra` is dropped.
+FIELDS = ("request_id", "route", "method", "status", "duration_ms", "event", "account")
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_HANDLER_NAME = "booking"
+
+# Status codes that say someone was refused something, and what to call it.
+_DENIALS = {401: "sign_in_failed", 403: "forbidden", 429: "rate_limited"}
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, for a log collector."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": scrub(record.getMessage()),
+            **{name: getattr(record, name) for name in FIELDS if hasattr(record, name)},
+        }
+        if record.exc_info:
+            line["exception"] = scrub(self.formatException(record.exc_info))
+        return json.dumps(line, ensure_ascii=False)
+
+
+class TextFormatter(logging.Formatter):
+    """Readable lines for a developer's terminal, scrubbed like the JSON ones."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S")
+
+    def format(self, record: logging.LogRecord) -> str:
+        fields = " ".join(f"{name}={getattr(record, name)}" for name in FIELDS
+                          if hasattr(record, name))
+        return scrub(super().format(record) + (f" [{fields}]" if fields else ""))
+
+
+class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever sys.stderr is when a line is emitted (a test's capture, a
+    redirected stream), like logging's own last-resort handler."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @property  # type: ignore[override]
+    def stream(self):  # noqa: ANN201
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
+def configure(json_lines: bool) -> None:
+    """Send every logger's lines through one scrubbing handler on stderr (once per
+    process; a second app replaces the first's handler)."""
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if h.get_name() == _HANDLER_NAME]:
+        root.removeHandler(handler)
+    handler = StderrHandler()
+    handler.set_name(_HANDLER_NAME)
+    handler.setFormatter(JsonFormatter() if json_lines else TextFormatter())
+    root.addHandler(handler)
+    if root.level == logging.WARNING:  # the default: our info lines are wanted
+        root.setLevel(logging.INFO)
+
+
+def init_app(app: Flask) -> None:
+    """Request ids, request lines and security events for every request."""
+    if app.config["LOG_FORMAT"] != "none":
+        configure(json_lines=app.config["LOG_FORMAT"] == "json")
+    app.before_request(_start)
+    app.after_request(_finish)
+
+
+def _start() -> None:
+    g.started = time.perf_counter()
+    asked = request.headers.get("X-Request-ID", "")
+    g.request_id = asked if _REQUEST_ID.fullmatch(asked) else uuid.uuid4().hex
+
+
+def _finish(response: Response) -> Response:
+    request_id = g.get("request_id") or uuid.uuid4().hex
+    response.headers["X-Request-ID"] = request_id
+    fields = {
+        "request_id": request_id,
+        "route": request.endpoint or "unmatched",
+        "method": request.method,
+        "status": response.status_code,
+        "duration_ms": round((time.perf_counter() - g.get("started", time.perf_counter()))
+                             * 1000, 1),
+        "account": _account(),
+    }
+    REQUESTS.info("%s %s %s", fields["method"], fields["route"], fields["status"], extra=fields)
+    if event := _denial(response.status_code):
+        SECURITY.warning("denied: %s on %s", event, fields["route"],
+                         extra={**fields, "event": event})
+    return response
+
+
+def _denial(status: int) -> str | None:
+    """The kind of refusal a response stands for, if it is one. A 404 on a route
+    that takes a token or a record id is a wrong guess or someone else's record
+    (the two look the same to the client on purpose)."""
+    if status in _DENIALS:
+        return _DENIALS[status]
+    rule = request.url_rule
+    if status == 404 and rule is not None:
+        if "token" in rule.arguments:
+            return "unknown_token"
+        if any(name.endswith("_id") for name in rule.arguments):
+            return "not_found_or_not_theirs"
+    return None
+
+
+def _account() -> int | None:
+    """The signed-in therapist's id (a number, never a name or address), if the view
+    loaded them: logging must not cost a query of its own."""
+    user = g.get("_login_user")
+    return user.id if user is not None and user.is_authenticated else None
