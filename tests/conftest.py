@@ -20,6 +20,7 @@ from booking import create_app
 from booking.clock import FixedClock
 from booking.extensions import db
 from booking.models import BookingRules, SessionType, Therapist, WorkingHours
+from tests.catalogues import compile_catalogues
 from tests.smtp import LoopbackController, RecordingHandler
 
 POSTGRES_URL = os.environ.get("BOOKING_TEST_POSTGRES_URL")
@@ -30,6 +31,10 @@ POSTGRES_SKIP_REASON = (
 # A Monday, 10:00 in Berlin (summer time): the clock every test starts from.
 FIXED_NOW = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 LUNCH_GAP_HOURS = ((time(9, 0), time(12, 30)), (time(13, 30), time(17, 0)))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    compile_catalogues()  # a plain `pytest` in a fresh clone works as `make test` does
 
 
 def app_config(database_url: str, **extra) -> dict:

@@ -1,9 +1,15 @@
 """Every visitor-facing text exists in German (formal) and English."""
 
+import os
+import shutil
 from pathlib import Path
 
+import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
+from babel.support import Translations
+
+from tests.catalogues import compile_catalogues, stale_catalogues
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOG = ROOT / "booking/translations/de/LC_MESSAGES/messages.po"
@@ -57,3 +63,39 @@ def test_form_errors_speak_the_visitors_language(client, make_therapist, first_s
     text = response.get_data(as_text=True)
     assert "Bitte geben Sie Ihren Namen ein." in text
     assert "Bitte geben Sie eine gültige E-Mail-Adresse ein." in text
+
+
+@pytest.fixture
+def translations(tmp_path) -> Path:
+    """A copy of the German catalogue source, not yet compiled (as in a fresh clone)."""
+    folder = tmp_path / "de" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    shutil.copy(CATALOG, folder / "messages.po")
+    return tmp_path
+
+
+def test_a_plain_pytest_compiles_a_missing_catalogue(translations):
+    assert stale_catalogues(translations) == [translations / "de/LC_MESSAGES/messages.po"]
+    compile_catalogues(translations)
+    assert stale_catalogues(translations) == []
+    german = Translations.load(translations, ["de"])
+    assert german.gettext("Our team") == "Unser Team"
+
+
+def test_a_catalogue_changed_since_it_was_compiled_is_compiled_again(translations):
+    compile_catalogues(translations)
+    po = translations / "de/LC_MESSAGES/messages.po"
+    mo = po.with_suffix(".mo")
+    os.utime(mo, (po.stat().st_mtime - 60, po.stat().st_mtime - 60))
+    assert stale_catalogues(translations) == [po]
+    compile_catalogues(translations)
+    assert mo.stat().st_mtime >= po.stat().st_mtime
+
+
+def test_a_catalogue_that_cannot_be_compiled_stops_the_run_saying_to_run_make_test(
+        translations):
+    (translations / "de/LC_MESSAGES/messages.mo").mkdir()  # in the way of the file
+    os.utime(translations / "de/LC_MESSAGES/messages.mo", (0, 0))
+    with pytest.raises(pytest.exit.Exception, match="Run `make test`"):
+        compile_catalogues(translations)
+    assert list((translations / "de/LC_MESSAGES").glob("*.partial")) == []

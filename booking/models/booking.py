@@ -69,6 +69,11 @@ OCCUPYING = (
 _OCCUPYING_SQL = ", ".join(f"'{status.value}'" for status in OCCUPYING)
 
 
+def changes_closed(start: datetime, now: datetime, cutoff: timedelta) -> bool:
+    """True once online cancelling and moving are closed: within `cutoff` of `start`."""
+    return now > start - cutoff
+
+
 class Booking(db.Model):
     __tablename__ = "booking"
     __table_args__ = (
@@ -159,6 +164,16 @@ class Booking(db.Model):
             return self.hold_until is not None and now < self.hold_until
         return self.status in OCCUPYING
 
+    def is_live(self, now: datetime) -> bool:
+        """True while the booking is on: confirmed, or pending within its hold. A past,
+        cancelled, lapsed or finished (completed, no-show) booking is not."""
+        return self.occupies_time(now) and self.status in (
+            BookingStatus.PENDING, BookingStatus.CONFIRMED)
+
+    def lapsed(self, now: datetime) -> bool:
+        """True for a pending hold that ran out, even before a sweep marks it expired."""
+        return self.status is BookingStatus.PENDING and not self.occupies_time(now)
+
     def can_confirm(self, now: datetime) -> bool:
         return self.occupies_time(now) and self.status is BookingStatus.PENDING
 
@@ -175,7 +190,7 @@ class Booking(db.Model):
         self.record(EventKind.CONFIRMED, now, Actor.VISITOR)
 
     def can_expire(self, now: datetime) -> bool:
-        return self.status is BookingStatus.PENDING and not self.occupies_time(now)
+        return self.lapsed(now)
 
     def expire(self, now: datetime) -> None:
         self._require(self.can_expire(now), "expire")
@@ -184,9 +199,7 @@ class Booking(db.Model):
         self.record(EventKind.EXPIRED, now, Actor.SYSTEM)
 
     def can_cancel(self, now: datetime) -> bool:
-        return self.occupies_time(now) and self.status in (
-            BookingStatus.PENDING, BookingStatus.CONFIRMED
-        ) and now < self.end_utc
+        return self.is_live(now) and now < self.end_utc
 
     def cancel(self, now: datetime, reason: str = "", *, by: Actor = Actor.VISITOR) -> None:
         self._require(self.can_cancel(now), "cancel")
@@ -222,7 +235,7 @@ class Booking(db.Model):
 
     def can_visitor_change(self, now: datetime, cutoff: timedelta) -> bool:
         """Visitors may cancel or move online only until `cutoff` before the start."""
-        return self.can_reschedule(now) and now <= self.start_utc - cutoff
+        return self.can_reschedule(now) and not changes_closed(self.start_utc, now, cutoff)
 
     def can_complete(self, now: datetime) -> bool:
         return self.status is BookingStatus.CONFIRMED and now >= self.start_utc

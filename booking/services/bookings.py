@@ -35,6 +35,7 @@ from booking.models import (
     SessionType,
     Therapist,
 )
+from booking.models.booking import changes_closed
 from booking.services import matching, outbox, schedule, waivers
 from booking.services.schedule import occupying_at
 from booking.tokens import manage_token, token_hash
@@ -61,6 +62,10 @@ class Policy:
             change_cutoff=timedelta(hours=config["VISITOR_CHANGE_CUTOFF_HOURS"]),
             reminder_before=timedelta(hours=config["REMINDER_HOURS_BEFORE"]),
         )
+
+    def changes_closed(self, start: datetime, now: datetime) -> bool:
+        """True when a booking starting at `start` can no longer be changed online."""
+        return changes_closed(start, now, self.change_cutoff)
 
 
 @dataclass(frozen=True)

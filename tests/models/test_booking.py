@@ -6,6 +6,8 @@ import pytest
 
 from booking.errors import InvalidTransition
 from booking.models import Booking, BookingStatus
+from booking.models.booking import changes_closed
+from booking.services.bookings import Policy
 
 NOW = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 START = NOW + timedelta(days=2)
@@ -96,3 +98,58 @@ def test_completion_and_no_show_are_marked_only_once_the_session_began():
         confirmed.complete(START - timedelta(minutes=1))
     confirmed.mark_no_show(START + timedelta(minutes=5))
     assert confirmed.status is BookingStatus.NO_SHOW
+
+
+# Each status as the predicates see it at NOW; a pending one with its hold still
+# running ("fresh") or run out ("lapsed", before any sweep marks it expired).
+EVERY_STATUS = {
+    "pending fresh": (BookingStatus.PENDING, NOW + timedelta(minutes=1)),
+    "pending lapsed": (BookingStatus.PENDING, NOW),
+    "confirmed": (BookingStatus.CONFIRMED, None),
+    "cancelled": (BookingStatus.CANCELLED, None),
+    "expired": (BookingStatus.EXPIRED, None),
+    "completed": (BookingStatus.COMPLETED, None),
+    "no-show": (BookingStatus.NO_SHOW, None),
+}
+LIVE = {"pending fresh", "confirmed"}
+
+
+@pytest.mark.parametrize("name", EVERY_STATUS)
+def test_only_a_confirmed_booking_or_a_running_hold_is_live(name):
+    status, hold_until = EVERY_STATUS[name]
+    assert booking(status, hold_until=hold_until).is_live(NOW) is (name in LIVE)
+
+
+@pytest.mark.parametrize("name", EVERY_STATUS)
+def test_only_a_pending_booking_whose_hold_ran_out_has_lapsed(name):
+    status, hold_until = EVERY_STATUS[name]
+    assert booking(status, hold_until=hold_until).lapsed(NOW) is (name == "pending lapsed")
+
+
+@pytest.mark.parametrize("name", EVERY_STATUS)
+def test_visitors_may_change_online_only_a_live_booking(name):
+    status, hold_until = EVERY_STATUS[name]
+    cutoff = timedelta(hours=24)
+    assert booking(status, hold_until=hold_until).can_visitor_change(NOW, cutoff) is (
+        name in LIVE)
+
+
+def test_a_booking_is_no_longer_live_once_its_session_is_over_and_marked():
+    confirmed = booking()
+    assert confirmed.is_live(START + timedelta(minutes=5))
+    confirmed.complete(START + timedelta(minutes=5))
+    assert not confirmed.is_live(START + timedelta(minutes=5))
+
+
+def test_online_changes_close_the_cutoff_before_the_start():
+    cutoff = timedelta(hours=24)
+    assert not changes_closed(START, START - cutoff, cutoff)
+    assert changes_closed(START, START - cutoff + timedelta(seconds=1), cutoff)
+    assert changes_closed(START, START, cutoff)
+
+
+def test_the_policy_closes_online_changes_at_its_cutoff():
+    policy = Policy(uid_domain="termine.praxis.example", link_secret="secret",
+                    change_cutoff=timedelta(hours=12))
+    assert not policy.changes_closed(START, START - timedelta(hours=12))
+    assert policy.changes_closed(START, START - timedelta(hours=12) + timedelta(seconds=1))

@@ -158,3 +158,55 @@ def test_the_move_page_does_not_offer_the_time_the_booking_has(client, pending):
     later = (WEDNESDAY_9 + timedelta(hours=1)).astimezone(UTC).isoformat()
     assert later in page
     assert WEDNESDAY_9.astimezone(UTC).isoformat() not in page
+
+
+def finish(booking: Booking, *, attended: bool, clock) -> None:
+    """The session took place (or the client did not come), as the therapist marks it."""
+    clock.set(WEDNESDAY_9 + timedelta(minutes=55))
+    finished = fresh(booking)
+    if attended:
+        finished.complete(clock.now())
+    else:
+        finished.mark_no_show(clock.now())
+    db.session.commit()
+
+
+@pytest.mark.parametrize("attended", [True, False], ids=["completed", "no-show"])
+def test_a_finished_booking_downloads_no_calendar_file(client, pending, clock, attended):
+    booking, token = pending
+    post_form(client, f"/b/{token}/confirm", f"/b/{token}/confirm")
+    finish(booking, attended=attended, clock=clock)
+    assert client.get(f"/b/{token}/invite.ics").status_code == 404
+
+
+@pytest.mark.parametrize("attended", [True, False], ids=["completed", "no-show"])
+def test_the_manage_page_of_a_finished_booking_offers_no_change(client, pending, clock,
+                                                                attended):
+    booking, token = pending
+    post_form(client, f"/b/{token}/confirm", f"/b/{token}/confirm")
+    finish(booking, attended=attended, clock=clock)
+    response = client.get(f"/b/{token}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "invite.ics" not in page
+    assert f"/b/{token}/reschedule" not in page
+    assert f"/b/{token}/cancel" not in page
+    assert "Ändern oder absagen" not in page
+
+
+@pytest.mark.parametrize("attended", [True, False], ids=["completed", "no-show"])
+def test_a_finished_booking_cannot_be_moved(client, pending, clock, attended):
+    booking, token = pending
+    post_form(client, f"/b/{token}/confirm", f"/b/{token}/confirm")
+    move_page = client.get(f"/b/{token}/reschedule?week=2026-06-01&tz=Europe/Berlin")
+    form = hidden_inputs(move_page.get_data(as_text=True))  # opened before the session
+    finish(booking, attended=attended, clock=clock)
+    page = client.get(f"/b/{token}/reschedule").get_data(as_text=True)
+    assert "nicht mehr aktiv" in page
+    assert 'name="start"' not in page
+    response = client.post(f"/b/{token}/reschedule", data={
+        "csrf_token": form["csrf_token"], "start": (WEDNESDAY_9 + timedelta(days=1)).isoformat()})
+    assert response.status_code == 409
+    assert fresh(booking).start_utc == WEDNESDAY_9
+    assert fresh(booking).status is (
+        BookingStatus.COMPLETED if attended else BookingStatus.NO_SHOW)

@@ -52,7 +52,7 @@ def manage(token: str):
             booking.visitor_timezone),
         can_change=booking.can_visitor_change(now, policy.change_cutoff),
         can_confirm=booking.can_confirm(now), links=calendar_links(event),
-        lapsed=booking.status is BookingStatus.PENDING and not booking.occupies_time(now),
+        live=booking.is_live(now), lapsed=booking.lapsed(now),
         cancel_form=CancelForm(), confirm_form=ConfirmForm(),
         practice=current_app.config,
     )
@@ -130,8 +130,7 @@ def reschedule(token: str):
         previous=monday - timedelta(days=7), next=monday + timedelta(days=7),
         this_week=monday <= now.astimezone(zone).date(), problem=problem,
         can_change=booking.can_visitor_change(now, _policy().change_cutoff),
-        still_on=booking.occupies_time(now) and booking.status in (
-            BookingStatus.PENDING, BookingStatus.CONFIRMED),
+        live=booking.is_live(now),
         zones=zone_choices(now, zone),
     ), 409 if problem else 200
 
@@ -139,8 +138,7 @@ def reschedule(token: str):
 @bp.get("/b/<token>/invite.ics")
 def invite_download(token: str):
     booking = _booking_or_404(token)
-    live = booking.occupies_time(clock.utcnow())
-    if not live or booking.status not in (BookingStatus.PENDING, BookingStatus.CONFIRMED):
+    if not booking.is_live(clock.utcnow()):
         abort(404)
     body = download_ics(booking, token=token, locale=booking.visitor_locale)
     return Response(body, content_type="text/calendar; charset=utf-8", headers={

@@ -93,8 +93,7 @@ def details(slug: str):
     return render_template(
         "public/details.html", form=form, visit=visit, therapist=therapist, slug=slug,
         session_type=session_type, start=start, problem=problem, alternatives=alternatives,
-        changes_closed=start - now < timedelta(
-            hours=current_app.config["VISITOR_CHANGE_CUTOFF_HOURS"]),
+        changes_closed=Policy.from_config(current_app.config).changes_closed(start, now),
     ), 409 if problem else 200
 
 
