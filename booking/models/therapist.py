@@ -59,7 +59,8 @@ class Therapist(UserMixin, Model):
     time_off: Mapped[list[TimeOff]] = relationship(
         back_populates="therapist", cascade="all, delete-orphan", order_by="TimeOff.start_utc"
     )
-    rules: Mapped[BookingRules] = relationship(
+    # None until the therapist's rules row is written (nothing in the schema forces one).
+    rules: Mapped[BookingRules | None] = relationship(
         back_populates="therapist", cascade="all, delete-orphan", uselist=False
     )
 
