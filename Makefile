@@ -8,7 +8,10 @@ PORT ?= 5000
 CATALOGS := $(wildcard booking/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test lint bench translations clean
+# Installs take the versions the tests last passed on (see constraints.txt).
+PIP_INSTALL := $(BIN)/pip install --quiet -c constraints.txt
+
+.PHONY: run test lint bench translations constraints clean
 
 # Links in mails and feeds follow the address the server listens on (PORT=5055 make run).
 run: export BASE_URL ?= http://$(HOST):$(PORT)
@@ -28,8 +31,10 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	touch $@
 
+# Style and types; CI runs it before `make test`.
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 bench: $(VENV)/.installed-dev $(COMPILED)
 	$(BIN)/python bench/slot_engine.py
@@ -50,13 +55,24 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
-	$(BIN)/pip install --quiet -e .
+$(VENV)/.installed: pyproject.toml constraints.txt | $(VENV)/bin/python
+	$(PIP_INSTALL) -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(VENV)/bin/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(VENV)/.installed-dev: pyproject.toml constraints.txt | $(VENV)/bin/python
+	$(PIP_INSTALL) -e '.[dev]'
 	touch $@ $(VENV)/.installed
+
+# After changing dependencies, or to move to newer releases: resolve the dev
+# install afresh in a scratch venv and pin what it got; then `make lint test`.
+constraints:
+	rm -rf .venv-constraints
+	$(PYTHON) -m venv .venv-constraints
+	.venv-constraints/bin/python -m pip install --quiet --upgrade pip
+	.venv-constraints/bin/pip install --quiet -e '.[dev]'
+	{ sed -n '/^#/p' constraints.txt; .venv-constraints/bin/pip freeze --exclude-editable; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
+	rm -rf .venv-constraints
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

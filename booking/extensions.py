@@ -1,5 +1,7 @@
 """Flask extensions, created unbound here and bound to the app in create_app()."""
 
+from typing import TYPE_CHECKING
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -11,6 +13,12 @@ from flask_wtf import CSRFProtect
 from booking.database import Base
 
 db = SQLAlchemy(model_class=Base)
+# The models' base class. db.Model is built from Base at run time, which a
+# type checker cannot follow; Base declares all it needs to know.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 csrf = CSRFProtect()
 login = LoginManager()

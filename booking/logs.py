@@ -62,15 +62,12 @@ class TextFormatter(logging.Formatter):
         return scrub(super().format(record) + (f" [{fields}]" if fields else ""))
 
 
-class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class StderrHandler(logging.StreamHandler):
     """Writes to whatever sys.stderr is when a line is emitted (a test's capture, a
     redirected stream), like logging's own last-resort handler."""
 
-    def __init__(self) -> None:
-        super().__init__()
-
-    @property  # type: ignore[override]
-    def stream(self):  # noqa: ANN201
+    @property
+    def stream(self):
         return sys.stderr
 
     @stream.setter

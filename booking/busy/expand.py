@@ -85,9 +85,17 @@ def _busy_span(event: icalendar.Event, zone: ZoneInfo) -> tuple[datetime, dateti
         return None
     if str(event.get("STATUS", "")).upper() == "CANCELLED":
         return None
-    begins = _instant(event["DTSTART"].dt, zone)
-    ends = _instant(event["DTEND"].dt, zone) if "DTEND" in event else begins
+    begins = _instant(_date_value(event, "DTSTART"), zone)
+    ends = _instant(_date_value(event, "DTEND"), zone) if "DTEND" in event else begins
     return (begins, ends) if begins < ends else None
+
+
+def _date_value(event: icalendar.Event, name: str) -> date:
+    """A DATE or DATE-TIME property's value; ValueError for anything else."""
+    value = event[name]
+    if not isinstance(value, icalendar.vDDDTypes) or not isinstance(value.dt, date):
+        raise ValueError(f"{name} is not a date or a date-time")
+    return value.dt
 
 
 def _instant(value: date | datetime, zone: ZoneInfo) -> datetime:

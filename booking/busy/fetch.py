@@ -88,7 +88,7 @@ class Fetched:
 def resolve_host(host: str, port: int) -> list[str]:
     """The addresses a host name resolves to (an IP literal resolves to itself)."""
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
-    return list(dict.fromkeys(info[4][0] for info in infos))
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
 def normalise(url: str) -> str:
@@ -159,7 +159,7 @@ def fetch(url: str, *, policy: FetchPolicy, etag: str = "", last_modified: str =
             if status != 200:
                 raise CalendarUnavailable(f"HTTP {status} from {host}", "http_status",
                                           host=host, status=status)
-            body = exchange.read_body(policy.max_bytes)
+            body = exchange.read_body(response, policy.max_bytes)
             return Fetched(body, _validator(response.getheader("ETag"), 255),
                            _validator(response.getheader("Last-Modified"), 64))
         finally:
@@ -201,10 +201,10 @@ class _Exchange:
             raise self._failure(error) from error
         return self.response.status, self.response
 
-    def read_body(self, max_bytes: int) -> bytes:
+    def read_body(self, response: http.client.HTTPResponse, max_bytes: int) -> bytes:
         chunks, size = [], 0
         try:
-            while chunk := self.response.read(_CHUNK):
+            while chunk := response.read(_CHUNK):
                 size += len(chunk)
                 if size > max_bytes:
                     raise self._too_large(max_bytes)

@@ -40,7 +40,7 @@ def invite(
     vevent.add("organizer", _address(event.organizer))
     for attendee in event.attendees:
         vevent.add("attendee", _attendee(attendee))
-    return _calendar(prodid, [vevent], method=method).to_ical()
+    return _serialised(_calendar(prodid, [vevent], method=method))
 
 
 def download(event: CalendarEvent, *, stamp: datetime, prodid: str = DEFAULT_PRODID) -> bytes:
@@ -52,7 +52,7 @@ def download(event: CalendarEvent, *, stamp: datetime, prodid: str = DEFAULT_PRO
     change (not the request time) to keep repeated downloads identical.
     """
     vevent = _vevent(event, stamp=stamp, status=event.status)
-    return _calendar(prodid, [vevent]).to_ical()
+    return _serialised(_calendar(prodid, [vevent]))
 
 
 def feed(events: Iterable[CalendarEvent], *, name: str, zone: str,
@@ -79,7 +79,7 @@ def feed(events: Iterable[CalendarEvent], *, name: str, zone: str,
     # Outlook reads X-PUBLISHED-TTL instead.
     calendar.add("refresh-interval", FEED_TTL, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", vDuration(FEED_TTL))
-    return calendar.to_ical()
+    return _serialised(calendar)
 
 
 def _revision(event: CalendarEvent) -> datetime:
@@ -97,6 +97,11 @@ def _latest_per_uid(events: Iterable[CalendarEvent]) -> list[CalendarEvent]:
         if kept is None or (event.sequence, _revision(event)) > (kept.sequence, _revision(kept)):
             latest[event.uid] = event
     return list(latest.values())
+
+
+def _serialised(calendar: Calendar) -> bytes:
+    ics: bytes = calendar.to_ical()  # icalendar leaves to_ical() unannotated
+    return ics
 
 
 def _calendar(prodid: str, vevents: list[Event], *, method: str | None = None) -> Calendar:
@@ -134,15 +139,15 @@ def _vevent(event: CalendarEvent, *, stamp: datetime, status: str) -> Event:
         vevent.add("last-modified", _utc(event.last_modified))
     # A cancelled event must not ring (RFC 5546 §3.2.5).
     if event.alarm_before is not None and status != "CANCELLED":
-        vevent.add_component(_alarm(event))
+        vevent.add_component(_alarm(event.alarm_before, event.summary))
     return vevent
 
 
-def _alarm(event: CalendarEvent) -> Alarm:
+def _alarm(before: timedelta, summary: str) -> Alarm:
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
-    alarm.add("trigger", -event.alarm_before)
-    alarm.add("description", one_line(event.summary))
+    alarm.add("trigger", -before)
+    alarm.add("description", one_line(summary))
     return alarm
 
 

@@ -120,17 +120,20 @@ def compose(*, sender: str, to: Sequence[tuple[str, str]], subject: str, text: s
         alternatives = [_text_part(text, "plain")]
         if html is not None:
             alternatives.append(_text_part(html, "html"))
+        # Typeshed lets a part attach only parts of its own class; the ones
+        # inside an EmailMessage are plain MIMEParts (no MIME-Version header).
+        container: MIMEPart = message
         if calendar is None:
             message.make_alternative(boundary=_boundary(message_id, "alternative"))
             for part in alternatives:
-                message.attach(part)
+                container.attach(part)
         else:
             alternatives.append(_calendar_part(calendar))
             # The alternatives come first: Outlook 2007 looks only at the first
             # child of multipart/mixed for the text/calendar part.
             message.make_mixed(boundary=_boundary(message_id, "mixed"))
-            message.attach(_alternative(alternatives, _boundary(message_id, "alternative")))
-            message.attach(_attachment_part(calendar))
+            container.attach(_alternative(alternatives, _boundary(message_id, "alternative")))
+            container.attach(_attachment_part(calendar))
     # Last: building the body moves or clears every Content-* header before it.
     message["Content-Language"] = language
     return message

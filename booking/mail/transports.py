@@ -26,12 +26,13 @@ import smtplib
 import socket
 import ssl
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from enum import Enum
 from pathlib import Path
 from typing import Protocol
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit
 
 _DEFAULT_PORTS = {"plain": 25, "starttls": 587, "tls": 465}
 _TRUE, _FALSE = frozenset({"1", "true", "yes", "on"}), frozenset({"0", "false", "no", "off"})
@@ -132,6 +133,7 @@ class SmtpTransport:
 
     def _open(self) -> smtplib.SMTP:
         context = ssl.create_default_context()
+        session: smtplib.SMTP
         if self.security is Security.TLS:
             session = _AllOrNothingSMTPSSL(self.host, self.port, timeout=self.timeout,
                                            context=context)
@@ -154,7 +156,7 @@ class SmtpTransport:
         return session
 
 
-class _AllOrNothing:
+class _AllOrNothingSMTP(smtplib.SMTP):
     """Turns the first refused recipient into an exception before DATA is sent.
 
     smtplib sends the message when at least one recipient was accepted;
@@ -162,18 +164,14 @@ class _AllOrNothing:
     discards the open transaction on the server.
     """
 
-    def rcpt(self, recip: str, options: tuple[str, ...] = ()) -> tuple[int, bytes]:
+    def rcpt(self, recip: str, options: Sequence[str] = ()) -> tuple[int, bytes]:
         code, response = super().rcpt(recip, options)
         if code not in (250, 251):
             raise smtplib.SMTPRecipientsRefused({recip: (code, response)})
         return code, response
 
 
-class _AllOrNothingSMTP(_AllOrNothing, smtplib.SMTP):
-    pass
-
-
-class _AllOrNothingSMTPSSL(_AllOrNothing, smtplib.SMTP_SSL):
+class _AllOrNothingSMTPSSL(_AllOrNothingSMTP, smtplib.SMTP_SSL):
     pass
 
 
@@ -271,7 +269,7 @@ def _is_this_machine(host: str) -> bool:
         return False
 
 
-def _file_transport(parts) -> FileTransport:
+def _file_transport(parts: SplitResult) -> FileTransport:
     if parts.query or parts.fragment:
         raise ValueError("a file:// MAIL_URL takes no query or fragment")
     # file://instance/mail is relative (the netloc is the first path segment);
@@ -282,7 +280,7 @@ def _file_transport(parts) -> FileTransport:
     return FileTransport(Path(path).absolute())
 
 
-def _smtp_transport(parts, timeout: float) -> SmtpTransport:
+def _smtp_transport(parts: SplitResult, timeout: float) -> SmtpTransport:
     try:
         port = parts.port
     except ValueError:

@@ -20,7 +20,7 @@ from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from booking.errors import InvalidTransition
-from booking.extensions import db
+from booking.extensions import Model
 from booking.models.session_type import SessionType
 from booking.models.therapist import Therapist
 
@@ -74,7 +74,7 @@ def changes_closed(start: datetime, now: datetime, cutoff: timedelta) -> bool:
     return now > start - cutoff
 
 
-class Booking(db.Model):
+class Booking(Model):
     __tablename__ = "booking"
     __table_args__ = (
         CheckConstraint("start_utc < end_utc", name="start_before_end"),
@@ -287,7 +287,7 @@ class Booking(db.Model):
             raise InvalidTransition(f"a {self.status.value} booking cannot {action} now")
 
 
-class BookingEvent(db.Model):
+class BookingEvent(Model):
     """One step of a booking's status history. Holds no visitor data: what the visitor
     wrote stays on the booking, so deleting the booking deletes everything."""
 

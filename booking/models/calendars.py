@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from booking.extensions import db
+from booking.extensions import Model
 from booking.models.therapist import Therapist
 
 
@@ -27,7 +27,7 @@ class FeedScope(enum.StrEnum):
     PRACTICE = "practice"  # everyone's, for admins
 
 
-class CalendarFeed(db.Model):
+class CalendarFeed(Model):
     """A secret subscription address. The token is derived from SECRET_KEY and the
     row's random nonce, so the address can be shown again while the database
     alone reveals nothing (it keeps the nonce and the token's hash). Rotating
@@ -54,7 +54,7 @@ class CalendarFeed(db.Model):
     therapist: Mapped[Therapist | None] = relationship()
 
 
-class BusyCalendar(db.Model):
+class BusyCalendar(Model):
     """One of a therapist's own calendars (an iCalendar address), read as busy time."""
 
     __tablename__ = "busy_calendar"
@@ -79,7 +79,7 @@ class BusyCalendar(db.Model):
         back_populates="calendar", cascade="all, delete-orphan", passive_deletes=True)
 
 
-class BusyInterval(db.Model):
+class BusyInterval(Model):
     """A stretch of time a busy calendar blocks; replaced whole on each good fetch."""
 
     __tablename__ = "busy_interval"

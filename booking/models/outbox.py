@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from booking.extensions import db
+from booking.extensions import Model
 from booking.models.booking import Booking
 
 
@@ -40,7 +40,7 @@ class OutboxStatus(enum.StrEnum):
     FAILED = "failed"  # gave up after the last retry; an admin can queue it again
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     __tablename__ = "outbox_message"
     __table_args__ = (Index("ix_outbox_message_due", "status", "due_at"),)
 

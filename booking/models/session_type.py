@@ -5,13 +5,13 @@ from datetime import timedelta
 from sqlalchemy import CheckConstraint, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from booking.extensions import db
+from booking.extensions import Model
 
 # The session type behind the articles' "kostenfreies Erstgespräch" buttons.
 FIRST_SESSION_SLUG = "erstgespraech"
 
 
-class SessionType(db.Model):
+class SessionType(Model):
     __tablename__ = "session_type"
     __table_args__ = (CheckConstraint("duration_minutes > 0", name="duration_positive"),)
 

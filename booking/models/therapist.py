@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from booking import availability
-from booking.extensions import db
+from booking.extensions import Model
 
 
 class Role(enum.StrEnum):
@@ -21,7 +21,7 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
-class Therapist(UserMixin, db.Model):
+class Therapist(UserMixin, Model):
     __tablename__ = "therapist"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -59,7 +59,8 @@ class Therapist(UserMixin, db.Model):
     time_off: Mapped[list[TimeOff]] = relationship(
         back_populates="therapist", cascade="all, delete-orphan", order_by="TimeOff.start_utc"
     )
-    rules: Mapped[BookingRules] = relationship(
+    # None until the therapist's rules row is written (nothing in the schema forces one).
+    rules: Mapped[BookingRules | None] = relationship(
         back_populates="therapist", cascade="all, delete-orphan", uselist=False
     )
 
@@ -103,7 +104,7 @@ class Therapist(UserMixin, db.Model):
         return [h.as_weekly_hours() for h in self.working_hours]
 
 
-class WorkingHours(db.Model):
+class WorkingHours(Model):
     """One interval of a weekday in the therapist's local wall time (several per day)."""
 
     __tablename__ = "working_hours"
@@ -126,7 +127,7 @@ class WorkingHours(db.Model):
         return availability.WeeklyHours(self.weekday, self.start_time, self.end_time)
 
 
-class TimeOff(db.Model):
+class TimeOff(Model):
     __tablename__ = "time_off"
     __table_args__ = (CheckConstraint("start_utc < end_utc", name="start_before_end"),)
 
@@ -144,7 +145,7 @@ class TimeOff(db.Model):
         return availability.Interval(self.start_utc, self.end_utc)
 
 
-class BookingRules(db.Model):
+class BookingRules(Model):
     """How a therapist wants to be booked. One row per therapist."""
 
     __tablename__ = "booking_rules"

@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from booking.extensions import db
+from booking.extensions import Model
 from booking.models.therapist import Therapist
 
 
-class FirstSessionWaiver(db.Model):
+class FirstSessionWaiver(Model):
     """One more free first consultation for the person behind an email address.
 
     Not marked as used: a person may hold as many counting free consultations as
