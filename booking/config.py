@@ -56,6 +56,11 @@ def load_settings(instance_path: str, environ: Mapping[str, str] | None = None,
         "LOG_FORMAT": env.get("LOG_FORMAT") or (
             "json" if env.get("BOOKING_ENV") == "production" else "text"),
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
+        # Redis down: keep serving, with each process counting on its own until it is
+        # back (Flask-Limiter logs the switch once); never wait long for it.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+        if env.get("REDIS_URL") else {},
         # How many reverse proxies stand before the app and set X-Forwarded-For:
         # rate limits need the visitor's address, not the proxy's.
         "TRUSTED_PROXY_HOPS": int(env.get("TRUSTED_PROXY_HOPS", 0)),

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from flask import Response, abort, request
+from flask_limiter.util import get_remote_address
 
 from booking import clock
 from booking.errors import NotFound
 from booking.extensions import limiter
 from booking.services import feeds
+from booking.web import limits
 from booking.web.feeds import bp
 
 
 @bp.route("/feeds/<token>.ics", methods=["GET", "HEAD"])
 @limiter.limit("120 per hour")
+@limiter.limit(limits.TOKEN_GUESSES, key_func=get_remote_address, deduct_when=limits.not_found,
+               scope="feed-token")
 def feed(token: str):
     now = clock.utcnow()
     try:

@@ -13,11 +13,13 @@ from flask_babel import gettext as _
 
 from booking import clock
 from booking.errors import NotFound, SlotUnavailable, TooLateToChange
+from booking.extensions import limiter
 from booking.models import Booking, BookingStatus
 from booking.services import bookings, schedule
 from booking.services.bookings import Policy
 from booking.services.invites import calendar_links, download_ics, event_for
 from booking.validation import visitor_zone
+from booking.web import limits
 from booking.web.presenting import (
     days_of_week,
     local_midnight,
@@ -27,6 +29,10 @@ from booking.web.presenting import (
 from booking.web.public import bp
 from booking.web.public.context import parse_start
 from booking.web.public.forms import CancelForm, ConfirmForm, RescheduleForm
+
+# Wrong manage links from one network address, counted over all of its routes.
+_token_guesses = limiter.shared_limit(limits.TOKEN_GUESSES, scope="manage-token",
+                                      deduct_when=limits.not_found)
 
 
 def _booking_or_404(token: str) -> Booking:
@@ -41,6 +47,7 @@ def _policy() -> Policy:
 
 
 @bp.get("/b/<token>")
+@_token_guesses
 def manage(token: str):
     booking = _booking_or_404(token)
     now = clock.utcnow()
@@ -59,6 +66,7 @@ def manage(token: str):
 
 
 @bp.get("/b/<token>/confirm")
+@_token_guesses
 def confirm_page(token: str):
     booking = _booking_or_404(token)
     if booking.status is not BookingStatus.PENDING:
@@ -69,6 +77,7 @@ def confirm_page(token: str):
 
 
 @bp.post("/b/<token>/confirm")
+@_token_guesses
 def confirm(token: str):
     booking = _booking_or_404(token)
     if not ConfirmForm().validate_on_submit():
@@ -83,6 +92,7 @@ def confirm(token: str):
 
 
 @bp.post("/b/<token>/cancel")
+@_token_guesses
 def cancel(token: str):
     _booking_or_404(token)
     form = CancelForm()
@@ -99,6 +109,7 @@ def cancel(token: str):
 
 
 @bp.route("/b/<token>/reschedule", methods=["GET", "POST"])
+@_token_guesses
 def reschedule(token: str):
     booking = _booking_or_404(token)
     now = clock.utcnow()
@@ -136,6 +147,7 @@ def reschedule(token: str):
 
 
 @bp.get("/b/<token>/invite.ics")
+@_token_guesses
 def invite_download(token: str):
     booking = _booking_or_404(token)
     if not booking.is_live(clock.utcnow()):

@@ -15,6 +15,7 @@ from booking.extensions import db, limiter
 from booking.models import Booking, SessionType, Therapist
 from booking.services import bookings, matching
 from booking.services.bookings import Policy, Visitor
+from booking.web import limits
 from booking.web.presenting import days_of_week, local_midnight, week_of, zone_choices
 from booking.web.public import bp
 from booking.web.public.context import VisitContext, parse_start
@@ -60,6 +61,8 @@ def slots(slug: str):
 
 @bp.route("/book/<slug>/details", methods=["GET", "POST"])
 @limiter.limit("20 per hour;5 per minute", methods=["POST"])
+@limiter.limit(limits.BOOKINGS_PER_EMAIL, methods=["POST"], key_func=limits.booking_email_key,
+               exempt_when=limits.without_email)
 def details(slug: str):
     visit = VisitContext.from_request(request)
     now = clock.utcnow()

@@ -1,0 +1,39 @@
+"""Rate limits beyond "per address": per person booked for, and per wrong guess.
+
+The counters live in Redis when REDIS_URL is set, so they hold across processes
+and hosts. Keys never hold personal data: an email address is counted under a
+keyed hash of its normalised form.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from flask import Response, current_app, request
+
+from booking import validation
+
+# How often one address may be booked for, from anywhere: a person books once; a
+# stranger who types someone else's address must not flood their mailbox.
+BOOKINGS_PER_EMAIL = "5 per hour;10 per day"
+# Wrong manage-link and feed tokens from one network address.
+TOKEN_GUESSES = "30 per hour"
+
+
+def booking_email_key() -> str:
+    """The person a booking form is for, as a keyed hash (the counter's name)."""
+    identity = validation.email_identity((request.form.get("email") or "")[:254])
+    digest = hmac.new(current_app.config["SECRET_KEY"].encode(), identity.encode(),
+                      hashlib.sha256).hexdigest()[:32]
+    return f"booking-email:{digest}"
+
+
+def without_email() -> bool:
+    """A form without an address books nothing; it is counted per network address only."""
+    return not (request.form.get("email") or "").strip()
+
+
+def not_found(response: Response) -> bool:
+    """Only wrong guesses count against a token limit, not a client's own visits."""
+    return response.status_code == 404
