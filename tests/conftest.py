@@ -19,9 +19,13 @@ from sqlalchemy import make_url
 from booking import create_app
 from booking.clock import FixedClock
 from booking.extensions import db
-from booking.models import BookingRules, SessionType, Therapist, WorkingHours
+from booking.models import Booking, BookingRules, SessionType, Therapist, WorkingHours
+from booking.services import bookings
+from booking.services.bookings import Policy, Visitor
+from booking.tokens import manage_token
 from tests.catalogues import compile_catalogues
 from tests.smtp import LoopbackController, RecordingHandler
+from tests.support import WEDNESDAY_9, policy_of
 
 POSTGRES_URL = os.environ.get("BOOKING_TEST_POSTGRES_URL")
 POSTGRES_SKIP_REASON = (
@@ -174,6 +178,43 @@ def make_therapist(app):
         db.session.add(therapist)
         db.session.commit()
         return therapist
+
+    return make
+
+
+@pytest.fixture
+def policy(app) -> Policy:
+    """The booking policy the test app runs with (its SECRET_KEY signs the manage links)."""
+    return policy_of(app)
+
+
+@pytest.fixture
+def token_of(policy) -> Callable[[Booking], str]:
+    """The manage-link token of a booking, as its mails carry it."""
+    return lambda booking: manage_token(policy.link_secret, booking.public_id)
+
+
+@pytest.fixture
+def make_booking(request, policy, token_of, make_therapist, clock):
+    """Book through the booking service as a visitor would: by default a new therapist's
+    free first consultation (`first_session`) on WEDNESDAY_9, at the clock's now, by
+    Kim Beispiel <kim@example.org>. Keyword arguments other than those named are fields
+    of the Visitor; `confirmed=True` also confirms it from the manage link."""
+
+    def make(therapist: Therapist | None = None, *, session_type: SessionType | None = None,
+             start: datetime = WEDNESDAY_9, now: datetime | None = None,
+             confirmed: bool = False, idempotency_key: str | None = None,
+             **visitor) -> Booking:
+        therapist = therapist or make_therapist()
+        session_type = session_type or request.getfixturevalue("first_session")
+        now = clock.now() if now is None else now
+        booking = bookings.book_slot(
+            therapist_id=therapist.id, session_type_id=session_type.id, start=start,
+            visitor=Visitor(**{"name": "Kim Beispiel", "email": "kim@example.org", **visitor}),
+            now=now, policy=policy, idempotency_key=idempotency_key)
+        if confirmed:
+            bookings.confirm_booking(token_of(booking), now=now, policy=policy)
+        return booking
 
     return make
 

@@ -3,9 +3,23 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from flask import Flask
+
+from booking.services.bookings import Policy
+
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
 def berlin(day: str, hh_mm: str) -> datetime:
     """The instant of a Berlin wall time, e.g. berlin("2026-06-02", "09:00")."""
     return datetime.fromisoformat(f"{day}T{hh_mm}").replace(tzinfo=BERLIN)
+
+
+# More than a day ahead of the fixed clock, so online changes are still open.
+WEDNESDAY_9 = berlin("2026-06-03", "09:00")
+
+
+def policy_of(app: Flask) -> Policy:
+    """The booking policy `app` runs with, built from its configuration: the one way
+    tests get a Policy, so that links they sign are the links the app accepts."""
+    return Policy.from_config(app.config)

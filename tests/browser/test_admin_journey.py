@@ -10,12 +10,12 @@ from sqlalchemy import select
 
 from booking.extensions import db
 from booking.models import Therapist
-from booking.services.bookings import Policy, Visitor, book_slot
+from booking.services.bookings import Visitor, book_slot
 from booking.services.demo import DEMO_LOGIN, DEMO_PASSWORD
 from booking.services.matching import first_session_type
 from tests.browser.test_visitor_journey import step
 from tests.conftest import FIXED_NOW
-from tests.support import berlin
+from tests.support import berlin, policy_of
 
 pytestmark = pytest.mark.browser
 DESKTOP = {"width": 1280, "height": 900}
@@ -30,7 +30,7 @@ def jonas(site):
             Therapist.email == "jonas.hartmann@praxis.example"))
         book_slot(therapist_id=therapist.id, session_type_id=first_session_type().id,
                   start=berlin("2026-06-10", "10:00"), now=FIXED_NOW,
-                  policy=Policy(uid_domain="test", link_secret=app.config["SECRET_KEY"]),
+                  policy=policy_of(app),
                   visitor=Visitor(name="Kim Beispiel", email="kim@example.org",
                                   cta_source="artikel-eifersucht"))
         details = {"id": therapist.id, "name": therapist.display_name}

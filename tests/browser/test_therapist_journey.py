@@ -8,12 +8,12 @@ import re
 import pytest
 
 from booking.extensions import db
-from booking.services.bookings import Policy, Visitor, book_slot
+from booking.services.bookings import Visitor, book_slot
 from booking.services.demo import DEMO_LOGIN, DEMO_PASSWORD, demo_therapist
 from booking.services.matching import first_session_type
 from tests.browser.test_visitor_journey import PHONE, step
 from tests.conftest import FIXED_NOW
-from tests.support import berlin
+from tests.support import berlin, policy_of
 
 pytestmark = pytest.mark.browser
 
@@ -27,7 +27,7 @@ def booked(site):
         booking = book_slot(
             therapist_id=therapist.id, session_type_id=first_session_type().id,
             start=berlin("2026-06-10", "10:00"), now=FIXED_NOW,
-            policy=Policy(uid_domain="test", link_secret=app.config["SECRET_KEY"]),
+            policy=policy_of(app),
             visitor=Visitor(name="Kim Beispiel", email="kim@example.org"))
         details = {"booking_id": booking.id, "slug": therapist.slug}
         db.session.remove()

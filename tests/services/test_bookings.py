@@ -9,21 +9,12 @@ from sqlalchemy import func, select
 from booking.errors import SlotUnavailable
 from booking.extensions import db
 from booking.models import Booking, BookingStatus
-from booking.services.bookings import Policy, Visitor, book_slot
+from booking.services.bookings import Visitor, book_slot
 from booking.tokens import manage_token, token_hash
 from tests.conftest import FIXED_NOW
 from tests.support import berlin
 
-HOLD = timedelta(minutes=30)
-POLICY = Policy(uid_domain="termine.praxis.example", link_secret="test-secret-key", hold=HOLD)
 TUESDAY_9 = berlin("2026-06-02", "09:00")
-
-
-def book(therapist, session_type, start, now=FIXED_NOW, email="kim@example.org", **kwargs):
-    return book_slot(
-        therapist_id=therapist.id, session_type_id=session_type.id, start=start,
-        visitor=Visitor(name="Kim Example", email=email), now=now, policy=POLICY, **kwargs,
-    )
 
 
 def active_bookings() -> int:
@@ -33,57 +24,58 @@ def active_bookings() -> int:
 
 
 def test_booking_an_offered_slot_makes_a_pending_booking_that_holds_it(
-        make_therapist, first_session):
+        make_therapist, make_booking, policy):
     therapist = make_therapist(buffer_after_minutes=10)
-    booking = book(therapist, first_session, TUESDAY_9)
+    booking = make_booking(therapist, start=TUESDAY_9)
     assert booking.status is BookingStatus.PENDING
-    assert booking.hold_until == FIXED_NOW + HOLD
+    assert booking.hold_until == FIXED_NOW + policy.hold
     assert (booking.start_utc, booking.end_utc) == (TUESDAY_9, TUESDAY_9 + timedelta(minutes=50))
     assert booking.blocked_end_utc == TUESDAY_9 + timedelta(minutes=60)
-    assert booking.ical_uid.endswith("@termine.praxis.example")
+    assert booking.ical_uid.endswith(f"@{policy.uid_domain}")
     token = manage_token("test-secret-key", booking.public_id)
     assert booking.manage_token_hash == token_hash(token)
     assert token not in (booking.public_id, booking.manage_token_hash)
 
 
 def test_a_start_the_engine_does_not_offer_is_refused_and_nothing_is_written(
-        make_therapist, first_session):
+        make_therapist, make_booking):
     therapist = make_therapist()
     for start in (TUESDAY_9 + timedelta(minutes=7),        # off the slot grid
                   berlin("2026-06-06", "10:00"),            # a Saturday
                   FIXED_NOW - timedelta(hours=1)):          # in the past
         with pytest.raises(SlotUnavailable):
-            book(therapist, first_session, start)
+            make_booking(therapist, start=start)
     assert active_bookings() == 0
 
 
-def test_a_taken_slot_is_refused(make_therapist, first_session):
+def test_a_taken_slot_is_refused(make_therapist, make_booking):
     therapist = make_therapist()
-    book(therapist, first_session, TUESDAY_9)
+    make_booking(therapist, start=TUESDAY_9)
     with pytest.raises(SlotUnavailable):
-        book(therapist, first_session, TUESDAY_9, email="other@example.org")
+        make_booking(therapist, start=TUESDAY_9, email="other@example.org")
     assert active_bookings() == 1
 
 
-def test_a_lapsed_pending_hold_frees_the_slot_without_any_sweep(make_therapist, first_session):
+def test_a_lapsed_pending_hold_frees_the_slot_without_any_sweep(
+        make_therapist, make_booking, policy):
     therapist = make_therapist()
-    first = book(therapist, first_session, TUESDAY_9)
-    second = book(therapist, first_session, TUESDAY_9, now=FIXED_NOW + HOLD,
-                  email="other@example.org")
+    first = make_booking(therapist, start=TUESDAY_9)
+    second = make_booking(therapist, start=TUESDAY_9, now=FIXED_NOW + policy.hold,
+                          email="other@example.org")
     db.session.refresh(first)
     assert first.status is BookingStatus.EXPIRED
     assert second.status is BookingStatus.PENDING
 
 
-def test_the_same_idempotency_key_books_once(make_therapist, first_session):
+def test_the_same_idempotency_key_books_once(make_therapist, make_booking):
     therapist = make_therapist()
-    first = book(therapist, first_session, TUESDAY_9, idempotency_key="form-123")
-    again = book(therapist, first_session, TUESDAY_9, idempotency_key="form-123")
+    first = make_booking(therapist, start=TUESDAY_9, idempotency_key="form-123")
+    again = make_booking(therapist, start=TUESDAY_9, idempotency_key="form-123")
     assert again.id == first.id
     assert active_bookings() == 1
 
 
-def race(app, therapist_id, session_type_id, starts) -> list[str]:
+def race(app, policy, therapist_id, session_type_id, starts) -> list[str]:
     """Book each start from its own thread and connection, all released at once."""
     barrier = threading.Barrier(len(starts))
     outcomes: list[str] = []
@@ -94,7 +86,7 @@ def race(app, therapist_id, session_type_id, starts) -> list[str]:
             try:
                 book_slot(therapist_id=therapist_id, session_type_id=session_type_id, start=start,
                           visitor=Visitor(name=f"V{n}", email=f"v{n}@example.org"),
-                          now=FIXED_NOW, policy=POLICY)
+                          now=FIXED_NOW, policy=policy)
                 outcomes.append("booked")
             except SlotUnavailable:
                 outcomes.append("taken")
@@ -110,29 +102,34 @@ def race(app, therapist_id, session_type_id, starts) -> list[str]:
     return sorted(outcomes)
 
 
-def test_concurrent_bookings_of_one_slot_let_exactly_one_win(app, make_therapist, first_session):
+def test_concurrent_bookings_of_one_slot_let_exactly_one_win(
+        app, policy, make_therapist, first_session):
     therapist = make_therapist()
-    outcomes = race(app, therapist.id, first_session.id, [TUESDAY_9] * 8)
+    outcomes = race(app, policy, therapist.id, first_session.id, [TUESDAY_9] * 8)
     assert outcomes == ["booked"] + ["taken"] * 7
     assert active_bookings() == 1
 
 
-def test_concurrent_overlapping_bookings_let_exactly_one_win(app, make_therapist, first_session):
+def test_concurrent_overlapping_bookings_let_exactly_one_win(
+        app, policy, make_therapist, first_session):
     # 09:00 and 09:30 overlap through the 50-minute session and the buffer.
     therapist = make_therapist(slot_step_minutes=30, buffer_after_minutes=10)
     starts = [TUESDAY_9, TUESDAY_9 + timedelta(minutes=30)] * 4
-    assert race(app, therapist.id, first_session.id, starts) == ["booked"] + ["taken"] * 7
+    assert race(app, policy, therapist.id, first_session.id, starts) == (
+        ["booked"] + ["taken"] * 7)
 
 
-def test_concurrent_bookings_of_one_day_respect_the_daily_cap(app, make_therapist, first_session):
+def test_concurrent_bookings_of_one_day_respect_the_daily_cap(
+        app, policy, make_therapist, first_session):
     # Different, non-overlapping times: only the lock, not the overlap rule, keeps the cap.
     therapist = make_therapist(daily_cap=1)
     starts = [TUESDAY_9 + timedelta(hours=n) for n in (0, 1, 2, 5, 6, 7)]
-    assert race(app, therapist.id, first_session.id, starts) == ["booked"] + ["taken"] * 5
+    assert race(app, policy, therapist.id, first_session.id, starts) == (
+        ["booked"] + ["taken"] * 5)
 
 
 def test_a_double_click_racing_itself_books_once_and_both_get_the_booking(
-        app, make_therapist, first_session):
+        app, policy, make_therapist, first_session):
     therapist_id, session_type_id = make_therapist().id, first_session.id
     barrier = threading.Barrier(2)
     found: list[int] = []
@@ -141,7 +138,7 @@ def test_a_double_click_racing_itself_books_once_and_both_get_the_booking(
         with app.app_context():
             barrier.wait()
             booking = book_slot(therapist_id=therapist_id, session_type_id=session_type_id,
-                                start=TUESDAY_9, now=FIXED_NOW, policy=POLICY,
+                                start=TUESDAY_9, now=FIXED_NOW, policy=policy,
                                 visitor=Visitor(name="Kim", email="kim@example.org"),
                                 idempotency_key="same-form")
             found.append(booking.id)

@@ -18,18 +18,9 @@ from booking import worker
 from booking.extensions import db
 from booking.models import Booking, OutboxMessage, OutboxStatus
 from booking.services import bookings, delivery
-from booking.services.bookings import Policy, Visitor
-from booking.tokens import manage_token
 from tests.conftest import FIXED_NOW
 from tests.smtp import LoopbackController, RecordingHandler, free_port
-from tests.support import berlin
-
-WEDNESDAY_9 = berlin("2026-06-03", "09:00")
-
-
-@pytest.fixture
-def policy(app) -> Policy:
-    return Policy.from_config(app.config)
+from tests.support import WEDNESDAY_9
 
 
 @pytest.fixture
@@ -37,13 +28,6 @@ def smtp(app, start_server) -> RecordingHandler:
     handler, port = start_server()
     app.config["MAIL_URL"] = f"smtp://127.0.0.1:{port}"
     return handler
-
-
-def book(therapist, session_type, policy, start=WEDNESDAY_9, **visitor):
-    details = {"name": "Kim Beispiel", "email": "kim@example.org", **visitor}
-    return bookings.book_slot(therapist_id=therapist.id, session_type_id=session_type.id,
-                              start=start, visitor=Visitor(**details), now=FIXED_NOW,
-                              policy=policy)
 
 
 def parsed(received) -> list[email.message.EmailMessage]:
@@ -56,12 +40,11 @@ def outbox() -> list[OutboxMessage]:
 
 
 def test_confirming_sends_each_reader_their_mail_in_their_language(
-        app, smtp, make_therapist, first_session, policy):
+        app, smtp, make_therapist, policy, make_booking, token_of):
     therapist = make_therapist()
-    booking = book(therapist, first_session, policy, locale="en", partner_name="Sam",
-                   partner_email="sam@example.org")
-    bookings.confirm_booking(manage_token(policy.link_secret, booking.public_id),
-                             now=FIXED_NOW, policy=policy)
+    booking = make_booking(therapist, locale="en", partner_name="Sam",
+                           partner_email="sam@example.org")
+    bookings.confirm_booking(token_of(booking), now=FIXED_NOW, policy=policy)
     worker.drain(app)
     mails = {(m["To"].addresses[0].addr_spec, m["Subject"]) for m in parsed(smtp.received)}
     assert mails == {
@@ -74,10 +57,9 @@ def test_confirming_sends_each_reader_their_mail_in_their_language(
 
 
 def test_the_invite_in_the_mail_is_a_request_for_the_booked_time(
-        app, smtp, make_therapist, first_session, policy):
-    booking = book(make_therapist(), first_session, policy)
-    bookings.confirm_booking(manage_token(policy.link_secret, booking.public_id),
-                             now=FIXED_NOW, policy=policy)
+        app, smtp, policy, make_booking, token_of):
+    booking = make_booking()
+    bookings.confirm_booking(token_of(booking), now=FIXED_NOW, policy=policy)
     worker.drain(app)
     confirmed = [m for m in parsed(smtp.received) if "bestätigt" in m["Subject"]][0]
     part = next(p for p in confirmed.walk() if p.get_content_type() == "text/calendar")
@@ -88,10 +70,10 @@ def test_the_invite_in_the_mail_is_a_request_for_the_booked_time(
 
 
 def test_with_the_mail_server_down_booking_works_and_mail_follows_once_it_is_back(
-        app, clock, make_therapist, first_session, policy):
+        app, clock, make_booking):
     port = free_port()
     app.config["MAIL_URL"] = f"smtp://127.0.0.1:{port}"
-    book(make_therapist(), first_session, policy)
+    make_booking()
     worker.run_once(app)
     [waiting] = outbox()
     assert (waiting.status, waiting.attempts) == (OutboxStatus.QUEUED, 1)
@@ -115,9 +97,9 @@ def test_with_the_mail_server_down_booking_works_and_mail_follows_once_it_is_bac
 
 
 def test_two_workers_draining_one_outbox_deliver_each_message_exactly_once(
-        app, smtp, make_therapist, first_session, policy):
+        app, smtp, make_booking):
     for n in range(12):
-        book(make_therapist(), first_session, policy, email=f"v{n}@example.org")
+        make_booking(email=f"v{n}@example.org")
     barrier = threading.Barrier(2)
 
     def drain() -> None:
@@ -134,8 +116,8 @@ def test_two_workers_draining_one_outbox_deliver_each_message_exactly_once(
 
 
 def test_a_message_whose_worker_died_mid_send_is_retried_after_its_lease(
-        app, smtp, clock, make_therapist, first_session, policy):
-    book(make_therapist(), first_session, policy)
+        app, smtp, clock, make_booking):
+    make_booking()
     assert len(delivery.claim_due(FIXED_NOW, batch=10)) == 1  # ...and the worker dies here
     worker.drain(app)
     assert smtp.received == []  # nobody else takes a leased message
@@ -150,8 +132,8 @@ class BrokenTransport:
 
 
 def test_a_message_that_keeps_failing_ends_failed_with_its_reason_and_can_be_requeued(
-        app, make_therapist, first_session, policy):
-    book(make_therapist(), first_session, policy)
+        app, make_booking):
+    make_booking()
     now = FIXED_NOW
     for _ in range(delivery.MAX_ATTEMPTS):
         delivery.deliver_due(now=now, transport=BrokenTransport(), render=lambda m: m,
@@ -165,10 +147,9 @@ def test_a_message_that_keeps_failing_ends_failed_with_its_reason_and_can_be_req
     assert outbox()[0].status is OutboxStatus.QUEUED
 
 
-def test_a_message_that_cannot_be_rendered_does_not_stop_the_others(
-        app, smtp, make_therapist, first_session, policy):
-    book(make_therapist(), first_session, policy)
-    book(make_therapist(), first_session, policy, email="lou@example.org")
+def test_a_message_that_cannot_be_rendered_does_not_stop_the_others(app, smtp, make_booking):
+    make_booking()
+    make_booking(email="lou@example.org")
     first = outbox()[0]
     first.payload = {**first.payload, "recipient": "nobody"}
     db.session.commit()
@@ -178,16 +159,13 @@ def test_a_message_that_cannot_be_rendered_does_not_stop_the_others(
 
 
 def test_reminders_go_out_at_their_time_and_not_for_moved_or_cancelled_bookings(
-        app, smtp, clock, make_therapist, first_session, policy):
-    kept = book(make_therapist(), first_session, policy, reminder_requested=True)
-    moved = book(make_therapist(), first_session, policy, email="lou@example.org",
-                 reminder_requested=True)
+        app, smtp, clock, policy, make_booking, token_of):
+    kept = make_booking(reminder_requested=True)
+    moved = make_booking(email="lou@example.org", reminder_requested=True)
     for booking in (kept, moved):
-        bookings.confirm_booking(manage_token(policy.link_secret, booking.public_id),
-                                 now=FIXED_NOW, policy=policy)
-    bookings.reschedule_by_visitor(manage_token(policy.link_secret, moved.public_id),
-                                   start=WEDNESDAY_9 + timedelta(days=1), now=FIXED_NOW,
-                                   policy=policy)
+        bookings.confirm_booking(token_of(booking), now=FIXED_NOW, policy=policy)
+    bookings.reschedule_by_visitor(token_of(moved), start=WEDNESDAY_9 + timedelta(days=1),
+                                   now=FIXED_NOW, policy=policy)
     worker.drain(app)
     assert not [m for m in parsed(smtp.received) if "Erinnerung" in m["Subject"]]
     clock.set(WEDNESDAY_9 - policy.reminder_before)
@@ -206,9 +184,8 @@ def test_retries_back_off_exponentially_with_jitter():
     assert len(set(waits)) == len(waits)
 
 
-def test_the_worker_logs_counts_but_nothing_about_people(
-        app, smtp, make_therapist, first_session, policy, caplog):
-    book(make_therapist(), first_session, policy)
+def test_the_worker_logs_counts_but_nothing_about_people(app, smtp, caplog, make_booking):
+    make_booking()
     with caplog.at_level(logging.INFO):
         worker.drain(app)
     ours = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("booking"))
@@ -217,11 +194,11 @@ def test_the_worker_logs_counts_but_nothing_about_people(
 
 
 def test_invitations_of_a_booking_cancelled_before_they_went_out_are_skipped_not_failed(
-        app, smtp, make_therapist, first_session, policy):
+        app, smtp, policy, make_booking, token_of):
     """Moved, then cancelled, before the worker came round: the cancellation says the
     last word; the 'new time' invitations would be refused by the invite builder."""
-    booking = book(make_therapist(), first_session, policy)
-    token = manage_token(policy.link_secret, booking.public_id)
+    booking = make_booking()
+    token = token_of(booking)
     bookings.confirm_booking(token, now=FIXED_NOW, policy=policy)
     bookings.reschedule_by_visitor(token, start=WEDNESDAY_9 + timedelta(days=1), now=FIXED_NOW,
                                    policy=policy)
@@ -236,10 +213,9 @@ def test_invitations_of_a_booking_cancelled_before_they_went_out_are_skipped_not
 
 
 def test_the_worker_erases_old_bookings_unless_retention_is_off(
-        app, smtp, clock, make_therapist, first_session, policy):
-    booking = book(make_therapist(), first_session, policy)
-    bookings.confirm_booking(manage_token(policy.link_secret, booking.public_id),
-                             now=FIXED_NOW, policy=policy)
+        app, smtp, clock, policy, make_booking, token_of):
+    booking = make_booking()
+    bookings.confirm_booking(token_of(booking), now=FIXED_NOW, policy=policy)
     clock.set(WEDNESDAY_9 + timedelta(days=400))
     app.config["RETENTION_DAYS"] = 0
     worker.drain(app)

@@ -19,7 +19,6 @@ import vobject
 from booking.extensions import db
 from booking.models import Booking, BookingStatus, MessageKind, Recipient
 from booking.services import notifications, outbox
-from booking.services.bookings import Policy, Visitor, book_slot
 from tests.conftest import FIXED_NOW
 from tests.support import berlin
 
@@ -49,7 +48,7 @@ CASES = [
 
 
 @pytest.fixture
-def booking_of(app, make_therapist, first_session):
+def booking_of(make_therapist, make_booking):
     """A booking with fixed identifiers, so that links and UIDs are the same every run."""
 
     def make(locale: str, start=START, **visitor) -> Booking:
@@ -61,10 +60,7 @@ def booking_of(app, make_therapist, first_session):
                    "partner_name": "Sam Beispiel", "partner_email": "sam@example.org",
                    "message": "Wir streiten viel.", "cta_source": "getting-him-back",
                    "phone": "+49 30 1234567", **visitor}
-        booking = book_slot(
-            therapist_id=therapist.id, session_type_id=first_session.id, start=start,
-            visitor=Visitor(**details), now=app.extensions["booking.clock"].now(),
-            policy=Policy(uid_domain="termine.praxis.example", link_secret="test-secret-key"))
+        booking = make_booking(therapist, start=start, **details)
         booking.public_id, booking.ical_uid = "PUBLICID", "fixed-uid@termine.praxis.example"
         booking.cancel_reason = "Ich bin leider erkrankt."
         db.session.commit()

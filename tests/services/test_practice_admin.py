@@ -19,24 +19,8 @@ from booking.errors import (
 from booking.extensions import db
 from booking.models import Booking, BookingStatus, OutboxMessage, TimeOff
 from booking.services import bookings, notifications, waivers
-from booking.services.bookings import Policy, Visitor
-from booking.tokens import manage_token
 from tests.conftest import FIXED_NOW
-from tests.support import berlin
-
-POLICY = Policy(uid_domain="termine.praxis.example", link_secret="test-secret-key")
-WEDNESDAY_9 = berlin("2026-06-03", "09:00")
-
-
-def book(therapist, session_type, start=WEDNESDAY_9, email="kim@example.org", **visitor):
-    return bookings.book_slot(
-        therapist_id=therapist.id, session_type_id=session_type.id, start=start, now=FIXED_NOW,
-        policy=POLICY, visitor=Visitor(name="Kim Example", email=email, **visitor))
-
-
-def confirm(booking, now=FIXED_NOW):
-    return bookings.confirm_booking(manage_token(POLICY.link_secret, booking.public_id),
-                                    now=now, policy=POLICY)
+from tests.support import WEDNESDAY_9, policy_of
 
 
 def history(booking) -> list[tuple[str, str]]:
@@ -68,22 +52,22 @@ def ben(make_therapist):
     return therapist
 
 
-def test_every_step_of_a_booking_is_in_its_history_with_who_did_it(anna, first_session):
-    booking = confirm(book(anna, first_session))
-    bookings.reschedule_by_visitor(manage_token(POLICY.link_secret, booking.public_id),
-                                   start=WEDNESDAY_9 + timedelta(hours=1), now=FIXED_NOW,
-                                   policy=POLICY)
+def test_every_step_of_a_booking_is_in_its_history_with_who_did_it(
+        anna, make_booking, token_of, policy):
+    booking = make_booking(anna, confirmed=True)
+    bookings.reschedule_by_visitor(token_of(booking), start=WEDNESDAY_9 + timedelta(hours=1),
+                                   now=FIXED_NOW, policy=policy)
     bookings.cancel_by_therapist(booking.id, therapist_id=anna.id, message="", now=FIXED_NOW)
     assert history(booking) == [("requested", "visitor"), ("confirmed", "visitor"),
                                 ("rescheduled", "visitor"), ("cancelled", "therapist")]
     assert bookings.history(booking)[2].previous_start_utc == WEDNESDAY_9
 
 
-def test_an_expired_hold_and_an_outcome_are_in_the_history(anna, first_session):
-    lapsed = book(anna, first_session)
+def test_an_expired_hold_and_an_outcome_are_in_the_history(anna, make_booking):
+    lapsed = make_booking(anna)
     bookings.expire_all_lapsed(FIXED_NOW + timedelta(hours=1))
-    attended = confirm(book(anna, first_session, start=WEDNESDAY_9 + timedelta(hours=2),
-                            email="lou@example.org"))
+    attended = make_booking(anna, start=WEDNESDAY_9 + timedelta(hours=2),
+                            email="lou@example.org", confirmed=True)
     bookings.record_outcome(attended.id, therapist_id=anna.id, attended=False,
                             now=WEDNESDAY_9 + timedelta(hours=3))
     assert history(lapsed) == [("requested", "visitor"), ("expired", "system")]
@@ -91,9 +75,9 @@ def test_an_expired_hold_and_an_outcome_are_in_the_history(anna, first_session):
 
 
 def test_a_handover_moves_the_booking_and_keeps_one_organizer_per_calendar_entry(
-        app, anna, ben, first_session):
-    booking = confirm(book(anna, first_session, partner_email="sam@example.org",
-                           partner_name="Sam"))
+        app, anna, ben, make_booking):
+    booking = make_booking(anna, partner_email="sam@example.org",
+                           partner_name="Sam", confirmed=True)
     old_uid, before = booking.ical_uid, last_message_id()
     bookings.reassign(booking.id, to_therapist_id=ben.id, now=FIXED_NOW)
     assert (booking.therapist_id, booking.status) == (ben.id, BookingStatus.CONFIRMED)
@@ -131,25 +115,25 @@ def test_a_handover_moves_the_booking_and_keeps_one_organizer_per_calendar_entry
 
 
 def test_the_previous_therapists_private_note_does_not_go_with_the_booking(
-        anna, ben, first_session):
-    booking = book(anna, first_session)
+        anna, ben, make_booking):
+    booking = make_booking(anna)
     bookings.save_private_note(booking.id, therapist_id=anna.id, note="Nur für Anna")
     bookings.reassign(booking.id, to_therapist_id=ben.id, now=FIXED_NOW)
     assert db.session.get(Booking, booking.id).private_note == ""
 
 
-def test_a_pending_booking_is_handed_over_without_mail(anna, ben, first_session):
-    booking = book(anna, first_session)
+def test_a_pending_booking_is_handed_over_without_mail(anna, ben, make_booking):
+    booking = make_booking(anna)
     before = last_message_id()
     bookings.reassign(booking.id, to_therapist_id=ben.id, now=FIXED_NOW)
     assert booking.therapist_id == ben.id and messages_since(before) == []
 
 
 def test_a_handover_to_a_colleague_who_is_busy_then_is_refused_and_changes_nothing(
-        anna, make_therapist, first_session):
+        anna, make_therapist, make_booking):
     ben = make_therapist(slot_step_minutes=30)
-    booking = confirm(book(anna, first_session))
-    book(ben, first_session, start=WEDNESDAY_9 + timedelta(minutes=30), email="lou@example.org")
+    booking = make_booking(anna, confirmed=True)
+    make_booking(ben, start=WEDNESDAY_9 + timedelta(minutes=30), email="lou@example.org")
     uid, before = booking.ical_uid, last_message_id()
     with pytest.raises(SlotUnavailable):
         bookings.reassign(booking.id, to_therapist_id=ben.id, now=FIXED_NOW)
@@ -158,8 +142,8 @@ def test_a_handover_to_a_colleague_who_is_busy_then_is_refused_and_changes_nothi
     assert messages_since(before) == [] and history(booking)[-1] == ("confirmed", "visitor")
 
 
-def test_a_handover_into_a_colleagues_time_off_is_refused(anna, ben, first_session):
-    booking = book(anna, first_session)
+def test_a_handover_into_a_colleagues_time_off_is_refused(anna, ben, make_booking):
+    booking = make_booking(anna)
     db.session.add(TimeOff(therapist=ben, start_utc=WEDNESDAY_9 - timedelta(hours=1),
                            end_utc=WEDNESDAY_9 + timedelta(hours=3)))
     db.session.commit()
@@ -168,22 +152,22 @@ def test_a_handover_into_a_colleagues_time_off_is_refused(anna, ben, first_sessi
 
 
 def test_a_handover_outside_the_colleagues_weekly_hours_is_allowed(
-        anna, make_therapist, first_session):
+        anna, make_therapist, make_booking):
     weekend_only = make_therapist(weekdays=[5, 6])
-    booking = book(anna, first_session)
+    booking = make_booking(anna)
     bookings.reassign(booking.id, to_therapist_id=weekend_only.id, now=FIXED_NOW)
     assert booking.therapist_id == weekend_only.id
 
 
-def test_a_cancelled_booking_cannot_be_handed_over(anna, ben, first_session):
-    booking = book(anna, first_session)
+def test_a_cancelled_booking_cannot_be_handed_over(anna, ben, make_booking):
+    booking = make_booking(anna)
     bookings.cancel_by_practice(booking.id, message="", now=FIXED_NOW)
     with pytest.raises(InvalidTransition):
         bookings.reassign(booking.id, to_therapist_id=ben.id, now=FIXED_NOW)
 
 
-def test_the_practice_cancels_with_a_message_that_reaches_the_client(anna, first_session):
-    booking = confirm(book(anna, first_session))
+def test_the_practice_cancels_with_a_message_that_reaches_the_client(anna, make_booking):
+    booking = make_booking(anna, confirmed=True)
     before = last_message_id()
     bookings.cancel_by_practice(booking.id, message="Frau Alt ist erkrankt.", now=FIXED_NOW)
     assert booking.status is BookingStatus.CANCELLED
@@ -193,36 +177,35 @@ def test_the_practice_cancels_with_a_message_that_reaches_the_client(anna, first
                                                  ("booking_cancelled", "therapist", "practice")]
 
 
-def test_an_exception_allows_exactly_one_more_free_first_consultation(anna, first_session):
-    book(anna, first_session, email="Kim@Example.org")
+def test_an_exception_allows_exactly_one_more_free_first_consultation(anna, make_booking):
+    make_booking(anna, email="Kim@Example.org")
     with pytest.raises(FirstSessionAlreadyBooked):
-        book(anna, first_session, start=WEDNESDAY_9 + timedelta(hours=1))
+        make_booking(anna, start=WEDNESDAY_9 + timedelta(hours=1))
     waivers.grant(email="kim+paar@example.org", note="Termin verpasst", granted_by_id=anna.id,
                   now=FIXED_NOW)
-    second = book(anna, first_session, start=WEDNESDAY_9 + timedelta(hours=1))
+    second = make_booking(anna, start=WEDNESDAY_9 + timedelta(hours=1))
     assert second.status is BookingStatus.PENDING
     with pytest.raises(FirstSessionAlreadyBooked):
-        book(anna, first_session, start=WEDNESDAY_9 + timedelta(hours=2))
+        make_booking(anna, start=WEDNESDAY_9 + timedelta(hours=2))
 
 
-def test_a_revoked_exception_no_longer_allows_another(anna, first_session):
-    book(anna, first_session)
+def test_a_revoked_exception_no_longer_allows_another(anna, make_booking):
+    make_booking(anna)
     waiver = waivers.grant(email="kim@example.org", note="", granted_by_id=anna.id,
                            now=FIXED_NOW)
     waivers.revoke(waiver.id)
     with pytest.raises(FirstSessionAlreadyBooked):
-        book(anna, first_session, start=WEDNESDAY_9 + timedelta(hours=1))
+        make_booking(anna, start=WEDNESDAY_9 + timedelta(hours=1))
 
 
 def test_a_hand_over_and_the_clients_cancellation_at_once_never_revive_the_booking(
-        app, make_therapist, first_session):
+        app, make_therapist, make_booking, token_of):
     """Whichever comes first, the other sees its result: a cancelled booking is never
     handed over afterwards (and never gets a new invitation)."""
     for round_ in range(4):
         anna, ben = make_therapist(), make_therapist()
-        booking = confirm(book(anna, first_session, email=f"race{round_}@example.org"))
-        hand_over_while_cancelling(app, booking.id, ben.id,
-                                   manage_token(POLICY.link_secret, booking.public_id))
+        booking = make_booking(anna, email=f"race{round_}@example.org", confirmed=True)
+        hand_over_while_cancelling(app, booking.id, ben.id, token_of(booking))
         db.session.rollback()
         steps = [kind for kind, _ in history(db.session.get(Booking, booking.id))]
         assert steps[-1] == "cancelled", steps
@@ -243,7 +226,7 @@ def hand_over_while_cancelling(app, booking_id: int, to_therapist_id: int, token
     def cancel() -> None:
         with app.app_context():
             barrier.wait()
-            bookings.cancel_by_visitor(token, reason="", now=FIXED_NOW, policy=POLICY)
+            bookings.cancel_by_visitor(token, reason="", now=FIXED_NOW, policy=policy_of(app))
             db.session.remove()
 
     threads = [threading.Thread(target=hand_over), threading.Thread(target=cancel)]
@@ -254,14 +237,14 @@ def hand_over_while_cancelling(app, booking_id: int, to_therapist_id: int, token
 
 
 def test_erasing_deletes_what_the_client_told_us_and_keeps_time_and_source(
-        anna, first_session):
-    booking = book(anna, first_session, partner_name="Sam", partner_email="sam@example.org",
-                   phone="+49 30 1234567", message="Wir streiten viel.",
-                   cta_source="artikel-streit")
+        anna, make_booking, token_of):
+    booking = make_booking(anna, partner_name="Sam", partner_email="sam@example.org",
+                           phone="+49 30 1234567", message="Wir streiten viel.",
+                           cta_source="artikel-streit")
     bookings.save_private_note(booking.id, therapist_id=anna.id, note="Rückruf")
     waivers.grant(email="kim@example.org", note="", granted_by_id=anna.id, now=FIXED_NOW)
     bookings.cancel_by_practice(booking.id, message="Frau Alt ist erkrankt.", now=FIXED_NOW)
-    link = manage_token(POLICY.link_secret, booking.public_id)
+    link = token_of(booking)
     bookings.erase_personal_data(booking.id, now=FIXED_NOW)
     db.session.rollback()
     erased = db.session.get(Booking, booking.id)
@@ -279,17 +262,16 @@ def test_erasing_deletes_what_the_client_told_us_and_keeps_time_and_source(
         bookings.find_by_token(link)
 
 
-def test_an_upcoming_booking_is_cancelled_before_its_data_can_be_erased(anna, first_session):
-    booking = confirm(book(anna, first_session))
+def test_an_upcoming_booking_is_cancelled_before_its_data_can_be_erased(anna, make_booking):
+    booking = make_booking(anna, confirmed=True)
     with pytest.raises(InvalidTransition):
         bookings.erase_personal_data(booking.id, now=FIXED_NOW)
     db.session.rollback()
-    assert db.session.get(Booking, booking.id).visitor_name == "Kim Example"
+    assert db.session.get(Booking, booking.id).visitor_name == "Kim Beispiel"
 
 
-def test_erasing_a_lapsed_reservation_tidies_it_without_a_mail_to_nobody(
-        anna, first_session):
-    booking = book(anna, first_session)
+def test_erasing_a_lapsed_reservation_tidies_it_without_a_mail_to_nobody(anna, make_booking):
+    booking = make_booking(anna)
     before = last_message_id()
     later = FIXED_NOW + timedelta(hours=1)  # the 30-minute hold has lapsed
     bookings.erase_personal_data(booking.id, now=later)
@@ -299,8 +281,8 @@ def test_erasing_a_lapsed_reservation_tidies_it_without_a_mail_to_nobody(
 
 
 def test_mail_queued_before_the_erasure_is_never_sent_and_a_second_erasure_is_harmless(
-        app, anna, first_session):
-    booking = book(anna, first_session)  # its confirm-your-email mail is queued
+        app, anna, make_booking):
+    booking = make_booking(anna)  # its confirm-your-email mail is queued
     bookings.cancel_by_practice(booking.id, message="", now=FIXED_NOW)
     bookings.erase_personal_data(booking.id, now=FIXED_NOW)
     bookings.erase_personal_data(booking.id, now=FIXED_NOW)
@@ -308,11 +290,9 @@ def test_mail_queued_before_the_erasure_is_never_sent_and_a_second_erasure_is_ha
     assert queued and all(notifications.is_obsolete(message) for message in queued)
 
 
-def test_old_bookings_lose_their_personal_data_after_the_retention_time(
-        anna, first_session):
-    old = book(anna, first_session)
-    recent = book(anna, first_session, start=WEDNESDAY_9 + timedelta(hours=1),
-                  email="lou@example.org")
+def test_old_bookings_lose_their_personal_data_after_the_retention_time(anna, make_booking):
+    old = make_booking(anna)
+    recent = make_booking(anna, start=WEDNESDAY_9 + timedelta(hours=1), email="lou@example.org")
     recent.updated_at = FIXED_NOW + timedelta(days=200)  # changed long after its time
     db.session.commit()
     a_year_on = WEDNESDAY_9 + timedelta(days=366)
@@ -321,5 +301,5 @@ def test_old_bookings_lose_their_personal_data_after_the_retention_time(
     assert db.session.get(Booking, old.id).visitor_name == ""
     assert history(db.session.get(Booking, old.id))[-1] == ("erased", "system")
     # changed 200 days later: counted from that change
-    assert db.session.get(Booking, recent.id).visitor_name == "Kim Example"
+    assert db.session.get(Booking, recent.id).visitor_name == "Kim Beispiel"
     assert bookings.erase_old(a_year_on, keep=timedelta(days=365)) == 0

@@ -10,14 +10,7 @@ import pytest
 
 from booking.extensions import db
 from booking.models import Booking, BookingStatus
-from booking.services.bookings import (
-    Policy,
-    Visitor,
-    book_slot,
-    cancel_by_visitor,
-    confirm_booking,
-    expire_all_lapsed,
-)
+from booking.services.bookings import cancel_by_visitor, confirm_booking, expire_all_lapsed
 from booking.services.reports import (
     SourceMonth,
     as_csv,
@@ -25,55 +18,44 @@ from booking.services.reports import (
     last_months,
     sources_by_total,
 )
-from booking.tokens import manage_token
 from booking.web.chart import bar_chart_svg
 from tests.support import BERLIN, berlin
 
-POLICY = Policy(uid_domain="termine.praxis.example", link_secret="test-secret-key")
-# More than a day ahead of the fixed clock, so online cancelling is still open.
-WEDNESDAY_9 = berlin("2026-06-03", "09:00")
 MARCH, APRIL, MAY, JUNE = (date(2026, month, 1) for month in (3, 4, 5, 6))
 SVG = "{http://www.w3.org/2000/svg}"
 
 
 @pytest.fixture
-def book(make_therapist, first_session, clock):
+def booking_from(make_booking):
     """Book a slot now, by a new visitor with a therapist of their own, through `source`;
     `made_at` moves the booking's creation to another time afterwards."""
     emails = (f"visitor{n}@example.org" for n in itertools.count())
 
-    def book(source: str = "", *, made_at: datetime | None = None) -> Booking:
-        booking = book_slot(therapist_id=make_therapist().id, session_type_id=first_session.id,
-                            start=WEDNESDAY_9, visitor=Visitor(name="Kim", email=next(emails),
-                                                             cta_source=source),
-                            now=clock.now(), policy=POLICY)
+    def booking_from(source: str = "", *, made_at: datetime | None = None) -> Booking:
+        booking = make_booking(email=next(emails), cta_source=source)
         if made_at:
             booking.created_at = made_at
             db.session.commit()
         return booking
 
-    return book
+    return booking_from
 
 
 @pytest.fixture
-def confirm(clock):
+def confirm(clock, policy, token_of):
     def confirm(booking: Booking) -> Booking:
-        return confirm_booking(token_of(booking), now=clock.now(), policy=POLICY)
+        return confirm_booking(token_of(booking), now=clock.now(), policy=policy)
 
     return confirm
 
 
-def token_of(booking: Booking) -> str:
-    return manage_token(POLICY.link_secret, booking.public_id)
-
-
-def test_bookings_and_confirmations_are_counted_per_month_and_source(book, confirm):
-    confirm(book("blog/angst"))
-    confirm(book("blog/angst"))
-    book("blog/angst")
-    confirm(book("blog/paar"))
-    book("")
-    confirm(book("blog/paar", made_at=berlin("2026-05-12", "18:00")))
+def test_bookings_and_confirmations_are_counted_per_month_and_source(booking_from, confirm):
+    confirm(booking_from("blog/angst"))
+    confirm(booking_from("blog/angst"))
+    booking_from("blog/angst")
+    confirm(booking_from("blog/paar"))
+    booking_from("")
+    confirm(booking_from("blog/paar", made_at=berlin("2026-05-12", "18:00")))
     assert cta_report(months=[MAY, JUNE], zone=BERLIN) == [
         SourceMonth(MAY, "blog/paar", bookings=1, confirmations=1),
         SourceMonth(JUNE, "blog/angst", bookings=3, confirmations=2),
@@ -82,46 +64,46 @@ def test_bookings_and_confirmations_are_counted_per_month_and_source(book, confi
     ]
 
 
-def test_a_confirmation_counts_in_the_month_the_booking_was_made(book, confirm, clock):
+def test_a_confirmation_counts_in_the_month_the_booking_was_made(booking_from, confirm, clock):
     clock.set(berlin("2026-05-31", "23:50"))
-    booking = book("blog/angst")
+    booking = booking_from("blog/angst")
     clock.set(berlin("2026-06-01", "00:05"))
     confirm(booking)
     assert cta_report(months=[MAY, JUNE], zone=BERLIN) == [SourceMonth(MAY, "blog/angst", 1, 1)]
 
 
-def test_a_booking_counts_for_the_month_it_was_made_in_the_practice_zone(book):
-    late = book("late", made_at=berlin("2026-03-31", "23:30"))
-    early = book("early", made_at=berlin("2026-04-01", "00:30"))
+def test_a_booking_counts_for_the_month_it_was_made_in_the_practice_zone(booking_from):
+    late = booking_from("late", made_at=berlin("2026-03-31", "23:30"))
+    early = booking_from("early", made_at=berlin("2026-04-01", "00:30"))
     assert (late.created_at, early.created_at) == (datetime(2026, 3, 31, 21, 30, tzinfo=UTC),
                                                    datetime(2026, 3, 31, 22, 30, tzinfo=UTC))
     assert cta_report(months=[MARCH, APRIL], zone=BERLIN) == [
         SourceMonth(MARCH, "late", 1, 0), SourceMonth(APRIL, "early", 1, 0)]
 
 
-def test_the_window_opens_and_closes_at_local_midnight(book):
-    book("late", made_at=berlin("2026-03-31", "23:30"))
-    book("early", made_at=berlin("2026-04-01", "00:30"))
-    book("next", made_at=berlin("2026-05-01", "00:30"))
+def test_the_window_opens_and_closes_at_local_midnight(booking_from):
+    booking_from("late", made_at=berlin("2026-03-31", "23:30"))
+    booking_from("early", made_at=berlin("2026-04-01", "00:30"))
+    booking_from("next", made_at=berlin("2026-05-01", "00:30"))
     assert cta_report(months=[APRIL], zone=BERLIN) == [SourceMonth(APRIL, "early", 1, 0)]
     assert cta_report(months=[MARCH], zone=BERLIN) == [SourceMonth(MARCH, "late", 1, 0)]
 
 
-def test_a_december_window_reaches_to_new_years_eve_midnight(book):
-    book("late", made_at=berlin("2025-12-31", "23:30"))
-    book("new year", made_at=berlin("2026-01-01", "00:30"))
+def test_a_december_window_reaches_to_new_years_eve_midnight(booking_from):
+    booking_from("late", made_at=berlin("2025-12-31", "23:30"))
+    booking_from("new year", made_at=berlin("2026-01-01", "00:30"))
     december = date(2025, 12, 1)
     assert cta_report(months=[december], zone=BERLIN) == [SourceMonth(december, "late", 1, 0)]
 
 
 def test_expired_and_cancelled_bookings_count_and_only_confirmed_ones_as_confirmations(
-        book, confirm, clock):
-    lapsed = book("blog/angst")
-    withdrawn = book("blog/angst")
-    cancel_by_visitor(token_of(withdrawn), reason="", now=clock.now(), policy=POLICY)
-    changed_mind = confirm(book("blog/angst"))
-    cancel_by_visitor(token_of(changed_mind), reason="", now=clock.now(), policy=POLICY)
-    clock.advance(POLICY.hold)
+        booking_from, confirm, clock, token_of, policy):
+    lapsed = booking_from("blog/angst")
+    withdrawn = booking_from("blog/angst")
+    cancel_by_visitor(token_of(withdrawn), reason="", now=clock.now(), policy=policy)
+    changed_mind = confirm(booking_from("blog/angst"))
+    cancel_by_visitor(token_of(changed_mind), reason="", now=clock.now(), policy=policy)
+    clock.advance(policy.hold)
     expire_all_lapsed(clock.now())
     assert [lapsed.status, withdrawn.status, changed_mind.status] == [
         BookingStatus.EXPIRED, BookingStatus.CANCELLED, BookingStatus.CANCELLED]
@@ -129,10 +111,10 @@ def test_expired_and_cancelled_bookings_count_and_only_confirmed_ones_as_confirm
     assert cta_report(months=[JUNE], zone=BERLIN) == [SourceMonth(JUNE, "blog/angst", 3, 1)]
 
 
-def test_months_outside_the_window_and_months_without_bookings_are_left_out(book):
-    book("march", made_at=berlin("2026-03-15", "12:00"))
-    book("may", made_at=berlin("2026-05-15", "12:00"))
-    book("june")
+def test_months_outside_the_window_and_months_without_bookings_are_left_out(booking_from):
+    booking_from("march", made_at=berlin("2026-03-15", "12:00"))
+    booking_from("may", made_at=berlin("2026-05-15", "12:00"))
+    booking_from("june")
     assert cta_report(months=[APRIL, MAY, JUNE], zone=BERLIN) == [
         SourceMonth(MAY, "may", 1, 0), SourceMonth(JUNE, "june", 1, 0)]
     assert cta_report(months=[MARCH, JUNE], zone=BERLIN) == [

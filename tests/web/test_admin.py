@@ -22,12 +22,10 @@ from booking.models import (
     Therapist,
 )
 from booking.services import feeds
-from booking.services.bookings import Policy, Visitor, book_slot
 from tests.conftest import FIXED_NOW
 from tests.support import berlin
 from tests.web.workspace_support import PASSWORD, csrf, sign_in
 
-POLICY = Policy(uid_domain="termine.praxis.example", link_secret="test-secret-key")
 WEDNESDAY_10 = berlin("2026-06-03", "10:00")
 
 
@@ -55,16 +53,9 @@ def colleague(make_therapist):
     return therapist
 
 
-def book(therapist, session_type, start=WEDNESDAY_10, email="kim@example.org",
-         **visitor) -> Booking:
-    return book_slot(therapist_id=therapist.id, session_type_id=session_type.id, start=start,
-                     now=FIXED_NOW, policy=POLICY,
-                     visitor=Visitor(name="Kim Beispiel", email=email, **visitor))
-
-
 @pytest.fixture
-def colleagues_booking(colleague, first_session):
-    booking = book(colleague, first_session)
+def colleagues_booking(colleague, make_booking):
+    booking = make_booking(colleague, start=WEDNESDAY_10)
     booking.private_note = "Nur für Carla"
     db.session.commit()
     return booking
@@ -284,8 +275,8 @@ def test_a_booking_is_handed_over_from_the_team_members_page(
 
 
 def test_a_handover_to_a_busy_colleague_is_refused_with_a_message(
-        signed_in_admin, admin, colleague, colleagues_booking, first_session):
-    book(admin, first_session, email="lou@example.org")  # the same time
+        signed_in_admin, admin, colleague, colleagues_booking, make_booking):
+    make_booking(admin, start=WEDNESDAY_10, email="lou@example.org")  # the same time
     page = f"/workspace/admin/bookings/{colleagues_booking.id}"
     response = signed_in_admin.post(f"{page}/reassign", data={
         "csrf_token": csrf(signed_in_admin, page), "to": admin.id})
@@ -306,8 +297,8 @@ def test_the_admin_cancels_any_booking_and_the_history_shows_it(
 
 
 def test_all_bookings_lists_the_whole_team_but_never_private_notes(
-        signed_in_admin, admin, colleagues_booking, first_session):
-    book(admin, first_session, start=berlin("2026-06-04", "10:00"), email="lou@example.org")
+        signed_in_admin, admin, colleagues_booking, make_booking):
+    make_booking(admin, start=berlin("2026-06-04", "10:00"), email="lou@example.org")
     listing = signed_in_admin.get("/workspace/admin/bookings").get_data(as_text=True)
     assert "mit Carla Kollegin" in listing and "mit Ada Admin" in listing
     page = signed_in_admin.get(f"/workspace/admin/bookings/{colleagues_booking.id}")
@@ -330,19 +321,19 @@ def test_undeliverable_mail_is_listed_and_sent_again(signed_in_admin, colleagues
         as_text=True)
 
 
-def test_an_exception_lets_the_same_person_book_again(signed_in_admin, client, colleague,
-                                                       colleagues_booking, first_session):
+def test_an_exception_lets_the_same_person_book_again(
+        signed_in_admin, client, colleague, colleagues_booking, make_booking):
     from booking.errors import FirstSessionAlreadyBooked
 
     with pytest.raises(FirstSessionAlreadyBooked):
-        book(colleague, first_session, start=berlin("2026-06-04", "10:00"))
+        make_booking(colleague, start=berlin("2026-06-04", "10:00"))
     page = "/workspace/admin/exceptions"
     response = signed_in_admin.post(page, data={"csrf_token": csrf(signed_in_admin, page),
                                                 "email": "KIM@example.org", "note": "verpasst"})
     assert response.status_code == 303
     assert "verpasst" in signed_in_admin.get(page).get_data(as_text=True)
     db.session.rollback()
-    assert book(colleague, first_session, start=berlin("2026-06-04", "10:00")).id
+    assert make_booking(colleague, start=berlin("2026-06-04", "10:00")).id
 
 
 def test_an_exception_for_something_that_is_no_address_is_refused(signed_in_admin):
@@ -355,10 +346,10 @@ def test_an_exception_for_something_that_is_no_address_is_refused(signed_in_admi
 
 
 def test_the_articles_report_counts_per_source_and_exports_csv(
-        signed_in_admin, admin, first_session):
+        signed_in_admin, admin, make_booking):
     for n, source in enumerate(["artikel-streit", "artikel-streit", "=HYPERLINK(1)"]):
-        book(admin, first_session, start=berlin("2026-06-03", "09:00") + timedelta(hours=n),
-             email=f"p{n}@example.org", cta_source=source)
+        make_booking(admin, start=berlin("2026-06-03", "09:00") + timedelta(hours=n),
+                     email=f"p{n}@example.org", cta_source=source)
     page = signed_in_admin.get("/workspace/admin/reports").get_data(as_text=True)
     assert "<svg" in page and "artikel-streit" in page
     export = signed_in_admin.get("/workspace/admin/reports.csv?months=3")

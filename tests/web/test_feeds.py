@@ -11,13 +11,8 @@ import vobject
 from booking.extensions import db
 from booking.models import FeedScope
 from booking.services import bookings, feeds
-from booking.services.bookings import Policy, Visitor
-from booking.tokens import manage_token
 from tests.conftest import FIXED_NOW
-from tests.support import berlin
-
-POLICY = Policy(uid_domain="termine.praxis.example", link_secret="test-secret-key")
-WEDNESDAY_9 = berlin("2026-06-03", "09:00")
+from tests.support import WEDNESDAY_9
 
 
 @pytest.fixture
@@ -26,18 +21,6 @@ def anna(make_therapist):
     therapist.display_name = "Anna Berger"
     db.session.commit()
     return therapist
-
-
-def book(therapist, session_type, start=WEDNESDAY_9, confirm=True, **visitor):
-    details = {"name": "Kim Beispiel", "email": "kim@example.org", "phone": "+49 30 555",
-               "message": "Wir streiten viel.", **visitor}
-    booking = bookings.book_slot(therapist_id=therapist.id, session_type_id=session_type.id,
-                                 start=start, visitor=Visitor(**details), now=FIXED_NOW,
-                                 policy=POLICY)
-    if confirm:
-        bookings.confirm_booking(manage_token(POLICY.link_secret, booking.public_id),
-                                 now=FIXED_NOW, policy=POLICY)
-    return booking
 
 
 def feed_url(therapist=None, rotate=False) -> str:
@@ -52,8 +35,8 @@ def events(body: bytes) -> list:
     return icalendar.Calendar.from_ical(body).walk("VEVENT")
 
 
-def test_the_feed_is_a_calendar_that_two_parsers_read_alike(client, anna, first_session):
-    booking = book(anna, first_session)
+def test_the_feed_is_a_calendar_that_two_parsers_read_alike(client, anna, make_booking):
+    booking = make_booking(anna, confirmed=True)
     response = client.get(feed_url(anna))
     assert response.status_code == 200
     assert response.content_type == "text/calendar; charset=utf-8"
@@ -67,16 +50,16 @@ def test_the_feed_is_a_calendar_that_two_parsers_read_alike(client, anna, first_
     assert "METHOD" not in calendar
 
 
-def test_by_default_the_feed_carries_no_contact_details_or_message(client, anna, first_session):
-    book(anna, first_session)
+def test_by_default_the_feed_carries_no_contact_details_or_message(client, anna, make_booking):
+    make_booking(anna, phone="+49 30 555", message="Wir streiten viel.", confirmed=True)
     body = client.get(feed_url(anna)).data
     for private in (b"kim@example.org", b"+49 30 555", b"streiten", b"Beispiel", b"ATTENDEE"):
         assert private not in body
     assert "K. B." in str(events(body)[0]["SUMMARY"])
 
 
-def test_full_details_are_shown_only_when_the_therapist_chose_them(client, anna, first_session):
-    book(anna, first_session)
+def test_full_details_are_shown_only_when_the_therapist_chose_them(client, anna, make_booking):
+    make_booking(anna, phone="+49 30 555", message="Wir streiten viel.", confirmed=True)
     url = feed_url(anna)
     feed = feeds.find(url.removeprefix("/feeds/").removesuffix(".ics"))
     feed.full_details = True
@@ -86,12 +69,11 @@ def test_full_details_are_shown_only_when_the_therapist_chose_them(client, anna,
 
 
 def test_pending_bookings_are_tentative_and_cancelled_ones_stay_cancelled_with_a_higher_sequence(
-        client, anna, first_session):
-    pending = book(anna, first_session, confirm=False)
-    cancelled = book(anna, first_session, start=WEDNESDAY_9 + timedelta(hours=1),
-                     email="lou@example.org")
-    bookings.cancel_by_visitor(manage_token(POLICY.link_secret, cancelled.public_id),
-                               reason="", now=FIXED_NOW, policy=POLICY)
+        client, anna, make_booking, token_of, policy):
+    pending = make_booking(anna)
+    cancelled = make_booking(anna, start=WEDNESDAY_9 + timedelta(hours=1),
+                             email="lou@example.org", confirmed=True)
+    bookings.cancel_by_visitor(token_of(cancelled), reason="", now=FIXED_NOW, policy=policy)
     by_uid = {str(e["UID"]): e for e in events(client.get(feed_url(anna)).data)}
     assert str(by_uid[pending.ical_uid]["STATUS"]) == "TENTATIVE"
     assert str(by_uid[cancelled.ical_uid]["STATUS"]) == "CANCELLED"
@@ -99,23 +81,23 @@ def test_pending_bookings_are_tentative_and_cancelled_ones_stay_cancelled_with_a
 
 
 def test_an_unchanged_feed_answers_304_and_a_change_gives_a_new_etag(
-        client, anna, first_session):
-    booking = book(anna, first_session)
+        client, anna, make_booking, token_of, policy):
+    booking = make_booking(anna, confirmed=True)
     url = feed_url(anna)
     first = client.get(url)
     etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
     assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
     assert client.get(url, headers={"If-Modified-Since": modified}).status_code == 304
     assert client.get(url).headers["ETag"] == etag  # polling again does not change it
-    bookings.cancel_by_visitor(manage_token(POLICY.link_secret, booking.public_id),
-                               reason="", now=FIXED_NOW + timedelta(minutes=5), policy=POLICY)
+    bookings.cancel_by_visitor(token_of(booking), reason="",
+                               now=FIXED_NOW + timedelta(minutes=5), policy=policy)
     changed = client.get(url, headers={"If-None-Match": etag})
     assert changed.status_code == 200
     assert changed.headers["ETag"] != etag
 
 
-def test_head_answers_like_get_without_a_body(client, anna, first_session):
-    book(anna, first_session)
+def test_head_answers_like_get_without_a_body(client, anna, make_booking):
+    make_booking(anna, confirmed=True)
     url = feed_url(anna)
     head, get = client.head(url), client.get(url)
     assert head.status_code == 200 and head.data == b""
@@ -132,10 +114,10 @@ def test_rotating_ends_the_old_address(client, anna, first_session):
 
 
 def test_one_therapists_feed_never_shows_anothers_bookings(
-        client, anna, make_therapist, first_session):
+        client, anna, make_therapist, make_booking):
     other = make_therapist()
-    mine = book(anna, first_session)
-    theirs = book(other, first_session, email="lou@example.org")
+    mine = make_booking(anna, confirmed=True)
+    theirs = make_booking(other, email="lou@example.org", confirmed=True)
     uids = {str(e["UID"]) for e in events(client.get(feed_url(anna)).data)}
     assert uids == {mine.ical_uid}
     practice = {str(e["UID"]) for e in events(client.get(feed_url()).data)}
@@ -167,12 +149,12 @@ def test_the_cli_prints_the_current_address_and_rotates_it(app, anna):
 
 
 def test_a_booking_leaving_the_feed_is_seen_by_clients_asking_with_a_date(
-        client, anna, first_session, clock):
-    book(anna, first_session, confirm=False)
+        client, anna, clock, make_booking, policy):
+    make_booking(anna)
     url = feed_url(anna)
     first = client.get(url)
     assert len(events(first.data)) == 1
-    clock.advance(POLICY.hold)  # the pending booking lapses and leaves the feed...
+    clock.advance(policy.hold)  # the pending booking lapses and leaves the feed...
     bookings.expire_all_lapsed(clock.now())  # ...and the sweep marks it expired
     again = client.get(url, headers={"If-Modified-Since": first.headers["Last-Modified"]})
     assert again.status_code == 200

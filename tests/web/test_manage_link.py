@@ -8,24 +8,14 @@ import pytest
 
 from booking.extensions import db
 from booking.models import Booking, BookingStatus
-from booking.services.bookings import Policy, Visitor, book_slot
-from booking.tokens import manage_token
-from tests.conftest import FIXED_NOW
-from tests.support import berlin
+from tests.support import WEDNESDAY_9
 from tests.web.forms import hidden_inputs
-
-WEDNESDAY_9 = berlin("2026-06-03", "09:00")
-POLICY = Policy(uid_domain="termine.praxis.example", link_secret="test-secret-key")
 
 
 @pytest.fixture
-def pending(make_therapist, first_session) -> tuple[Booking, str]:
-    therapist = make_therapist()
-    booking = book_slot(therapist_id=therapist.id, session_type_id=first_session.id,
-                        start=WEDNESDAY_9, now=FIXED_NOW, policy=POLICY,
-                        visitor=Visitor(name="Kim", email="kim@example.org", locale="en",
-                                        timezone="America/New_York"))
-    return booking, manage_token(POLICY.link_secret, booking.public_id)
+def pending(make_booking, token_of) -> tuple[Booking, str]:
+    booking = make_booking(name="Kim", locale="en", timezone="America/New_York")
+    return booking, token_of(booking)
 
 
 def fresh(booking: Booking) -> Booking:
@@ -137,15 +127,15 @@ def test_the_web_calendar_links_carry_no_manage_link(client, pending):
     assert token not in google and "%2Fb%2F" not in google
 
 
-def test_a_lapsed_reservation_downloads_no_calendar_file(client, pending, clock):
+def test_a_lapsed_reservation_downloads_no_calendar_file(client, pending, clock, policy):
     _, token = pending
-    clock.advance(POLICY.hold)
+    clock.advance(policy.hold)
     assert client.get(f"/b/{token}/invite.ics").status_code == 404
 
 
-def test_a_lapsed_reservation_says_so_and_offers_a_new_booking(client, pending, clock):
+def test_a_lapsed_reservation_says_so_and_offers_a_new_booking(client, pending, clock, policy):
     _, token = pending
-    clock.advance(POLICY.hold)
+    clock.advance(policy.hold)
     page = client.get(f"/b/{token}").get_data(as_text=True)
     assert "Diese Reservierung ist abgelaufen" in page
     assert "Änderungen online nicht mehr möglich" not in page

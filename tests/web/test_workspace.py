@@ -9,29 +9,22 @@ from sqlalchemy import select
 
 from booking.extensions import db
 from booking.models import BookingStatus, BusyCalendar, OutboxMessage, TimeOff
-from booking.services.bookings import Policy, Visitor, book_slot
 from booking.web.workspace import PUBLIC_ENDPOINTS
 from tests.conftest import FIXED_NOW
 from tests.support import berlin
 from tests.web.forms import hidden_inputs
 from tests.web.workspace_support import PASSWORD, csrf, sign_in
 
-POLICY = Policy(uid_domain="termine.praxis.example", link_secret="test-secret-key")
+
+@pytest.fixture
+def other_booking(make_booking):
+    return make_booking(start=berlin("2026-06-03", "09:00"), name="Lou Fremd",
+                        email="lou@example.org")
 
 
 @pytest.fixture
-def other_booking(make_therapist, first_session):
-    other = make_therapist()
-    return book_slot(therapist_id=other.id, session_type_id=first_session.id,
-                     start=berlin("2026-06-03", "09:00"), now=FIXED_NOW, policy=POLICY,
-                     visitor=Visitor(name="Lou Fremd", email="lou@example.org"))
-
-
-@pytest.fixture
-def own_booking(anna, first_session):
-    return book_slot(therapist_id=anna.id, session_type_id=first_session.id,
-                     start=berlin("2026-06-03", "10:00"), now=FIXED_NOW, policy=POLICY,
-                     visitor=Visitor(name="Kim Beispiel", email="kim@example.org"))
+def own_booking(anna, make_booking):
+    return make_booking(anna, start=berlin("2026-06-03", "10:00"))
 
 
 def workspace_rules(app, with_booking: bool | None = None):
