@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import (
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -19,9 +18,9 @@ from flask_login import current_user
 
 from booking import clock
 from booking.errors import InvalidInput, NotFound
-from booking.links import external_url
 from booking.models import FeedScope, MessageKind, Recipient
 from booking.services import delivery, feeds, reports, waivers
+from booking.settings import current_settings
 from booking.web.admin import bp
 from booking.web.admin.forms import WaiverForm
 from booking.web.chart import bar_chart_svg
@@ -109,8 +108,8 @@ def revoke_exception(waiver_id: int):
 @bp.get("/practice-feed")
 def practice_feed():
     token = feeds.current_token(therapist_id=None, scope=FeedScope.PRACTICE,
-                                secret_key=current_app.config["SECRET_KEY"], now=clock.utcnow())
-    https = external_url("feeds.feed", token=token)
+                                secret_key=current_settings().secret_key, now=clock.utcnow())
+    https = current_settings().links.url("feeds.feed", token=token)
     return render_template("admin/feed.html", https=https,
                            webcal="webcal://" + https.split("://", 1)[1], form=ActionForm())
 
@@ -120,7 +119,7 @@ def rotate_practice_feed():
     if not ActionForm().validate_on_submit():
         abort(400)
     feeds.rotate(therapist_id=None, scope=FeedScope.PRACTICE,
-                 secret_key=current_app.config["SECRET_KEY"], now=clock.utcnow())
+                 secret_key=current_settings().secret_key, now=clock.utcnow())
     flash("feed_rotated", "done")
     return redirect(url_for("admin.practice_feed"), code=303)
 

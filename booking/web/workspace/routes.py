@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from booking import clock
 from booking.errors import InvalidTransition, NotFound
-from booking.links import external_url
 from booking.models import Booking, FeedScope
 from booking.services import agenda, bookings, feeds
+from booking.settings import current_settings
 from booking.web.presenting import by_local_day
 from booking.web.workspace import PUBLIC_ENDPOINTS, bp
 from booking.web.workspace.forms import ActionForm, CancelForm, NoteForm
@@ -97,9 +97,9 @@ def note(booking_id: int):
 @bp.get("/calendar-feed")
 def feed_card():
     token = feeds.current_token(therapist_id=current_user.id, scope=FeedScope.THERAPIST,
-                                secret_key=current_app.config["SECRET_KEY"],
+                                secret_key=current_settings().secret_key,
                                 now=clock.utcnow())
-    https = external_url("feeds.feed", token=token)
+    https = current_settings().links.url("feeds.feed", token=token)
     return render_template("workspace/feed.html", https=https,
                            webcal="webcal://" + https.split("://", 1)[1], form=ActionForm(),
                            full_details=feeds.settings_of(current_user.id).full_details,
@@ -111,7 +111,7 @@ def feed_details():
     if not ActionForm().validate_on_submit():
         abort(400)
     feeds.set_full_details(therapist_id=current_user.id, full=request.form.get("full") == "yes",
-                           secret_key=current_app.config["SECRET_KEY"], now=clock.utcnow())
+                           secret_key=current_settings().secret_key, now=clock.utcnow())
     flash("feed_details", "done")
     return redirect(url_for("workspace.feed_card"), code=303)
 
@@ -121,7 +121,7 @@ def rotate_feed():
     if not ActionForm().validate_on_submit():
         abort(400)
     feeds.rotate(therapist_id=current_user.id, scope=FeedScope.THERAPIST,
-                 secret_key=current_app.config["SECRET_KEY"], now=clock.utcnow())
+                 secret_key=current_settings().secret_key, now=clock.utcnow())
     flash("feed_rotated", "done")
     return redirect(url_for("workspace.feed_card"), code=303)
 
