@@ -25,8 +25,7 @@ from booking.web.admin import bp
 from booking.web.admin.forms import WaiverForm
 from booking.web.chart import bar_chart_svg
 from booking.web.presenting import short_month_label
-from booking.web.workspace.forms import ActionForm
-from booking.web.workspace.routes import notices as workspace_notices
+from booking.web.shared import ActionForm, staff_notices
 
 
 @bp.get("/messages")
@@ -176,7 +175,7 @@ def _totals_by_source(rows: list[reports.SourceMonth]) -> list[tuple[str, int, i
 def notices() -> dict:
     """What the flashed keys mean, in the admin's language: the workspace's, and these."""
     return {"notices": {
-        **workspace_notices()["notices"],
+        **staff_notices(),
         "invited": _("Invitation sent. The link in it works for 7 days."),
         "has_password": _("This team member has set a password already and signs in with "
                           "it (or resets it from the sign-in page)."),

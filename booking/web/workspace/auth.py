@@ -13,9 +13,9 @@ from booking.extensions import db, limiter
 from booking.models import MessageKind, Therapist
 from booking.services import accounts, two_factor
 from booking.settings import current_settings
+from booking.web.shared import ActionForm
 from booking.web.workspace import bp
 from booking.web.workspace.forms import (
-    ActionForm,
     CodeForm,
     ForgotForm,
     NewPasswordForm,

@@ -11,8 +11,9 @@ from booking.busy.fetch import host_of
 from booking.errors import AlreadyExists, CalendarProblem, InvalidInput, NotFound
 from booking.services import busy_calendars
 from booking.settings import current_settings
+from booking.web.shared import ActionForm
 from booking.web.workspace import bp
-from booking.web.workspace.forms import ActionForm, BusyCalendarForm
+from booking.web.workspace.forms import BusyCalendarForm
 
 
 @bp.route("/busy-calendars", methods=["GET", "POST"])
