@@ -5,6 +5,7 @@ instead of rebuilding them from `app.config` on every call."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from flask import Flask, current_app
 
@@ -45,7 +46,7 @@ def init_app(app: Flask) -> None:
 
 
 def settings_of(app: Flask) -> Settings:
-    return app.extensions[EXTENSION]
+    return cast(Settings, app.extensions[EXTENSION])
 
 
 def current_settings() -> Settings:
