@@ -10,7 +10,7 @@ from flask import Flask, request, session
 from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from booking import clock, logs
+from booking import clock, logs, settings
 from booking.config import load_settings
 from booking.database import configure_sqlite
 from booking.extensions import babel, csrf, db, limiter, login, migrate
@@ -38,6 +38,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     logs.init_app(app)
     requests.init_app(app)
     _register_blueprints(app)
+    settings.init_app(app)  # after the blueprints: its link builder needs their routes
     from booking.cli import register_commands
 
     register_commands(app)

@@ -15,10 +15,10 @@ from booking.busy.fetch import host_of
 from booking.config import ConfigError, is_loopback
 from booking.errors import BookingError
 from booking.extensions import db
-from booking.links import external_url
 from booking.mail.transports import without_password
 from booking.models import FeedScope, Therapist
 from booking.services import accounts, busy_calendars, delivery, demo, feeds, team
+from booking.settings import current_settings
 
 
 def main() -> None:
@@ -179,10 +179,10 @@ def feed_url_command(email: str | None, practice: bool, rotate: bool) -> None:
         therapist_id = therapist.id
     scope = FeedScope.PRACTICE if practice else FeedScope.THERAPIST
     make = feeds.rotate if rotate else feeds.current_token
-    token = make(therapist_id=therapist_id, scope=scope,
-                 secret_key=current_app.config["SECRET_KEY"], now=clock.utcnow())
-    with current_app.test_request_context():
-        https = external_url("feeds.feed", token=token)
+    settings = current_settings()
+    token = make(therapist_id=therapist_id, scope=scope, secret_key=settings.secret_key,
+                 now=clock.utcnow())
+    https = settings.links.url("feeds.feed", token=token)
     click.echo(https)
     click.echo("webcal://" + https.split("://", 1)[1])
 
@@ -202,7 +202,7 @@ def busy_calendar_group() -> None:
 def busy_calendar_add_command(email: str, url: str, label: str) -> None:
     """Add the calendar at URL (its "secret address in iCal format"; webcal:// works)
     to the therapist signing in with EMAIL, and read it once."""
-    settings = busy_calendars.RefreshSettings.from_config(current_app.config)
+    settings = current_settings().busy
     now = clock.utcnow()
     try:
         therapist = busy_calendars.find_therapist(email)
@@ -252,7 +252,7 @@ def busy_calendar_remove_command(email: str, calendar_id: int) -> None:
 def busy_calendar_refresh_command(email: str | None) -> None:
     """Read all calendars now (or those of the therapist signing in with EMAIL),
     due or not."""
-    settings = busy_calendars.RefreshSettings.from_config(current_app.config)
+    settings = current_settings().busy
     try:
         therapist_id = busy_calendars.find_therapist(email).id if email else None
     except BookingError as error:

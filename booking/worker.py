@@ -16,21 +16,24 @@ from booking import clock
 from booking.extensions import db
 from booking.mail.transports import transport_from_url
 from booking.services import bookings, busy_calendars, delivery, notifications
+from booking.settings import settings_of
 
 log = logging.getLogger(__name__)
 
 
 def run_once(app: Flask) -> int:
     """One round, in its own app context and database session: returns how many
-    bookings, messages and busy calendars it handled."""
-    with app.app_context(), app.test_request_context(base_url=app.config["BASE_URL"]):
+    bookings, messages and busy calendars it handled. Rendering mail needs no request:
+    links are built on BASE_URL, and the app context carries the translations."""
+    settings = settings_of(app)
+    with app.app_context():
         now = clock.utcnow()
         expired = bookings.expire_all_lapsed(now)
         erased = _erase_old(app, now)
         try:
             report = delivery.deliver_due(
                 now=now, transport=transport_from_url(app.config["MAIL_URL"]),
-                render=partial(notifications.render, now=now),
+                render=partial(notifications.render, now=now, mail=settings.mail),
                 is_obsolete=notifications.is_obsolete,
             )
             mail_failure = None
@@ -40,8 +43,7 @@ def run_once(app: Flask) -> int:
         # After the mail: a calendar server that hangs until its timeout must not delay it.
         # And whatever became of the mail: stale busy time would let visitors book over
         # the therapist's other appointments.
-        calendars = busy_calendars.refresh_due(
-            now=now, settings=busy_calendars.RefreshSettings.from_config(app.config))
+        calendars = busy_calendars.refresh_due(now=now, settings=settings.busy)
         db.session.remove()
     if mail_failure is not None:
         raise mail_failure

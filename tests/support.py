@@ -20,6 +20,17 @@ WEDNESDAY_9 = berlin("2026-06-03", "09:00")
 
 
 def policy_of(app: Flask) -> Policy:
-    """The booking policy `app` runs with, built from its configuration: the one way
-    tests get a Policy, so that links they sign are the links the app accepts."""
-    return Policy.from_config(app.config)
+    """The booking policy `app` runs with: the one way tests get a Policy, so that
+    links they sign are the links the app accepts."""
+    from booking.settings import settings_of
+
+    return settings_of(app).policy
+
+
+def reconfigure(app, **config) -> None:
+    """Change settings of a running test app as a restart with them would: the settings
+    objects are built once, from the config, so they are built again."""
+    from booking import settings
+
+    app.config.update(config)
+    settings.init_app(app)

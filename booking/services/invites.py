@@ -14,27 +14,25 @@ from flask_babel import force_locale, gettext
 
 from booking import calendar
 from booking.calendar import CalendarEvent, Person
-from booking.links import external_url
 from booking.models import Booking, Therapist
 
 REMINDER_ALARM = timedelta(minutes=30)
 
 
-def event_for(booking: Booking, *, locale: str, token: str | None = None,
+def event_for(booking: Booking, *, locale: str, manage_url: str = "",
               sequence: int | None = None, start: datetime | None = None,
               end: datetime | None = None, cancelled: bool = False,
               therapist: Therapist | None = None, uid: str | None = None) -> CalendarEvent:
     """The booking as calendar clients should see it. A message about an earlier state
     passes that state's sequence, times, and (before a handover) therapist and UID.
-    The visitor's manage link is written in only when `token` is given: never for the
-    therapist's copy or for links that go to other companies' calendar sites."""
+    The visitor's manage link is written in only when `manage_url` is given: never for
+    the therapist's copy or for links that go to other companies' calendar sites."""
     therapist = therapist or booking.therapist
-    manage = external_url("public.manage", token=token) if token else ""
     meeting = therapist.rules.meeting_url if therapist.rules else ""
     with force_locale(locale):
         summary = gettext("First consultation with %(name)s", name=therapist.display_name)
         lines = [gettext("Online session: %(link)s", link=meeting) if meeting else "",
-                 gettext("Change or cancel: %(link)s", link=manage) if manage else ""]
+                 gettext("Change or cancel: %(link)s", link=manage_url) if manage_url else ""]
     return CalendarEvent(
         uid=uid or booking.ical_uid,
         sequence=booking.sequence if sequence is None else sequence,
@@ -44,7 +42,7 @@ def event_for(booking: Booking, *, locale: str, token: str | None = None,
         summary=summary,
         description="\n".join(line for line in lines if line),
         location=meeting,
-        url=manage,
+        url=manage_url,
         status="CANCELLED" if cancelled else booking.ical_status,
         organizer=Person(therapist.email, therapist.display_name),
         attendees=attendees(booking),
@@ -61,10 +59,10 @@ def attendees(booking: Booking) -> tuple[Person, ...]:
     return tuple(people)
 
 
-def download_ics(booking: Booking, *, token: str, locale: str) -> bytes:
+def download_ics(booking: Booking, *, manage_url: str, locale: str) -> bytes:
     """The visitor's "add to calendar" file: same UID and SEQUENCE as the mails. Without
     METHOD, DTSTAMP means "last revised", so repeated downloads are identical."""
-    event = event_for(booking, token=token, locale=locale)
+    event = event_for(booking, manage_url=manage_url, locale=locale)
     return calendar.download(event, stamp=booking.updated_at)
 
 

@@ -7,17 +7,19 @@ invitation describes the change that caused it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import parseaddr
+from typing import Any
 
-from flask import current_app, render_template
 from flask_babel import force_locale
+from jinja2 import Environment
 
 from booking import calendar
 from booking.extensions import db
-from booking.links import external_url
+from booking.links import Links
 from booking.mail.message import Calendar, compose
 from booking.models import (
     Booking,
@@ -40,6 +42,38 @@ _METHODS = {
     MessageKind.CANCELLED: "CANCEL",
     MessageKind.REASSIGNED: "REQUEST",
 }
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """What rendering a mail takes besides the message, built once in create_app: the
+    practice's details the templates show, who sends, the secret that signs the links,
+    the link builder on BASE_URL and the templates. Rendering with it needs no request,
+    only an app context (for the translations)."""
+
+    practice_name: str
+    practice_email: str
+    hold_minutes: int  # how long a confirm link holds the time, as the mail says
+    sender: str
+    reply_to: str
+    link_secret: str  # signs manage and account links (the app's SECRET_KEY)
+    links: Links = field(compare=False)
+    templates: Environment = field(compare=False, repr=False)
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any], *, links: Links,
+                    templates: Environment) -> MailSettings:
+        sender = config["MAIL_SENDER"]
+        return cls(
+            practice_name=config["PRACTICE_NAME"], practice_email=config["PRACTICE_EMAIL"],
+            hold_minutes=config["BOOKING_HOLD_MINUTES"], sender=sender,
+            # Visitors who answer a mail reach the practice, not a no-reply box.
+            reply_to=config["MAIL_REPLY_TO"] or parseaddr(sender)[1],
+            link_secret=config["SECRET_KEY"], links=links, templates=templates,
+        )
+
+    def render(self, template: str, context: Mapping[str, Any]) -> str:
+        return self.templates.get_template(template).render(context)
 
 
 @dataclass(frozen=True)
@@ -68,15 +102,16 @@ def is_obsolete(message: OutboxMessage) -> bool:
             or booking.sequence != message.payload["sequence"])
 
 
-def render(message: OutboxMessage, *, now: datetime) -> EmailMessage:
-    """The complete email for an outbox row (needs an app and request context)."""
+def render(message: OutboxMessage, *, now: datetime, mail: MailSettings) -> EmailMessage:
+    """The complete email for an outbox row (needs an app context, no request)."""
     if message.booking is None:
-        return _render_account_mail(message, now)
+        return _render_account_mail(message, now, mail)
     booking = message.booking
     kind = MessageKind(message.kind)
     therapist = _therapist_of(message)
     to = addressee(booking, Recipient(message.payload["recipient"]), therapist)
-    token = manage_token(current_app.config["SECRET_KEY"], booking.public_id)
+    token = manage_token(mail.link_secret, booking.public_id)
+    links = mail.links
     start = datetime.fromisoformat(message.payload["start"])
     end = datetime.fromisoformat(message.payload["end"])
     context = {
@@ -84,20 +119,21 @@ def render(message: OutboxMessage, *, now: datetime) -> EmailMessage:
         "zone": visitor_zone(to.zone_name), "start": start, "end": end,
         "payload": message.payload, "recipient": message.payload["recipient"],
         # Links carry the reader's language, so the pages answer in it too.
-        "manage_url": external_url("public.manage", token=token, lang=to.locale),
-        "confirm_url": external_url("public.confirm_page", token=token, lang=to.locale),
-        "book_url": external_url("public.team", lang=to.locale), "config": current_app.config,
+        "manage_url": links.url("public.manage", token=token, lang=to.locale),
+        "confirm_url": links.url("public.confirm_page", token=token, lang=to.locale),
+        "book_url": links.url("public.team", lang=to.locale), "settings": mail,
     }
     with force_locale(to.locale):
-        subject = render_template(f"emails/{kind.value}/subject.txt", **context)
-        text = render_template(f"emails/{kind.value}/body.txt", **context)
-        html = render_template(f"emails/{kind.value}/body.html", **context)
+        subject = mail.render(f"emails/{kind.value}/subject.txt", context)
+        text = mail.render(f"emails/{kind.value}/body.txt", context)
+        html = mail.render(f"emails/{kind.value}/body.html", context)
     return compose(
-        sender=current_app.config["MAIL_SENDER"], to=[(to.name, to.email)],
+        sender=mail.sender, to=[(to.name, to.email)],
         subject=" ".join(subject.split()), text=text, html=html,
-        message_id=message.message_id, reply_to=_reply_to(), date=now,
-        calendar=_invitation(message, kind, _therapist_of(message, "organizer_id"), token,
-                             to.locale, start, end, now),
+        message_id=message.message_id, reply_to=mail.reply_to, date=now,
+        calendar=_invitation(message, kind, _therapist_of(message, "organizer_id"),
+                             links.url("public.manage", token=token), to.locale, start, end,
+                             now),
         language=to.locale,
     )
 
@@ -125,44 +161,41 @@ def addressee(booking: Booking, recipient: Recipient, therapist: Therapist) -> A
                      booking.visitor_timezone)
 
 
-def _invitation(message: OutboxMessage, kind: MessageKind, organizer: Therapist, token: str,
-                locale: str, start: datetime, end: datetime, now: datetime) -> Calendar | None:
+def _invitation(message: OutboxMessage, kind: MessageKind, organizer: Therapist,
+                manage_url: str, locale: str, start: datetime, end: datetime,
+                now: datetime) -> Calendar | None:
     method = _METHODS.get(kind)
     if method is None or not message.payload.get("with_invite", True):
         return None
     for_visitor = message.payload["recipient"] != Recipient.THERAPIST
-    event = event_for(message.booking, token=token if for_visitor else None, locale=locale,
+    event = event_for(message.booking, manage_url=manage_url if for_visitor else "",
+                      locale=locale,
                       sequence=message.payload["sequence"], start=start, end=end,
                       cancelled=method == "CANCEL", therapist=organizer,
                       uid=message.payload.get("uid"))
     return Calendar(ics=calendar.invite(event, method=method, stamp=now), method=method)
 
 
-def _reply_to() -> str:
-    """Visitors who answer a mail reach the practice, not a no-reply box."""
-    configured = current_app.config["MAIL_REPLY_TO"]
-    return configured or parseaddr(current_app.config["MAIL_SENDER"])[1]
-
-
 _ACCOUNT_LINKS = {MessageKind.PASSWORD_RESET: "workspace.reset_password",
                   MessageKind.INVITATION: "workspace.accept_invitation"}
 
 
-def _render_account_mail(message: OutboxMessage, now: datetime) -> EmailMessage:
+def _render_account_mail(message: OutboxMessage, now: datetime,
+                         mail: MailSettings) -> EmailMessage:
     """A password-reset or invitation mail. Its link is signed now, at delivery, so
     the database never holds it and its validity counts from when it is sent."""
     kind = MessageKind(message.kind)
     therapist = db.session.get(Therapist, message.payload["therapist_id"])
-    token = account_token(current_app.config["SECRET_KEY"], kind.value, therapist.id,
+    token = account_token(mail.link_secret, kind.value, therapist.id,
                           therapist.account_fingerprint, expires=now + valid_for(kind))
     locale = "de" if "de" in therapist.languages else "en"
-    context = {"therapist": therapist, "config": current_app.config,
-               "link": external_url(_ACCOUNT_LINKS[kind], token=token, lang=locale)}
+    context = {"therapist": therapist, "settings": mail,
+               "link": mail.links.url(_ACCOUNT_LINKS[kind], token=token, lang=locale)}
     with force_locale(locale):
-        subject = render_template(f"emails/{kind.value}/subject.txt", **context)
-        text = render_template(f"emails/{kind.value}/body.txt", **context)
-    return compose(sender=current_app.config["MAIL_SENDER"],
+        subject = mail.render(f"emails/{kind.value}/subject.txt", context)
+        text = mail.render(f"emails/{kind.value}/body.txt", context)
+    return compose(sender=mail.sender,
                    to=[(therapist.display_name, therapist.email)],
                    subject=" ".join(subject.split()), text=text, html=None,
-                   message_id=message.message_id, reply_to=_reply_to(), date=now,
+                   message_id=message.message_id, reply_to=mail.reply_to, date=now,
                    language=locale)

@@ -17,6 +17,7 @@ from booking.clock import FixedClock
 from booking.extensions import db
 from booking.services import demo
 from tests.conftest import FIXED_NOW
+from tests.support import reconfigure
 
 CHROMIUM = os.environ.get("BOOKING_TEST_CHROMIUM", "/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,7 +39,7 @@ def site(tmp_path_factory) -> Iterator[dict]:
         demo.seed_demo(FIXED_NOW)
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    app.config["BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
+    reconfigure(app, BASE_URL=f"http://127.0.0.1:{server.server_port}")
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield {"app": app, "url": app.config["BASE_URL"], "mail": folder / "mail"}

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from booking.extensions import db
 from booking.models import BusyCalendar, BusyInterval
 from tests.busy.server import PRACTICE_ICS, CalendarServer, running
+from tests.support import reconfigure
 
 SECRET = "5ecret7oken0815"
 
@@ -23,7 +24,7 @@ def server() -> Iterator[CalendarServer]:
 
 @pytest.fixture
 def cli(app):
-    app.config.update(BUSY_ALLOWED_HOSTS=("127.0.0.1",), BUSY_FETCH_TIMEOUT_SECONDS=0.5)
+    reconfigure(app, BUSY_ALLOWED_HOSTS=("127.0.0.1",), BUSY_FETCH_TIMEOUT_SECONDS=0.5)
     runner = app.test_cli_runner()
 
     def invoke(*args: str):
@@ -116,7 +117,7 @@ def test_an_unknown_therapist_gets_a_one_line_error(cli, therapist, command):
 ])
 def test_a_refused_address_gets_a_one_line_error_and_nothing_is_written(
         app, cli, therapist, address, message):
-    app.config["BUSY_ALLOWED_HOSTS"] = ()
+    reconfigure(app, BUSY_ALLOWED_HOSTS=())
     line = one_line_error(cli("add", therapist.email, address))
     assert message in line
     assert count(BusyCalendar) == 0

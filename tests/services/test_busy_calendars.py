@@ -21,7 +21,7 @@ from booking.services import busy_calendars, schedule
 from booking.services.busy_calendars import Outcome, RefreshSettings
 from tests.busy.server import PRACTICE_ICS, CalendarServer, Reply, running
 from tests.conftest import FIXED_NOW
-from tests.support import berlin
+from tests.support import berlin, reconfigure
 
 HORIZON = timedelta(days=180)
 SECRET = "5ecret7oken0815"
@@ -46,8 +46,8 @@ def server() -> Iterator[CalendarServer]:
 
 @pytest.fixture
 def settings(app) -> RefreshSettings:
-    app.config.update(BUSY_ALLOWED_HOSTS=("127.0.0.1",), BUSY_FETCH_TIMEOUT_SECONDS=0.5,
-                      BUSY_MAX_BYTES=64 * 1024)
+    reconfigure(app, BUSY_ALLOWED_HOSTS=("127.0.0.1",), BUSY_FETCH_TIMEOUT_SECONDS=0.5,
+                BUSY_MAX_BYTES=64 * 1024)
     return RefreshSettings.from_config(app.config)
 
 

@@ -15,10 +15,12 @@ from pathlib import Path
 import icalendar
 import pytest
 import vobject
+from flask import has_request_context
 
 from booking.extensions import db
-from booking.models import Booking, BookingStatus, MessageKind, Recipient
-from booking.services import notifications, outbox
+from booking.models import Booking, BookingStatus, MessageKind, OutboxMessage, Recipient
+from booking.services import accounts, notifications, outbox
+from booking.settings import settings_of
 from tests.conftest import FIXED_NOW
 from tests.support import berlin
 
@@ -73,8 +75,10 @@ def render(app, booking: Booking, kind: MessageKind, recipient: Recipient, **det
     message = outbox.enqueue(kind, booking, recipient, FIXED_NOW, **details)
     db.session.flush()
     message.message_id = f"<fixed-{message.id}@termine.praxis.example>"
-    with app.test_request_context(base_url=app.config["BASE_URL"]):
-        return notifications.render(message, now=FIXED_NOW)
+    # As in the worker: an app context only, so every snapshot also shows that rendering,
+    # links and translations need no request.
+    assert not has_request_context()
+    return notifications.render(message, now=FIXED_NOW, mail=settings_of(app).mail)
 
 
 def readable(mail) -> str:
@@ -121,6 +125,28 @@ def test_every_message_reads_as_its_snapshot(app, booking_of, make_therapist, lo
     assert mail["Content-Language"] == language
     matches_snapshot(f"{kind.value}.{recipient.value}.{details.get('by', 'any')}.{locale}",
                      readable(mail))
+
+
+@pytest.mark.parametrize("languages, words", [
+    (["de", "en"], {"password_reset": "Neues Passwort", "invitation": "Ihr Zugang"}),
+    (["en"], {"password_reset": "Set a new password", "invitation": "Your access"}),
+])
+def test_account_mails_speak_the_therapists_language_and_link_to_base_url_without_a_request(
+        app, make_therapist, languages, words):
+    therapist = make_therapist()
+    therapist.languages = languages
+    accounts.request_password_reset(therapist.email, now=FIXED_NOW)
+    accounts.invite_again(therapist.id, now=FIXED_NOW)  # no password yet
+    assert not has_request_context()
+    messages = db.session.scalars(db.select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    assert sorted(message.kind for message in messages) == sorted(words)
+    for message in messages:
+        mail = notifications.render(message, now=FIXED_NOW, mail=settings_of(app).mail)
+        text = mail.get_body(("plain",)).get_content()
+        assert words[message.kind] in mail["Subject"]
+        page = "reset" if message.kind == "password_reset" else "welcome"
+        assert f"http://127.0.0.1:5000/workspace/{page}/" in text
+        assert f"?lang={languages[0]}" in text
 
 
 @pytest.mark.parametrize("kind", [MessageKind.CONFIRM_REQUEST, MessageKind.CONFIRMED,

@@ -19,6 +19,7 @@ from booking.errors import (
 from booking.extensions import db
 from booking.models import Booking, BookingStatus, OutboxMessage, TimeOff
 from booking.services import bookings, notifications, waivers
+from booking.settings import settings_of
 from tests.conftest import FIXED_NOW
 from tests.support import WEDNESDAY_9, policy_of
 
@@ -86,18 +87,17 @@ def test_a_handover_moves_the_booking_and_keeps_one_organizer_per_calendar_entry
     assert bookings.history(booking)[-1].previous_therapist_id == anna.id
 
     sent = {}
-    with app.test_request_context(base_url=app.config["BASE_URL"]):
-        for message in messages_since(before):
-            mail = notifications.render(message, now=FIXED_NOW)
-            part = next(p for p in mail.walk() if p.get_content_type() == "text/calendar")
-            event = icalendar.Calendar.from_ical(part.get_content()).walk("VEVENT")[0]
-            sent[(message.kind, message.payload["recipient"])] = (
-                parseaddr(mail["To"])[1], part.get_param("method"), str(event["UID"]),
-                str(event["ORGANIZER"]))
-            assert event["SEQUENCE"] == 1  # above the 0 the old entry had in calendars
-            text = mail.get_body(("plain",)).get_content()
-            if message.payload["recipient"] == "visitor":  # the people, as the client reads
-                assert "Mit: Ben Neu" in text, message.kind
+    for message in messages_since(before):
+        mail = notifications.render(message, now=FIXED_NOW, mail=settings_of(app).mail)
+        part = next(p for p in mail.walk() if p.get_content_type() == "text/calendar")
+        event = icalendar.Calendar.from_ical(part.get_content()).walk("VEVENT")[0]
+        sent[(message.kind, message.payload["recipient"])] = (
+            parseaddr(mail["To"])[1], part.get_param("method"), str(event["UID"]),
+            str(event["ORGANIZER"]))
+        assert event["SEQUENCE"] == 1  # above the 0 the old entry had in calendars
+        text = mail.get_body(("plain",)).get_content()
+        if message.payload["recipient"] == "visitor":  # the people, as the client reads
+            assert "Mit: Ben Neu" in text, message.kind
     assert sent == {
         ("booking_cancelled", "visitor"): ("kim@example.org", "CANCEL",
                                            old_uid, f"mailto:{anna.email}"),

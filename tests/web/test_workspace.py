@@ -11,7 +11,7 @@ from booking.extensions import db
 from booking.models import BookingStatus, BusyCalendar, OutboxMessage, TimeOff
 from booking.web.workspace import PUBLIC_ENDPOINTS
 from tests.conftest import FIXED_NOW
-from tests.support import berlin
+from tests.support import berlin, reconfigure
 from tests.web.forms import hidden_inputs
 from tests.web.workspace_support import PASSWORD, csrf, sign_in
 
@@ -175,7 +175,7 @@ def test_sign_in_never_redirects_outside_the_workspace(client, anna, target):
 def calendar_server(app):
     from tests.busy.server import running
 
-    app.config["BUSY_ALLOWED_HOSTS"] = ("127.0.0.1",)
+    reconfigure(app, BUSY_ALLOWED_HOSTS=("127.0.0.1",))
     with running() as server:
         yield server
 
@@ -198,7 +198,7 @@ def test_adding_a_calendar_reads_it_and_lists_it_by_host_only(
 def test_a_private_address_is_refused_and_nothing_is_saved(app, client, anna):
     from booking.services import busy_calendars
 
-    app.config["BUSY_ALLOWED_HOSTS"] = ()
+    reconfigure(app, BUSY_ALLOWED_HOSTS=())
     sign_in(client, anna.email)
     page = "/workspace/busy-calendars"
     response = client.post(page, data={"csrf_token": csrf(client, page),
@@ -412,7 +412,7 @@ def test_a_password_change_that_cannot_be_made_changes_nothing(
 
 
 def test_an_address_too_long_for_the_index_is_refused_in_words(app, client, anna):
-    app.config["BUSY_ALLOWED_HOSTS"] = ("127.0.0.1",)
+    reconfigure(app, BUSY_ALLOWED_HOSTS=("127.0.0.1",))
     sign_in(client, anna.email)
     page = "/workspace/busy-calendars"
     response = client.post(page, data={"csrf_token": csrf(client, page),

@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import (
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -19,15 +18,14 @@ from flask_login import current_user
 
 from booking import clock
 from booking.errors import InvalidInput, NotFound
-from booking.links import external_url
 from booking.models import FeedScope, MessageKind, Recipient
 from booking.services import delivery, feeds, reports, waivers
+from booking.settings import current_settings
 from booking.web.admin import bp
 from booking.web.admin.forms import WaiverForm
 from booking.web.chart import bar_chart_svg
 from booking.web.presenting import short_month_label
-from booking.web.workspace.forms import ActionForm
-from booking.web.workspace.routes import notices as workspace_notices
+from booking.web.shared import ActionForm, staff_notices
 
 
 @bp.get("/messages")
@@ -109,8 +107,8 @@ def revoke_exception(waiver_id: int):
 @bp.get("/practice-feed")
 def practice_feed():
     token = feeds.current_token(therapist_id=None, scope=FeedScope.PRACTICE,
-                                secret_key=current_app.config["SECRET_KEY"], now=clock.utcnow())
-    https = external_url("feeds.feed", token=token)
+                                secret_key=current_settings().secret_key, now=clock.utcnow())
+    https = current_settings().links.url("feeds.feed", token=token)
     return render_template("admin/feed.html", https=https,
                            webcal="webcal://" + https.split("://", 1)[1], form=ActionForm())
 
@@ -120,7 +118,7 @@ def rotate_practice_feed():
     if not ActionForm().validate_on_submit():
         abort(400)
     feeds.rotate(therapist_id=None, scope=FeedScope.PRACTICE,
-                 secret_key=current_app.config["SECRET_KEY"], now=clock.utcnow())
+                 secret_key=current_settings().secret_key, now=clock.utcnow())
     flash("feed_rotated", "done")
     return redirect(url_for("admin.practice_feed"), code=303)
 
@@ -177,7 +175,7 @@ def _totals_by_source(rows: list[reports.SourceMonth]) -> list[tuple[str, int, i
 def notices() -> dict:
     """What the flashed keys mean, in the admin's language: the workspace's, and these."""
     return {"notices": {
-        **workspace_notices()["notices"],
+        **staff_notices(),
         "invited": _("Invitation sent. The link in it works for 7 days."),
         "has_password": _("This team member has set a password already and signs in with "
                           "it (or resets it from the sign-in page)."),

@@ -15,7 +15,7 @@ from booking.services import accounts, agenda, bookings, team
 from booking.web.admin import bp
 from booking.web.admin.forms import InviteForm, ProfileForm, ReassignForm
 from booking.web.presenting import by_local_day, zone_choices
-from booking.web.workspace.forms import ActionForm, CancelForm
+from booking.web.shared import ActionForm, CancelForm
 
 
 @bp.get("/")

@@ -18,6 +18,7 @@ from booking.models import Booking, BookingStatus
 from booking.services import bookings, schedule
 from booking.services.bookings import Policy
 from booking.services.invites import calendar_links, download_ics, event_for
+from booking.settings import current_settings
 from booking.validation import visitor_zone
 from booking.web import limits
 from booking.web.presenting import (
@@ -43,7 +44,7 @@ def _booking_or_404(token: str) -> Booking:
 
 
 def _policy() -> Policy:
-    return Policy.from_config(current_app.config)
+    return current_settings().policy
 
 
 @bp.get("/b/<token>")
@@ -152,7 +153,8 @@ def invite_download(token: str):
     booking = _booking_or_404(token)
     if not booking.is_live(clock.utcnow()):
         abort(404)
-    body = download_ics(booking, token=token, locale=booking.visitor_locale)
+    manage_url = current_settings().links.url("public.manage", token=token)
+    body = download_ics(booking, manage_url=manage_url, locale=booking.visitor_locale)
     return Response(body, content_type="text/calendar; charset=utf-8", headers={
         "Content-Disposition": 'attachment; filename="erstgespraech.ics"',
         "Cache-Control": "no-store",

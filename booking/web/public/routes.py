@@ -14,7 +14,8 @@ from booking.errors import FirstSessionAlreadyBooked, SlotUnavailable
 from booking.extensions import db, limiter
 from booking.models import Booking, SessionType, Therapist
 from booking.services import bookings, matching
-from booking.services.bookings import Policy, Visitor
+from booking.services.bookings import Visitor
+from booking.settings import current_settings
 from booking.web import limits
 from booking.web.presenting import days_of_week, local_midnight, week_of, zone_choices
 from booking.web.public import bp
@@ -96,7 +97,7 @@ def details(slug: str):
     return render_template(
         "public/details.html", form=form, visit=visit, therapist=therapist, slug=slug,
         session_type=session_type, start=start, problem=problem, alternatives=alternatives,
-        changes_closed=Policy.from_config(current_app.config).changes_closed(start, now),
+        changes_closed=current_settings().policy.changes_closed(start, now),
     ), 409 if problem else 200
 
 
@@ -134,7 +135,7 @@ def _book(members: list[Therapist], session_type: SessionType, start: datetime,
     )
     return bookings.book_first_available(
         team=members, session_type_id=session_type.id, start=start, visitor=visitor,
-        now=now, policy=Policy.from_config(current_app.config),
+        now=now, policy=current_settings().policy,
         idempotency_key=form.form_key.data or None,
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -12,9 +12,10 @@ from booking import clock
 from booking.extensions import db, limiter
 from booking.models import MessageKind, Therapist
 from booking.services import accounts, two_factor
+from booking.settings import current_settings
+from booking.web.shared import ActionForm
 from booking.web.workspace import bp
 from booking.web.workspace.forms import (
-    ActionForm,
     CodeForm,
     ForgotForm,
     NewPasswordForm,
@@ -174,7 +175,7 @@ def accept_invitation(token: str):
 
 
 def _set_password_page(purpose: MessageKind, token: str):
-    secret, now = current_app.config["SECRET_KEY"], clock.utcnow()
+    secret, now = current_settings().secret_key, clock.utcnow()
     if accounts.account_for_link(secret, purpose, token, now=now) is None:
         return render_template("workspace/link_invalid.html", visit=None), 404
     form = NewPasswordForm()

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from booking import clock
-from booking.busy.fetch import FetchPolicy, host_of
+from booking.busy.fetch import host_of
 from booking.errors import AlreadyExists, CalendarProblem, InvalidInput, NotFound
 from booking.services import busy_calendars
+from booking.settings import current_settings
+from booking.web.shared import ActionForm
 from booking.web.workspace import bp
-from booking.web.workspace.forms import ActionForm, BusyCalendarForm
+from booking.web.workspace.forms import BusyCalendarForm
 
 
 @bp.route("/busy-calendars", methods=["GET", "POST"])
@@ -19,12 +21,12 @@ def busy_calendar_list():
     form = BusyCalendarForm()
     problem = None
     if form.validate_on_submit():
-        settings = busy_calendars.RefreshSettings.from_config(current_app.config)
+        settings = current_settings().busy
         now = clock.utcnow()
         try:
             added = busy_calendars.add_busy_calendar(
                 current_user.id, form.url.data.strip(), now=now,
-                policy=FetchPolicy.from_config(current_app.config),
+                policy=settings.fetch,
                 label=(form.label.data or "").strip())
         except CalendarProblem as error:
             problem = problem_text(error.problem)

@@ -2,7 +2,6 @@
 
 from decimal import Decimal
 
-from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -38,20 +37,6 @@ class SignInForm(FlaskForm):
                        render_kw={"autocomplete": "username"})
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)],
                              render_kw={"autocomplete": "current-password"})
-
-
-class ActionForm(FlaskForm):
-    """A button that changes something: CSRF only."""
-
-
-class CancelForm(FlaskForm):
-    message = TextAreaField(_l("Message to the client (optional)"),
-                            validators=[Optional(), Length(max=1000)])
-
-    @property
-    def confirmed(self) -> bool:
-        """The box "yes, cancel" was ticked (the client is told at once)."""
-        return request.form.get("confirm") == "yes"
 
 
 class NoteForm(FlaskForm):

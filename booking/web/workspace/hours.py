@@ -11,10 +11,10 @@ from booking import clock
 from booking.errors import InvalidInput, NotFound
 from booking.services import hours, matching, schedule
 from booking.web.presenting import days_of_week
+from booking.web.shared import ActionForm
 from booking.web.workspace import bp
 from booking.web.workspace.forms import (
     WEEKDAY_FIELDS,
-    ActionForm,
     BookingRulesForm,
     TimeOffForm,
     WeeklyHoursForm,

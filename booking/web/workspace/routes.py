@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from booking import clock
 from booking.errors import InvalidTransition, NotFound
-from booking.links import external_url
 from booking.models import Booking, FeedScope
 from booking.services import agenda, bookings, feeds
+from booking.settings import current_settings
 from booking.web.presenting import by_local_day
+from booking.web.shared import ActionForm, CancelForm, staff_notices
 from booking.web.workspace import PUBLIC_ENDPOINTS, bp
-from booking.web.workspace.forms import ActionForm, CancelForm, NoteForm
+from booking.web.workspace.forms import NoteForm
 
 
 @bp.before_request
@@ -97,9 +97,9 @@ def note(booking_id: int):
 @bp.get("/calendar-feed")
 def feed_card():
     token = feeds.current_token(therapist_id=current_user.id, scope=FeedScope.THERAPIST,
-                                secret_key=current_app.config["SECRET_KEY"],
+                                secret_key=current_settings().secret_key,
                                 now=clock.utcnow())
-    https = external_url("feeds.feed", token=token)
+    https = current_settings().links.url("feeds.feed", token=token)
     return render_template("workspace/feed.html", https=https,
                            webcal="webcal://" + https.split("://", 1)[1], form=ActionForm(),
                            full_details=feeds.settings_of(current_user.id).full_details,
@@ -111,7 +111,7 @@ def feed_details():
     if not ActionForm().validate_on_submit():
         abort(400)
     feeds.set_full_details(therapist_id=current_user.id, full=request.form.get("full") == "yes",
-                           secret_key=current_app.config["SECRET_KEY"], now=clock.utcnow())
+                           secret_key=current_settings().secret_key, now=clock.utcnow())
     flash("feed_details", "done")
     return redirect(url_for("workspace.feed_card"), code=303)
 
@@ -121,7 +121,7 @@ def rotate_feed():
     if not ActionForm().validate_on_submit():
         abort(400)
     feeds.rotate(therapist_id=current_user.id, scope=FeedScope.THERAPIST,
-                 secret_key=current_app.config["SECRET_KEY"], now=clock.utcnow())
+                 secret_key=current_settings().secret_key, now=clock.utcnow())
     flash("feed_rotated", "done")
     return redirect(url_for("workspace.feed_card"), code=303)
 
@@ -129,32 +129,7 @@ def rotate_feed():
 @bp.context_processor
 def notices() -> dict:
     """What the flashed keys mean, in the therapist's language."""
-    return {"notices": {
-        "cancelled": _("The booking is cancelled; the client has been told."),
-        "not_possible": _("That is not possible for this booking (any more)."),
-        "cancel_unconfirmed": _("Nothing was cancelled: please tick the box to confirm."),
-        "note_saved": _("Note saved."),
-        "feed_rotated": _("New address made. The old one no longer works: update your "
-                          "calendar program."),
-        "calendar_added": _("Calendar added. Its appointments now block your booking times."),
-        "calendar_removed": _("Calendar removed."),
-        "two_factor_on": _("Second factor on. From now on you sign in with your password "
-                           "and a code from the app."),
-        "two_factor_off": _("Second factor off."),
-        "password_set": _("Your password is set. Please sign in."),
-        "reset_sent": _("If the address belongs to an account, we have sent a link to it. "
-                        "It works once, for one hour."),
-        "password_changed": _("Password changed. You have been signed out everywhere else."),
-        "rules_saved": _("Saved. Visitors see the new times at once; existing bookings "
-                         "stay as they are."),
-        "hours_saved": _("Hours saved. Existing bookings stay as they are."),
-        "time_off_saved": _("Time off saved."),
-        "time_off_removed": _("Time off removed."),
-        "time_off_reversed": _("The time off ends before it starts."),
-        "time_off_incomplete": _("Please give the first and the last day of the time off."),
-        "feed_details": _("Saved. Your calendar program shows the change after its next "
-                          "refresh."),
-    }}
+    return {"notices": staff_notices()}
 
 
 def _own(booking_id: int) -> Booking:

@@ -1,0 +1,54 @@
+"""What the therapists' workspace and the admin pages share: the forms behind their
+buttons and what their flashed keys mean. The admin area builds on the workspace
+(same sign-in, same layout) but imports only this, never the workspace's views."""
+
+from flask import request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import TextAreaField
+from wtforms.validators import Length, Optional
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: CSRF only."""
+
+
+class CancelForm(FlaskForm):
+    message = TextAreaField(_l("Message to the client (optional)"),
+                            validators=[Optional(), Length(max=1000)])
+
+    @property
+    def confirmed(self) -> bool:
+        """The box "yes, cancel" was ticked (the client is told at once)."""
+        return request.form.get("confirm") == "yes"
+
+
+def staff_notices() -> dict[str, str]:
+    """What the flashed keys of the workspace mean, in the therapist's language."""
+    return {
+        "cancelled": _("The booking is cancelled; the client has been told."),
+        "not_possible": _("That is not possible for this booking (any more)."),
+        "cancel_unconfirmed": _("Nothing was cancelled: please tick the box to confirm."),
+        "note_saved": _("Note saved."),
+        "feed_rotated": _("New address made. The old one no longer works: update your "
+                          "calendar program."),
+        "calendar_added": _("Calendar added. Its appointments now block your booking times."),
+        "calendar_removed": _("Calendar removed."),
+        "two_factor_on": _("Second factor on. From now on you sign in with your password "
+                           "and a code from the app."),
+        "two_factor_off": _("Second factor off."),
+        "password_set": _("Your password is set. Please sign in."),
+        "reset_sent": _("If the address belongs to an account, we have sent a link to it. "
+                        "It works once, for one hour."),
+        "password_changed": _("Password changed. You have been signed out everywhere else."),
+        "rules_saved": _("Saved. Visitors see the new times at once; existing bookings "
+                         "stay as they are."),
+        "hours_saved": _("Hours saved. Existing bookings stay as they are."),
+        "time_off_saved": _("Time off saved."),
+        "time_off_removed": _("Time off removed."),
+        "time_off_reversed": _("The time off ends before it starts."),
+        "time_off_incomplete": _("Please give the first and the last day of the time off."),
+        "feed_details": _("Saved. Your calendar program shows the change after its next "
+                          "refresh."),
+    }
