@@ -18,7 +18,7 @@ from booking.errors import (
 )
 from booking.extensions import db
 from booking.models import Booking, BookingStatus, OutboxMessage, TimeOff
-from booking.services import bookings, notifications, waivers
+from booking.services import bookings, erasure, handover, notifications, waivers
 from booking.services.bookings import Policy, Visitor
 from booking.tokens import manage_token
 from tests.conftest import FIXED_NOW
@@ -95,7 +95,7 @@ def test_a_handover_moves_the_booking_and_keeps_one_organizer_per_calendar_entry
     booking = confirm(book(anna, first_session, partner_email="sam@example.org",
                            partner_name="Sam"))
     old_uid, before = booking.ical_uid, last_message_id()
-    bookings.reassign(booking.id, to_therapist_id=ben.id, now=FIXED_NOW)
+    handover.reassign(booking.id, to_therapist_id=ben.id, now=FIXED_NOW)
     assert (booking.therapist_id, booking.status) == (ben.id, BookingStatus.CONFIRMED)
     assert booking.ical_uid != old_uid
     assert history(booking)[-1] == ("reassigned", "practice")
@@ -134,14 +134,14 @@ def test_the_previous_therapists_private_note_does_not_go_with_the_booking(
         anna, ben, first_session):
     booking = book(anna, first_session)
     bookings.save_private_note(booking.id, therapist_id=anna.id, note="Nur für Anna")
-    bookings.reassign(booking.id, to_therapist_id=ben.id, now=FIXED_NOW)
+    handover.reassign(booking.id, to_therapist_id=ben.id, now=FIXED_NOW)
     assert db.session.get(Booking, booking.id).private_note == ""
 
 
 def test_a_pending_booking_is_handed_over_without_mail(anna, ben, first_session):
     booking = book(anna, first_session)
     before = last_message_id()
-    bookings.reassign(booking.id, to_therapist_id=ben.id, now=FIXED_NOW)
+    handover.reassign(booking.id, to_therapist_id=ben.id, now=FIXED_NOW)
     assert booking.therapist_id == ben.id and messages_since(before) == []
 
 
@@ -152,7 +152,7 @@ def test_a_handover_to_a_colleague_who_is_busy_then_is_refused_and_changes_nothi
     book(ben, first_session, start=WEDNESDAY_9 + timedelta(minutes=30), email="lou@example.org")
     uid, before = booking.ical_uid, last_message_id()
     with pytest.raises(SlotUnavailable):
-        bookings.reassign(booking.id, to_therapist_id=ben.id, now=FIXED_NOW)
+        handover.reassign(booking.id, to_therapist_id=ben.id, now=FIXED_NOW)
     db.session.rollback()
     assert (booking.therapist_id, booking.ical_uid) == (anna.id, uid)
     assert messages_since(before) == [] and history(booking)[-1] == ("confirmed", "visitor")
@@ -164,14 +164,14 @@ def test_a_handover_into_a_colleagues_time_off_is_refused(anna, ben, first_sessi
                            end_utc=WEDNESDAY_9 + timedelta(hours=3)))
     db.session.commit()
     with pytest.raises(SlotUnavailable):
-        bookings.reassign(booking.id, to_therapist_id=ben.id, now=FIXED_NOW)
+        handover.reassign(booking.id, to_therapist_id=ben.id, now=FIXED_NOW)
 
 
 def test_a_handover_outside_the_colleagues_weekly_hours_is_allowed(
         anna, make_therapist, first_session):
     weekend_only = make_therapist(weekdays=[5, 6])
     booking = book(anna, first_session)
-    bookings.reassign(booking.id, to_therapist_id=weekend_only.id, now=FIXED_NOW)
+    handover.reassign(booking.id, to_therapist_id=weekend_only.id, now=FIXED_NOW)
     assert booking.therapist_id == weekend_only.id
 
 
@@ -179,7 +179,7 @@ def test_a_cancelled_booking_cannot_be_handed_over(anna, ben, first_session):
     booking = book(anna, first_session)
     bookings.cancel_by_practice(booking.id, message="", now=FIXED_NOW)
     with pytest.raises(InvalidTransition):
-        bookings.reassign(booking.id, to_therapist_id=ben.id, now=FIXED_NOW)
+        handover.reassign(booking.id, to_therapist_id=ben.id, now=FIXED_NOW)
 
 
 def test_the_practice_cancels_with_a_message_that_reaches_the_client(anna, first_session):
@@ -237,7 +237,7 @@ def hand_over_while_cancelling(app, booking_id: int, to_therapist_id: int, token
         with app.app_context():
             barrier.wait()
             with contextlib.suppress(InvalidTransition, SlotUnavailable):
-                bookings.reassign(booking_id, to_therapist_id=to_therapist_id, now=FIXED_NOW)
+                handover.reassign(booking_id, to_therapist_id=to_therapist_id, now=FIXED_NOW)
             db.session.remove()
 
     def cancel() -> None:
@@ -262,7 +262,7 @@ def test_erasing_deletes_what_the_client_told_us_and_keeps_time_and_source(
     waivers.grant(email="kim@example.org", note="", granted_by_id=anna.id, now=FIXED_NOW)
     bookings.cancel_by_practice(booking.id, message="Frau Alt ist erkrankt.", now=FIXED_NOW)
     link = manage_token(POLICY.link_secret, booking.public_id)
-    bookings.erase_personal_data(booking.id, now=FIXED_NOW)
+    erasure.erase_personal_data(booking.id, now=FIXED_NOW)
     db.session.rollback()
     erased = db.session.get(Booking, booking.id)
     personal = (erased.visitor_name, erased.visitor_email, erased.visitor_email_key,
@@ -282,7 +282,7 @@ def test_erasing_deletes_what_the_client_told_us_and_keeps_time_and_source(
 def test_an_upcoming_booking_is_cancelled_before_its_data_can_be_erased(anna, first_session):
     booking = confirm(book(anna, first_session))
     with pytest.raises(InvalidTransition):
-        bookings.erase_personal_data(booking.id, now=FIXED_NOW)
+        erasure.erase_personal_data(booking.id, now=FIXED_NOW)
     db.session.rollback()
     assert db.session.get(Booking, booking.id).visitor_name == "Kim Example"
 
@@ -292,7 +292,7 @@ def test_erasing_a_lapsed_reservation_tidies_it_without_a_mail_to_nobody(
     booking = book(anna, first_session)
     before = last_message_id()
     later = FIXED_NOW + timedelta(hours=1)  # the 30-minute hold has lapsed
-    bookings.erase_personal_data(booking.id, now=later)
+    erasure.erase_personal_data(booking.id, now=later)
     assert bookings.expire_all_lapsed(later) == 0
     assert db.session.get(Booking, booking.id).status is BookingStatus.EXPIRED
     assert messages_since(before) == []
@@ -302,8 +302,8 @@ def test_mail_queued_before_the_erasure_is_never_sent_and_a_second_erasure_is_ha
         app, anna, first_session):
     booking = book(anna, first_session)  # its confirm-your-email mail is queued
     bookings.cancel_by_practice(booking.id, message="", now=FIXED_NOW)
-    bookings.erase_personal_data(booking.id, now=FIXED_NOW)
-    bookings.erase_personal_data(booking.id, now=FIXED_NOW)
+    erasure.erase_personal_data(booking.id, now=FIXED_NOW)
+    erasure.erase_personal_data(booking.id, now=FIXED_NOW)
     queued = db.session.scalars(select(OutboxMessage)).all()
     assert queued and all(notifications.is_obsolete(message) for message in queued)
 
@@ -316,10 +316,10 @@ def test_old_bookings_lose_their_personal_data_after_the_retention_time(
     recent.updated_at = FIXED_NOW + timedelta(days=200)  # changed long after its time
     db.session.commit()
     a_year_on = WEDNESDAY_9 + timedelta(days=366)
-    assert bookings.erase_old(a_year_on, keep=timedelta(days=365)) == 1
+    assert erasure.erase_old(a_year_on, keep=timedelta(days=365)) == 1
     db.session.rollback()
     assert db.session.get(Booking, old.id).visitor_name == ""
     assert history(db.session.get(Booking, old.id))[-1] == ("erased", "system")
     # changed 200 days later: counted from that change
     assert db.session.get(Booking, recent.id).visitor_name == "Kim Example"
-    assert bookings.erase_old(a_year_on, keep=timedelta(days=365)) == 0
+    assert erasure.erase_old(a_year_on, keep=timedelta(days=365)) == 0
