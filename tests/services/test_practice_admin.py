@@ -253,6 +253,61 @@ def hand_over_while_cancelling(app, booking_id: int, to_therapist_id: int, token
         thread.join()
 
 
+def test_two_hand_overs_of_one_booking_at_once_let_exactly_one_win(
+        app, make_therapist, first_session, monkeypatch):
+    """Two admins hand the same booking to two colleagues at once. Both read its
+    therapist before either takes the schedule lock; the later one then finds it
+    handed over already and is refused, instead of handing it on in the name of the
+    wrong therapist (a second set of invitations, a cancellation for the wrong calendar)."""
+    anna, ben, cleo = make_therapist(), make_therapist(), make_therapist()
+    booking_id = confirm(book(anna, first_session)).id
+    before = last_message_id()
+    both_have_read = threading.Barrier(2)
+    read_booking = handover.any_booking
+
+    def read_then_wait(booking_id: int) -> Booking:
+        # The unlucky interleaving, every time: each has read before either locks.
+        found = read_booking(booking_id)
+        both_have_read.wait()
+        return found
+
+    monkeypatch.setattr(handover, "any_booking", read_then_wait)
+    outcomes = hand_over_at_once(app, booking_id, [ben.id, cleo.id])
+
+    db.session.rollback()
+    assert sorted(outcomes.values()) == ["handed over", "refused"]
+    winner = next(who for who, outcome in outcomes.items() if outcome == "handed over")
+    assert db.session.get(Booking, booking_id).therapist_id == winner
+    assert [(m.kind, m.payload["recipient"]) for m in messages_since(before)] == [
+        ("booking_cancelled", "visitor"), ("booking_cancelled", "therapist"),
+        ("booking_reassigned", "visitor"), ("new_booking", "therapist")]
+    assert [kind for kind, _ in history(db.session.get(Booking, booking_id))].count(
+        "reassigned") == 1
+
+
+def hand_over_at_once(app, booking_id: int, to_therapist_ids: list[int]) -> dict[int, str]:
+    """Hand the booking to each of the colleagues, each from its own thread and
+    connection, released at once; what became of each."""
+    outcomes: dict[int, str] = {}
+
+    def hand_over(to_therapist_id: int) -> None:
+        with app.app_context():
+            try:
+                handover.reassign(booking_id, to_therapist_id=to_therapist_id, now=FIXED_NOW)
+                outcomes[to_therapist_id] = "handed over"
+            except (InvalidTransition, SlotUnavailable):
+                outcomes[to_therapist_id] = "refused"
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=hand_over, args=(to,)) for to in to_therapist_ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
 def test_erasing_deletes_what_the_client_told_us_and_keeps_time_and_source(
         anna, first_session):
     booking = book(anna, first_session, partner_name="Sam", partner_email="sam@example.org",
