@@ -15,7 +15,7 @@ from flask import Flask
 from booking import clock
 from booking.extensions import db
 from booking.mail.transports import transport_from_url
-from booking.services import bookings, busy_calendars, delivery, notifications
+from booking.services import bookings, busy_calendars, delivery, erasure, notifications
 from booking.settings import settings_of
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ def run_once(app: Flask) -> int:
 
 def _erase_old(app: Flask, now) -> int:
     days = app.config["RETENTION_DAYS"]
-    return bookings.erase_old(now, keep=timedelta(days=days)) if days else 0
+    return erasure.erase_old(now, keep=timedelta(days=days)) if days else 0
 
 
 def drain(app: Flask) -> int:

@@ -12,6 +12,7 @@ from booking.extensions import db
 from booking.models import MessageKind, OutboxMessage, OutboxStatus, Therapist
 from booking.services import team
 from booking.tokens import read_account_token
+from booking.transactions import unit_of_work
 
 # Checked when the email is unknown, so that the answer takes as long as for a
 # wrong password and does not tell which accounts exist.
@@ -30,21 +31,21 @@ def authenticate(email: str, password: str) -> Therapist | None:
 
 def end_sessions(therapist_id: int) -> None:
     """Sign the therapist out everywhere: every existing session cookie stops working."""
-    therapist = db.session.get(Therapist, therapist_id)
-    if therapist is not None:
-        therapist.end_sessions()
-        db.session.commit()
+    with unit_of_work():
+        therapist = db.session.get(Therapist, therapist_id)
+        if therapist is not None:
+            therapist.end_sessions()
 
 
 def change_password(therapist_id: int, *, current: str, new: str) -> bool:
     """Set a new password if `current` is right; every other session ends. Returns
     False (and changes nothing) for a wrong current password."""
-    therapist = db.session.get(Therapist, therapist_id)
-    if therapist is None or not therapist.check_password(current):
-        return False
-    therapist.set_password(team.checked_password(new))
-    therapist.end_sessions()
-    db.session.commit()
+    with unit_of_work():
+        therapist = db.session.get(Therapist, therapist_id)
+        if therapist is None or not therapist.check_password(current):
+            return False
+        therapist.set_password(team.checked_password(new))
+        therapist.end_sessions()
     return True
 
 
@@ -55,36 +56,32 @@ INVITATION_VALID = timedelta(days=7)
 def request_password_reset(email: str, *, now: datetime) -> None:
     """Queue a reset link for the account with this email, if there is an active one.
     Says nothing either way, so the page cannot reveal which addresses have accounts."""
-    therapist = db.session.scalar(
-        select(Therapist).where(Therapist.email == email.strip().lower(), Therapist.active))
-    if therapist is not None:
-        _queue_account_mail(MessageKind.PASSWORD_RESET, therapist, now)
-        db.session.commit()
+    with unit_of_work():
+        therapist = db.session.scalar(
+            select(Therapist).where(Therapist.email == email.strip().lower(), Therapist.active))
+        if therapist is not None:
+            _queue_account_mail(MessageKind.PASSWORD_RESET, therapist, now)
 
 
 def invite_therapist(*, email: str, name: str, now: datetime, admin: bool = False,
                      languages: list[str] | None = None) -> Therapist:
     """Add a therapist without a password and mail them a link to set one."""
-    try:
+    with unit_of_work():
         therapist = team.new_therapist(email=email, name=name, password=None, now=now,
                                        admin=admin, languages=languages)
         db.session.flush()
         _queue_account_mail(MessageKind.INVITATION, therapist, now)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return therapist
 
 
 def invite_again(therapist_id: int, *, now: datetime) -> bool:
     """Mail a fresh invitation link to a member who has not set a password yet (the
     first link may have lapsed or got lost). False, and nothing sent, for anyone else."""
-    therapist = db.session.get(Therapist, therapist_id)
-    if therapist is None or not therapist.active or therapist.password_hash:
-        return False
-    _queue_account_mail(MessageKind.INVITATION, therapist, now)
-    db.session.commit()
+    with unit_of_work():
+        therapist = db.session.get(Therapist, therapist_id)
+        if therapist is None or not therapist.active or therapist.password_hash:
+            return False
+        _queue_account_mail(MessageKind.INVITATION, therapist, now)
     return True
 
 
@@ -108,12 +105,12 @@ def account_for_link(secret_key: str, purpose: MessageKind, token: str, *,
 def set_password_from_link(secret_key: str, purpose: MessageKind, token: str,
                            password: str, *, now: datetime) -> Therapist | None:
     """Set the password a valid link allows (once); every session ends."""
-    therapist = account_for_link(secret_key, purpose, token, now=now)
-    if therapist is None:
-        return None
-    therapist.set_password(team.checked_password(password))
-    therapist.end_sessions()
-    db.session.commit()
+    with unit_of_work():
+        therapist = account_for_link(secret_key, purpose, token, now=now)
+        if therapist is None:
+            return None
+        therapist.set_password(team.checked_password(password))
+        therapist.end_sessions()
     return therapist
 
 

@@ -1,23 +1,22 @@
-"""The booking life cycle: book, confirm, move, cancel, expire."""
+"""The booking life cycle: book, confirm, move, cancel, expire. (Hand-over is in
+handover.py, erasing personal data in erasure.py.)"""
 
 from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from booking import availability, validation
 from booking.errors import (
     FirstSessionAlreadyBooked,
-    InvalidTransition,
     NotFound,
     SlotUnavailable,
     TooLateToChange,
@@ -30,7 +29,6 @@ from booking.models import (
     BookingStatus,
     MessageKind,
     OutboxMessage,
-    OutboxStatus,
     Recipient,
     SessionType,
     Therapist,
@@ -39,6 +37,7 @@ from booking.models.booking import changes_closed
 from booking.services import matching, outbox, schedule, waivers
 from booking.services.schedule import occupying_at
 from booking.tokens import manage_token, token_hash
+from booking.transactions import unit_of_work
 
 EXCLUSION_VIOLATION = "23P01"  # PostgreSQL SQLSTATE of an exclusion constraint
 
@@ -92,14 +91,16 @@ def book_slot(*, therapist_id: int, session_type_id: int, start: datetime, visit
     The slot is re-checked with the slot engine under the therapist's schedule
     lock; the database constraint is the backstop. Raises SlotUnavailable when
     the time is not offered (any more), FirstSessionAlreadyBooked when this
-    person has a free first session already, NotFound for an unknown therapist
-    or session type. A repeated `idempotency_key` returns the first booking.
+    person has a free first session already (the explanation goes to their mailbox
+    in a step of its own, after the refused booking's transaction is rolled back),
+    NotFound for an unknown therapist or session type. A repeated `idempotency_key`
+    returns the first booking.
     """
     if idempotency_key and (earlier := _by_idempotency_key(idempotency_key)):
         return earlier
-    schedule.lock_schedule(therapist_id)
     try:
-        with _one_transaction():
+        with unit_of_work(immediate=True):
+            schedule.lock_schedule(therapist_id)
             # A double click waits on the lock above; once in, it finds the first's booking.
             if idempotency_key and (earlier := _by_idempotency_key(idempotency_key)):
                 return earlier
@@ -116,21 +117,12 @@ def book_slot(*, therapist_id: int, session_type_id: int, start: datetime, visit
             db.session.add(booking)
             db.session.flush()
             outbox.enqueue(MessageKind.CONFIRM_REQUEST, booking, Recipient.VISITOR, now)
+    except FirstSessionAlreadyBooked:
+        _explain_refusal(validation.email_identity(visitor.email), now)
+        raise
     except IntegrityError as error:  # the database constraint saw a lost race
         return _after_conflict(error, idempotency_key)
     return booking
-
-
-@contextmanager
-def _one_transaction() -> Iterator[None]:
-    """Commit what the block did, or, if it raises, roll all of it back and re-raise:
-    a use case never leaves half its writes (or its locks) behind."""
-    try:
-        yield
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
 
 
 def find_by_token(token: str, *, for_update: bool = False) -> Booking:
@@ -151,8 +143,9 @@ def confirm_booking(token: str, *, now: datetime, policy: Policy) -> Booking:
     booking = find_by_token(token)
     if booking.status is BookingStatus.CONFIRMED:
         return booking
-    schedule.lock_schedule(booking.therapist_id)
-    with _one_transaction():
+    therapist_id = booking.therapist_id
+    with unit_of_work(immediate=True):
+        schedule.lock_schedule(therapist_id)
         booking = find_by_token(token, for_update=True)
         if booking.status is BookingStatus.CONFIRMED:
             return booking
@@ -167,9 +160,9 @@ def confirm_booking(token: str, *, now: datetime, policy: Policy) -> Booking:
 
 def cancel_by_visitor(token: str, *, reason: str, now: datetime, policy: Policy) -> Booking:
     """Cancel from the manage link; closed within the policy's cutoff of the start."""
-    booking = find_by_token(token)
-    schedule.lock_schedule(booking.therapist_id)
-    with _one_transaction():
+    therapist_id = find_by_token(token).therapist_id
+    with unit_of_work(immediate=True):
+        schedule.lock_schedule(therapist_id)
         booking = find_by_token(token, for_update=True)
         if booking.status is BookingStatus.CANCELLED:
             return booking
@@ -183,8 +176,8 @@ def cancel_by_therapist(booking_id: int, *, therapist_id: int, message: str,
                         now: datetime) -> Booking:
     """Cancel one of the therapist's own bookings; the visitor gets `message` with the
     cancellation. Raises NotFound for a booking of someone else."""
-    schedule.lock_schedule(therapist_id)
-    with _one_transaction():
+    with unit_of_work(immediate=True):
+        schedule.lock_schedule(therapist_id)
         booking = own_booking(booking_id, therapist_id)
         _cancel(booking, message, now, by=Actor.THERAPIST)
     return booking
@@ -193,95 +186,12 @@ def cancel_by_therapist(booking_id: int, *, therapist_id: int, message: str,
 def cancel_by_practice(booking_id: int, *, message: str, now: datetime) -> Booking:
     """An admin cancels any therapist's booking; the visitor gets `message` with the
     cancellation, the therapist the calendar cancellation."""
-    schedule.lock_schedule(any_booking(booking_id).therapist_id)
-    with _one_transaction():
-        booking = _locked_booking(booking_id)
+    therapist_id = any_booking(booking_id).therapist_id
+    with unit_of_work(immediate=True):
+        schedule.lock_schedule(therapist_id)
+        booking = locked_booking(booking_id)
         _cancel(booking, message, now, by=Actor.PRACTICE)
     return booking
-
-
-def reassign(booking_id: int, *, to_therapist_id: int, now: datetime) -> Booking:
-    """Hand a booking over to another active therapist at the same time, e.g. when
-    its therapist leaves the team. Refused (SlotUnavailable) when the time is not free
-    in the new therapist's calendar: their bookings, time off and busy calendars count,
-    their weekly hours do not (the practice may ask someone to step in outside them).
-
-    The visitor gets an updated invitation naming the new therapist; the previous
-    therapist a cancellation for their calendar, the new one the booking.
-    """
-    previous_id = any_booking(booking_id).therapist_id
-    schedule.lock_schedule(previous_id, to_therapist_id)
-    try:
-        with _one_transaction():
-            booking = _locked_booking(booking_id)
-            target = db.session.get(Therapist, to_therapist_id)
-            if target is None or not target.active:
-                raise NotFound("no such therapist")
-            if booking.therapist_id != previous_id:  # handed over meanwhile: ask again
-                raise InvalidTransition("the booking changed while it was being handed over")
-            window = availability.Interval(booking.blocked_start_utc, booking.blocked_end_utc)
-            expire_lapsed_holds(target.id, window, now)
-            if schedule.is_blocked(target.id, window, now):
-                raise SlotUnavailable("the new therapist is not free at this time")
-            previous_uid = booking.ical_uid
-            booking.reassign(target, now)
-            db.session.flush()
-            if booking.status is BookingStatus.CONFIRMED:
-                _announce_handover(booking, previous_id, previous_uid, now)
-    except IntegrityError as error:
-        raise SlotUnavailable("the new therapist is not free at this time") from error
-    return booking
-
-
-def erase_personal_data(booking_id: int, *, now: datetime) -> Booking:
-    """Delete the client's personal data from a booking that holds no time ahead (as
-    the mails promise, on request): their details, message, notes and the practice's
-    exceptions for their address; mail not sent yet is not sent. The manage link dies; time,
-    therapist, source and history stay. InvalidTransition for an upcoming booking."""
-    with _one_transaction():
-        booking = _locked_booking(booking_id)
-        if booking.erased_at is None:  # else a second click
-            _erase(booking, now, by=Actor.PRACTICE)
-    return booking
-
-
-def erase_old(now: datetime, *, keep: timedelta, batch: int = 100) -> int:
-    """Erase the personal data of bookings whose time and last change both lie more
-    than `keep` in the past (storage limitation, GDPR Art. 5); returns how many."""
-    cutoff = now - keep
-    old = db.session.scalars(
-        select(Booking).where(Booking.erased_at.is_(None), Booking.end_utc < cutoff,
-                              Booking.updated_at < cutoff)
-        .order_by(Booking.id).limit(batch).with_for_update(skip_locked=True)).all()
-    with _one_transaction():
-        for booking in old:
-            _erase(booking, now, by=Actor.SYSTEM)
-    return len(old)
-
-
-def _erase(booking: Booking, now: datetime, *, by: Actor) -> None:
-    email_key = booking.visitor_email_key
-    booking.erase(now, dead_link_hash=token_hash(secrets.token_urlsafe(32)), by=by)
-    # Queued mail is skipped at delivery (notifications.is_obsolete), also mail a
-    # worker holds right now; failed mail leaves the admin's re-send list.
-    db.session.execute(update(OutboxMessage).where(
-        OutboxMessage.booking_id == booking.id,
-        OutboxMessage.status == OutboxStatus.FAILED).values(status=OutboxStatus.SKIPPED))
-    if email_key:
-        waivers.revoke_for(email_key)
-
-
-def _announce_handover(booking: Booking, previous_therapist_id: int, previous_uid: str,
-                       now: datetime) -> None:
-    """One organizer per calendar entry (Gmail shows "unknown organizer" otherwise):
-    the old entry is cancelled in the old therapist's name, and a new one is sent."""
-    old_entry = {"by": "handover", "with_invite": True, "uid": previous_uid,
-                 "organizer_id": previous_therapist_id}
-    outbox.enqueue_for_visitors(MessageKind.CANCELLED, booking, now, **old_entry)
-    outbox.enqueue(MessageKind.CANCELLED, booking, Recipient.THERAPIST, now, **old_entry,
-                   therapist_id=previous_therapist_id)
-    outbox.enqueue_for_visitors(MessageKind.REASSIGNED, booking, now)
-    outbox.enqueue(MessageKind.NEW_BOOKING, booking, Recipient.THERAPIST, now)
 
 
 def reschedule_by_visitor(token: str, *, start: datetime, now: datetime,
@@ -292,9 +202,9 @@ def reschedule_by_visitor(token: str, *, start: datetime, now: datetime,
     everyone who had the invite gets the update.
     """
     locked_therapist_id = find_by_token(token).therapist_id
-    schedule.lock_schedule(locked_therapist_id)
     try:
-        with _one_transaction():
+        with unit_of_work(immediate=True):
+            schedule.lock_schedule(locked_therapist_id)
             booking = find_by_token(token, for_update=True)
             if booking.therapist_id != locked_therapist_id:  # handed over meanwhile
                 raise SlotUnavailable("the booking moved to another therapist")
@@ -343,16 +253,16 @@ def expire_all_lapsed(now: datetime, batch: int = 100) -> int:
     Their slots are free already (readers ignore lapsed holds); this sweep only
     tidies the status and sends the "not confirmed in time" message.
     """
-    lapsed = db.session.scalars(
-        select(Booking)
-        .where(Booking.status == BookingStatus.PENDING, Booking.hold_until <= now)
-        .order_by(Booking.hold_until)
-        .limit(batch)
-        .with_for_update(skip_locked=True)
-    ).all()
-    for booking in lapsed:
-        _expire(booking, now)
-    db.session.commit()
+    with unit_of_work():
+        lapsed = db.session.scalars(
+            select(Booking)
+            .where(Booking.status == BookingStatus.PENDING, Booking.hold_until <= now)
+            .order_by(Booking.hold_until)
+            .limit(batch)
+            .with_for_update(skip_locked=True)
+        ).all()
+        for booking in lapsed:
+            _expire(booking, now)
     return len(lapsed)
 
 
@@ -391,8 +301,26 @@ def _offered_interval(therapist: Therapist, session_type: SessionType, start: da
 def _refuse_second_first_session(email_key: str, now: datetime) -> None:
     """Raise FirstSessionAlreadyBooked when this person has an upcoming or attended free
     first consultation (or, with exceptions the practice granted, one more than those).
-    The explanation goes by mail to the address that booked it, never onto the page:
-    the page must not tell anyone whether an address has a booking."""
+    Writes nothing: the booking's transaction rolls back whole, and _explain_refusal
+    follows it."""
+    if _standing_first_session(email_key, now) is not None:
+        raise FirstSessionAlreadyBooked("this person has a free first consultation already")
+
+
+def _explain_refusal(email_key: str, now: datetime) -> None:
+    """Its own unit of work, after a refused booking: mail the explanation to the
+    address that booked the first consultation, never onto the page (the page must
+    not tell anyone whether an address has a booking)."""
+    with unit_of_work(immediate=True):
+        schedule.lock_person(email_key)  # two refusals at once still send one mail
+        earlier = _standing_first_session(email_key, now)
+        if earlier is not None and not _told_recently(earlier, now):
+            outbox.enqueue(MessageKind.ALREADY_BOOKED, earlier, Recipient.VISITOR, now)
+
+
+def _standing_first_session(email_key: str, now: datetime) -> Booking | None:
+    """The person's latest free first consultation that stands in the way of another
+    one, or None when they may book one."""
     counting = db.session.scalars(
         select(Booking)
         .join(SessionType, Booking.session_type_id == SessionType.id)
@@ -405,12 +333,8 @@ def _refuse_second_first_session(email_key: str, now: datetime) -> None:
         .order_by(Booking.start_utc.desc())
     ).all()
     if len(counting) <= waivers.count_for(email_key):
-        return
-    earlier = counting[0]
-    if not _told_recently(earlier, now):
-        outbox.enqueue(MessageKind.ALREADY_BOOKED, earlier, Recipient.VISITOR, now)
-        db.session.commit()
-    raise FirstSessionAlreadyBooked("this person has a free first consultation already")
+        return None
+    return counting[0]
 
 
 def _told_recently(booking: Booking, now: datetime) -> bool:
@@ -511,9 +435,10 @@ def own_booking(booking_id: int, therapist_id: int) -> Booking:
     return booking
 
 
-def _locked_booking(booking_id: int) -> Booking:
-    """The booking, re-read and locked for this transaction (PostgreSQL), so that a
-    cancellation or move by the visitor and a change by the practice take turns."""
+def locked_booking(booking_id: int) -> Booking:
+    """Within a unit of work: the booking, re-read and locked for this transaction
+    (PostgreSQL), so that a cancellation or move by the visitor and a change by the
+    practice take turns. NotFound when there is none."""
     booking = db.session.scalar(
         select(Booking).where(Booking.id == booking_id).with_for_update()
         .execution_options(populate_existing=True))
@@ -538,8 +463,8 @@ def history(booking: Booking) -> list[BookingEvent]:
 def record_outcome(booking_id: int, *, therapist_id: int, attended: bool,
                    now: datetime) -> Booking:
     """Mark a started booking as completed, or as a no-show."""
-    booking = own_booking(booking_id, therapist_id)
-    with _one_transaction():
+    with unit_of_work():
+        booking = own_booking(booking_id, therapist_id)
         if attended:
             booking.complete(now)
         else:
@@ -549,7 +474,7 @@ def record_outcome(booking_id: int, *, therapist_id: int, attended: bool,
 
 def save_private_note(booking_id: int, *, therapist_id: int, note: str) -> Booking:
     """The therapist's own note on a booking (not shown to anyone else)."""
-    booking = own_booking(booking_id, therapist_id)
-    booking.private_note = note
-    db.session.commit()
+    with unit_of_work():
+        booking = own_booking(booking_id, therapist_id)
+        booking.private_note = note
     return booking

@@ -23,7 +23,6 @@ from sqlalchemy.exc import IntegrityError
 
 from booking.availability import Interval
 from booking.busy import expand, fetch
-from booking.database import SQLITE_BEGIN_OPTION
 from booking.errors import (
     AlreadyExists,
     CalendarProblem,
@@ -32,6 +31,7 @@ from booking.errors import (
 )
 from booking.extensions import db
 from booking.models import BusyCalendar, BusyInterval, Therapist
+from booking.transactions import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -118,21 +118,18 @@ def add_busy_calendar(therapist_id: int, url: str, *, now: datetime,
     # Checked before any transaction opens: the lookup may take a while.
     url = fetch.check_address(url, policy)
     try:
-        if db.session.get(Therapist, therapist_id) is None:
-            raise NotFound("no such therapist")
-        earlier = db.session.scalar(select(BusyCalendar.id).where(
-            BusyCalendar.therapist_id == therapist_id, BusyCalendar.url == url))
-        if earlier is not None:
-            raise AlreadyExists(f"this calendar was added already (#{earlier})")
-        calendar = BusyCalendar(therapist_id=therapist_id, url=url, label=label, created_at=now)
-        db.session.add(calendar)
-        db.session.commit()
+        with unit_of_work():
+            if db.session.get(Therapist, therapist_id) is None:
+                raise NotFound("no such therapist")
+            earlier = db.session.scalar(select(BusyCalendar.id).where(
+                BusyCalendar.therapist_id == therapist_id, BusyCalendar.url == url))
+            if earlier is not None:
+                raise AlreadyExists(f"this calendar was added already (#{earlier})")
+            calendar = BusyCalendar(therapist_id=therapist_id, url=url, label=label,
+                                    created_at=now)
+            db.session.add(calendar)
     except IntegrityError as error:  # the same address, added at the same moment
-        db.session.rollback()
         raise AlreadyExists("this calendar was added already") from error
-    except Exception:
-        db.session.rollback()
-        raise
     return calendar
 
 
@@ -146,16 +143,12 @@ def busy_calendars_of(therapist_id: int) -> list[BusyCalendar]:
 def remove_busy_calendar(therapist_id: int, calendar_id: int) -> None:
     """Remove one of the therapist's calendars and the busy time it contributed.
     Raises NotFound for a calendar of someone else."""
-    try:
+    with unit_of_work():
         calendar = db.session.get(BusyCalendar, calendar_id)
         if calendar is None or calendar.therapist_id != therapist_id:
             raise NotFound(f"the therapist has no busy calendar #{calendar_id}")
         # Its intervals go with it (ON DELETE CASCADE).
         db.session.delete(calendar)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
 
 
 def refresh_due(*, now: datetime, settings: RefreshSettings,
@@ -191,13 +184,9 @@ def refresh_all(*, now: datetime, settings: RefreshSettings,
 def _claim(which: ColumnElement[bool], now: datetime, batch: int | None = None) -> list[_Claim]:
     """Mark the chosen calendars as attempted now and copy out what their refresh
     needs. Rows another worker is claiming are skipped (SKIP LOCKED on
-    PostgreSQL; on SQLite, BEGIN IMMEDIATE lets one claimer in at a time)."""
-    session = db.session()
-    if session.in_transaction():
-        session.rollback()
-    session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})
-    try:
-        calendars = session.scalars(
+    PostgreSQL; on SQLite, the immediate unit of work lets one claimer in at a time)."""
+    with unit_of_work(immediate=True):
+        calendars = db.session.scalars(
             select(BusyCalendar).where(which)
             .order_by(BusyCalendar.last_attempt_at.asc().nulls_first(), BusyCalendar.id)
             .limit(batch).with_for_update(skip_locked=True)
@@ -206,10 +195,6 @@ def _claim(which: ColumnElement[bool], now: datetime, batch: int | None = None) 
         for calendar in calendars:
             calendar.last_attempt_at = now
             claims.append(_claim_of(calendar, now))
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return claims
 
 
@@ -253,15 +238,13 @@ def _refresh(claim: _Claim, now: datetime, settings: RefreshSettings) -> Refresh
 
 def _record_success(claim: _Claim, fetched: fetch.Fetched,
                     intervals: list[Interval] | None, now: datetime) -> Refreshed:
-    try:
+    with unit_of_work(immediate=True):
         calendar = _locked(claim.calendar_id)
         if calendar is None:
-            db.session.rollback()
             return Refreshed(claim.calendar_id, Outcome.GONE)
         calendar.last_attempt_at = calendar.last_success_at = now
         calendar.last_error, calendar.last_problem = "", None
         if intervals is None:
-            db.session.commit()
             return Refreshed(claim.calendar_id, Outcome.UNCHANGED)
         calendar.etag, calendar.last_modified = fetched.etag, fetched.last_modified
         db.session.execute(delete(BusyInterval).where(BusyInterval.calendar_id == calendar.id))
@@ -270,36 +253,24 @@ def _record_success(claim: _Claim, fetched: fetch.Fetched,
                          start_utc=interval.start, end_utc=interval.end)
             for interval in intervals
         )
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return Refreshed(claim.calendar_id, Outcome.UPDATED, intervals=len(intervals))
 
 
 def _record_failure(claim: _Claim, reason: str, problem: dict, now: datetime) -> Refreshed:
     # The reason names the host at most; the calendar id says which one it was.
     log.warning("busy calendar %d not refreshed: %s", claim.calendar_id, reason)
-    try:
+    with unit_of_work(immediate=True):
         calendar = _locked(claim.calendar_id)
         if calendar is None:
-            db.session.rollback()
             return Refreshed(claim.calendar_id, Outcome.GONE)
         calendar.last_attempt_at = now
         calendar.last_error, calendar.last_problem = reason, problem
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return Refreshed(claim.calendar_id, Outcome.FAILED, error=reason)
 
 
 def _locked(calendar_id: int) -> BusyCalendar | None:
-    """The calendar, locked against a concurrent removal or refresh until commit."""
-    session = db.session()
-    if session.in_transaction():
-        session.rollback()
-    session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})
-    return session.scalar(
+    """Within an immediate unit of work: the calendar, locked against a concurrent
+    removal or refresh until commit."""
+    return db.session.scalar(
         select(BusyCalendar).where(BusyCalendar.id == calendar_id).with_for_update()
         .execution_options(populate_existing=True))

@@ -17,10 +17,10 @@ from email.message import EmailMessage
 
 from sqlalchemy import or_, select
 
-from booking.database import SQLITE_BEGIN_OPTION
 from booking.extensions import db
 from booking.mail.transports import DeliveryError, Transport
 from booking.models import OutboxMessage, OutboxStatus
+from booking.transactions import unit_of_work
 
 # Longer than a whole batch can take (20 messages × a 30 s SMTP timeout), so no
 # other worker takes a claimed message while its worker is still on the batch.
@@ -41,53 +41,70 @@ class Report:
     def handled(self) -> int:
         return self.sent + self.skipped + self.retried + self.failed
 
+    def count(self, outcome: OutboxStatus) -> None:
+        if outcome is OutboxStatus.SENT:
+            self.sent += 1
+        elif outcome is OutboxStatus.SKIPPED:
+            self.skipped += 1
+        elif outcome is OutboxStatus.FAILED:
+            self.failed += 1
+        else:  # queued again, for a later attempt
+            self.retried += 1
+
 
 def deliver_due(*, now: datetime, transport: Transport,
                 render: Callable[[OutboxMessage], EmailMessage],
                 is_obsolete: Callable[[OutboxMessage], bool], batch: int = 20,
                 rng: random.Random | None = None) -> Report:
-    """Send up to `batch` due messages; each outcome is committed on its own."""
+    """Send up to `batch` due messages; each outcome is a unit of work of its own."""
     report = Report()
+    rng = rng or random.Random()
     for message_id in claim_due(now, batch):
-        message = db.session.get(OutboxMessage, message_id)
         try:
-            if is_obsolete(message):
-                _finish(message, OutboxStatus.SKIPPED, now)
-                report.skipped += 1
-            else:
-                transport.send(render(message))
-                _finish(message, OutboxStatus.SENT, now)
-                report.sent += 1
-        except DeliveryError as error:
-            _retry_or_fail(message, str(error), now, rng or random.Random(), report)
+            with unit_of_work():
+                outcome = _deliver(db.session.get(OutboxMessage, message_id), now=now,
+                                   transport=transport, render=render,
+                                   is_obsolete=is_obsolete, rng=rng)
         except Exception as error:  # noqa: BLE001 — a bad row must not stop the others
-            db.session.rollback()
-            message = db.session.get(OutboxMessage, message_id)
-            _retry_or_fail(message, f"could not render: {type(error).__name__}", now,
-                           rng or random.Random(), report)
-        db.session.commit()
+            # Whatever rendering it left half done was rolled back with its unit of work.
+            with unit_of_work():
+                outcome = _retry_or_fail(db.session.get(OutboxMessage, message_id),
+                                         f"could not render: {type(error).__name__}", now, rng)
+        report.count(outcome)
     return report
+
+
+def _deliver(message: OutboxMessage, *, now: datetime, transport: Transport,
+             render: Callable[[OutboxMessage], EmailMessage],
+             is_obsolete: Callable[[OutboxMessage], bool], rng: random.Random) -> OutboxStatus:
+    """Send (or skip) one claimed message and record the outcome (flush only)."""
+    if is_obsolete(message):
+        _finish(message, OutboxStatus.SKIPPED, now)
+        return OutboxStatus.SKIPPED
+    try:
+        transport.send(render(message))
+    except DeliveryError as error:
+        return _retry_or_fail(message, str(error), now, rng)
+    _finish(message, OutboxStatus.SENT, now)
+    return OutboxStatus.SENT
 
 
 def claim_due(now: datetime, batch: int) -> list[int]:
     """Take a lease on up to `batch` due rows that no other worker holds."""
-    session = db.session()
-    if session.in_transaction():
-        session.rollback()
-    session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})
-    rows = session.scalars(
-        select(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.QUEUED, OutboxMessage.due_at <= now,
-               or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now))
-        .order_by(OutboxMessage.due_at, OutboxMessage.id)
-        .limit(batch)
-        .with_for_update(skip_locked=True)
-    ).all()
-    for row in rows:
-        row.claimed_until = now + LEASE
-        row.attempts += 1
-    ids = [row.id for row in rows]
-    session.commit()
+    with unit_of_work(immediate=True):
+        rows = db.session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.status == OutboxStatus.QUEUED, OutboxMessage.due_at <= now,
+                   or_(OutboxMessage.claimed_until.is_(None),
+                       OutboxMessage.claimed_until <= now))
+            .order_by(OutboxMessage.due_at, OutboxMessage.id)
+            .limit(batch)
+            .with_for_update(skip_locked=True)
+        ).all()
+        for row in rows:
+            row.claimed_until = now + LEASE
+            row.attempts += 1
+        ids = [row.id for row in rows]
     return ids
 
 
@@ -103,11 +120,11 @@ def requeue_failed(now: datetime, message_ids: list[int] | None = None) -> int:
     query = select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.FAILED)
     if message_ids:
         query = query.where(OutboxMessage.id.in_(message_ids))
-    rows = db.session.scalars(query).all()
-    for row in rows:
-        row.status, row.attempts, row.due_at, row.claimed_until = (
-            OutboxStatus.QUEUED, 0, now, None)
-    db.session.commit()
+    with unit_of_work():
+        rows = db.session.scalars(query).all()
+        for row in rows:
+            row.status, row.attempts, row.due_at, row.claimed_until = (
+                OutboxStatus.QUEUED, 0, now, None)
     return len(rows)
 
 
@@ -124,13 +141,13 @@ def _finish(message: OutboxMessage, status: OutboxStatus, now: datetime) -> None
     message.last_error = ""
 
 
-def _retry_or_fail(message: OutboxMessage, reason: str, now: datetime, rng: random.Random,
-                   report: Report) -> None:
+def _retry_or_fail(message: OutboxMessage, reason: str, now: datetime,
+                   rng: random.Random) -> OutboxStatus:
+    """Queue the message for a later attempt, or give up after the last: its status."""
     message.last_error = reason[:500]
     message.claimed_until = None
     if message.attempts >= MAX_ATTEMPTS:
         message.status = OutboxStatus.FAILED
-        report.failed += 1
     else:
         message.due_at = now + backoff(message.attempts, rng)
-        report.retried += 1
+    return message.status

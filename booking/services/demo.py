@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 
 from booking.extensions import db
 from booking.models import FIRST_SESSION_SLUG, SessionType, Therapist, WorkingHours
-from booking.services.team import create_therapist
+from booking.services.team import new_therapist
+from booking.transactions import unit_of_work
 
 DEMO_LOGIN = "demo@praxis.example"
 DEMO_PASSWORD = "demo-erstgespraech"
@@ -68,25 +69,25 @@ def seed_demo(now: datetime) -> list[str]:
     Safe to run again: existing therapists and session types are left as they are.
     """
     created = []
-    if _first_session_type() is None:
-        db.session.add(SessionType(
-            slug=FIRST_SESSION_SLUG, name_de="Kostenfreies Erstgespräch",
-            name_en="Free first consultation",
-            description_de="50 Minuten online, unverbindlich und kostenfrei.",
-            description_en="50 minutes online, free and without obligation.",
-            duration_minutes=50, is_free=True, active=True,
-        ))
-        db.session.commit()
-        created.append(f"session type {FIRST_SESSION_SLUG}")
-    for member in _TEAM:
-        if db.session.scalar(select(Therapist).where(Therapist.email == member["email"])):
-            continue
-        details = dict(member)
-        therapist = create_therapist(password=DEMO_PASSWORD, now=now, **{
-            key: value for key, value in details.items() if key != "english"})
-        therapist.title_en, therapist.bio_en = details["english"]
-        _add_weekday_hours(therapist)
-        created.append(f"therapist {therapist.email}")
+    with unit_of_work():
+        if _first_session_type() is None:
+            db.session.add(SessionType(
+                slug=FIRST_SESSION_SLUG, name_de="Kostenfreies Erstgespräch",
+                name_en="Free first consultation",
+                description_de="50 Minuten online, unverbindlich und kostenfrei.",
+                description_en="50 minutes online, free and without obligation.",
+                duration_minutes=50, is_free=True, active=True,
+            ))
+            created.append(f"session type {FIRST_SESSION_SLUG}")
+        for member in _TEAM:
+            if db.session.scalar(select(Therapist).where(Therapist.email == member["email"])):
+                continue
+            details = dict(member)
+            therapist = new_therapist(password=DEMO_PASSWORD, now=now, **{
+                key: value for key, value in details.items() if key != "english"})
+            therapist.title_en, therapist.bio_en = details["english"]
+            _add_weekday_hours(therapist)
+            created.append(f"therapist {therapist.email}")
     return created
 
 
@@ -101,4 +102,3 @@ def _add_weekday_hours(therapist: Therapist) -> None:
             therapist.working_hours.append(
                 WorkingHours(weekday=weekday, start_time=start, end_time=end)
             )
-    db.session.commit()

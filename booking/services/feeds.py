@@ -24,6 +24,7 @@ from booking.extensions import db
 from booking.models import Booking, BookingStatus, CalendarFeed, FeedScope, Therapist
 from booking.services.schedule import occupying_at
 from booking.tokens import feed_token, token_hash
+from booking.transactions import unit_of_work
 
 PAST = timedelta(days=30)  # how far back confirmed and cancelled bookings stay in a feed
 MAX_HORIZON = timedelta(days=366)
@@ -39,15 +40,8 @@ def rotate(*, therapist_id: int | None, scope: FeedScope, secret_key: str,
            now: datetime) -> str:
     """Make a new address for a therapist's (or the practice's) feed and return its
     token; the previous address stops working."""
-    db.session.execute(db.delete(CalendarFeed).where(*_owner(scope, therapist_id)))
-    feed = CalendarFeed(scope=scope, therapist_id=therapist_id, nonce=secrets.token_hex(16),
-                        token_hash="", created_at=now)
-    db.session.add(feed)
-    db.session.flush()
-    token = feed_token(secret_key, feed.id, feed.nonce)
-    feed.token_hash = token_hash(token)
-    db.session.commit()
-    return token
+    with unit_of_work():
+        return _new_address(therapist_id, scope, secret_key, now)[1]
 
 
 def current_token(*, therapist_id: int | None, scope: FeedScope, secret_key: str,
@@ -59,15 +53,27 @@ def current_token(*, therapist_id: int | None, scope: FeedScope, secret_key: str
     return feed_token(secret_key, feed.id, feed.nonce)
 
 
+def _new_address(therapist_id: int | None, scope: FeedScope, secret_key: str,
+                 now: datetime) -> tuple[CalendarFeed, str]:
+    """Replace the feed's row (and so its address) with a new one: the new feed and
+    its token (flush only)."""
+    db.session.execute(db.delete(CalendarFeed).where(*_owner(scope, therapist_id)))
+    feed = CalendarFeed(scope=scope, therapist_id=therapist_id, nonce=secrets.token_hex(16),
+                        token_hash="", created_at=now)
+    db.session.add(feed)
+    db.session.flush()
+    token = feed_token(secret_key, feed.id, feed.nonce)
+    feed.token_hash = token_hash(token)
+    return feed, token
+
+
 def set_full_details(*, therapist_id: int, full: bool, secret_key: str, now: datetime) -> None:
     """Choose whether the therapist's feed shows visitors' names, contact details and
     messages (off by default: session type and initials only)."""
-    current_token(therapist_id=therapist_id, scope=FeedScope.THERAPIST, secret_key=secret_key,
-                  now=now)
-    feed = db.session.scalar(select(CalendarFeed).where(
-        *_owner(FeedScope.THERAPIST, therapist_id)))
-    feed.full_details = full
-    db.session.commit()
+    with unit_of_work():
+        feed = settings_of(therapist_id) or _new_address(
+            therapist_id, FeedScope.THERAPIST, secret_key, now)[0]
+        feed.full_details = full
 
 
 def settings_of(therapist_id: int) -> CalendarFeed | None:

@@ -12,6 +12,7 @@ from booking.errors import InvalidInput, NotFound
 from booking.extensions import db
 from booking.models import Booking, Therapist, TimeOff, WorkingHours
 from booking.services.schedule import occupying_at
+from booking.transactions import unit_of_work
 
 # "09:00-12:30" and the ways people write it: "9-12", "9.30 – 12 Uhr", "9 bis 12".
 _INTERVAL = re.compile(r"^\s*(\d{1,2})(?:[:.](\d{2}))?\s*(?:-|–|bis|to)\s*"
@@ -53,13 +54,13 @@ def replace_weekly_hours(therapist_id: int, week: dict[int, list[tuple[time, tim
     """Replace the therapist's weekly hours with `week` (weekday -> intervals as
     parse_day gives them), in one transaction. Existing bookings stay as they are;
     the ones that now lie outside the hours are returned, for the therapist to decide."""
-    therapist = db.session.get(Therapist, therapist_id)
-    therapist.working_hours.clear()
-    for weekday, intervals in sorted(week.items()):
-        for start, end in intervals:
-            therapist.working_hours.append(
-                WorkingHours(weekday=weekday, start_time=start, end_time=end))
-    db.session.commit()
+    with unit_of_work():
+        therapist = db.session.get(Therapist, therapist_id)
+        therapist.working_hours.clear()
+        for weekday, intervals in sorted(week.items()):
+            for start, end in intervals:
+                therapist.working_hours.append(
+                    WorkingHours(weekday=weekday, start_time=start, end_time=end))
     return outside_hours(therapist, now=now)
 
 
@@ -94,26 +95,25 @@ def add_time_off(therapist_id: int, *, first_day: date, last_day: date,
                  from_time: time | None, to_time: time | None, note: str) -> TimeOff:
     """Time off from `first_day` (at `from_time`, else the start of the day) to
     `last_day` (until `to_time`, else its end), in the therapist's zone."""
-    therapist = db.session.get(Therapist, therapist_id)
-    zone = therapist.zone
-    start = datetime.combine(first_day, from_time or time(0), tzinfo=zone)
-    end = (datetime.combine(last_day, to_time, tzinfo=zone) if to_time else
-           datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=zone))
-    if end <= start:
-        raise InvalidInput("last_day", "reversed")
-    time_off = TimeOff(therapist_id=therapist_id, start_utc=start, end_utc=end,
-                       note=note[:200])
-    db.session.add(time_off)
-    db.session.commit()
+    with unit_of_work():
+        zone = db.session.get(Therapist, therapist_id).zone
+        start = datetime.combine(first_day, from_time or time(0), tzinfo=zone)
+        end = (datetime.combine(last_day, to_time, tzinfo=zone) if to_time else
+               datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=zone))
+        if end <= start:
+            raise InvalidInput("last_day", "reversed")
+        time_off = TimeOff(therapist_id=therapist_id, start_utc=start, end_utc=end,
+                           note=note[:200])
+        db.session.add(time_off)
     return time_off
 
 
 def remove_time_off(therapist_id: int, time_off_id: int) -> None:
-    time_off = db.session.get(TimeOff, time_off_id)
-    if time_off is None or time_off.therapist_id != therapist_id:
-        raise NotFound("no such time off")
-    db.session.delete(time_off)
-    db.session.commit()
+    with unit_of_work():
+        time_off = db.session.get(TimeOff, time_off_id)
+        if time_off is None or time_off.therapist_id != therapist_id:
+            raise NotFound("no such time off")
+        db.session.delete(time_off)
 
 
 def upcoming_time_off(therapist_id: int, *, now: datetime) -> list[TimeOff]:
@@ -129,8 +129,8 @@ RULE_FIELDS = ("buffer_before_minutes", "buffer_after_minutes", "minimum_notice_
 def save_rules(therapist_id: int, *, languages: list[str], **rules) -> None:
     """Save the therapist's booking rules (the names in RULE_FIELDS) and languages.
     Existing bookings stay as they are."""
-    therapist = db.session.get(Therapist, therapist_id)
-    for name in RULE_FIELDS:
-        setattr(therapist.rules, name, rules[name])
-    therapist.languages = validation.languages(languages)
-    db.session.commit()
+    with unit_of_work():
+        therapist = db.session.get(Therapist, therapist_id)
+        for name in RULE_FIELDS:
+            setattr(therapist.rules, name, rules[name])
+        therapist.languages = validation.languages(languages)

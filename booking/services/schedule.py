@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, or_, select, true
 
 from booking import availability
-from booking.database import SQLITE_BEGIN_OPTION
 from booking.extensions import db
 from booking.models import (
     OCCUPYING,
@@ -116,21 +115,17 @@ def occupying_at(now: datetime):
 
 
 def lock_schedule(*therapist_ids: int) -> None:
-    """Begin the transaction in which therapists' booked time is re-checked and changed.
+    """Lock therapists' booked time for the rest of the transaction: the first step
+    inside `unit_of_work(immediate=True)`, so the lock covers everything the re-check
+    reads; call this once per transaction.
 
     PostgreSQL: the therapist rows are locked (in one statement, in id order, so two
     such transactions cannot deadlock), and writers for one therapist take turns
     (the daily cap spans rows; the exclusion constraint stays the backstop for
-    overlaps). SQLite: BEGIN IMMEDIATE lets one writer in at a time. A read
-    transaction the request may have opened is ended first, so the lock covers
-    everything the re-check reads; call this once per transaction.
+    overlaps). SQLite: the immediate unit of work lets one writer in at a time.
     """
-    session = db.session()
-    if session.in_transaction():
-        session.rollback()
-    session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})
-    session.execute(select(Therapist.id).where(Therapist.id.in_(therapist_ids))
-                    .order_by(Therapist.id).with_for_update())
+    db.session.execute(select(Therapist.id).where(Therapist.id.in_(therapist_ids))
+                       .order_by(Therapist.id).with_for_update())
 
 
 def lock_person(email_key: str) -> None:

@@ -14,6 +14,7 @@ from booking import validation
 from booking.errors import AlreadyExists, InvalidInput, NotFound
 from booking.extensions import db
 from booking.models import BookingRules, Role, Therapist
+from booking.transactions import unit_of_work
 
 MIN_PASSWORD_LENGTH = 10
 _GERMAN_LETTERS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
@@ -39,15 +40,15 @@ def create_therapist(*, email: str, name: str, password: str | None, now: dateti
     Raises InvalidInput for a malformed value and AlreadyExists when the email
     or slug is taken; in both cases nothing is written.
     """
-    therapist = new_therapist(email=email, name=name, password=password, now=now, admin=admin,
-                              timezone=timezone, languages=languages, title=title, bio=bio,
-                              slug=slug)
-    try:
-        db.session.commit()
-    except IntegrityError as error:
-        db.session.rollback()
-        raise AlreadyExists(f"a therapist with email {therapist.email} or slug "
-                            f"{therapist.slug} exists already") from error
+    with unit_of_work():
+        therapist = new_therapist(email=email, name=name, password=password, now=now,
+                                  admin=admin, timezone=timezone, languages=languages,
+                                  title=title, bio=bio, slug=slug)
+        try:
+            db.session.flush()
+        except IntegrityError as error:  # taken by someone at the same moment
+            raise AlreadyExists(f"a therapist with email {therapist.email} or slug "
+                                f"{therapist.slug} exists already") from error
     return therapist
 
 
@@ -55,7 +56,8 @@ def new_therapist(*, email: str, name: str, password: str | None, now: datetime,
                   admin: bool = False, timezone: str = "Europe/Berlin",
                   languages: list[str] | None = None, title: str = "", bio: str = "",
                   slug: str | None = None) -> Therapist:
-    """A checked new therapist, added to the session for the caller to commit."""
+    """A checked new therapist, added to the session (flush only: the caller's unit
+    of work commits it)."""
     therapist = Therapist(
         email=validation.email(email).lower(),
         display_name=_display_name(name),
@@ -141,36 +143,36 @@ def update_profile(therapist_id: int, profile: Profile, *, acting_id: int) -> Th
     """Change a member's profile. InvalidInput for a malformed value, AlreadyExists for
     an email another member has; nothing is written then. An admin cannot take away
     their own admin role (the practice could end up with nobody to manage it)."""
-    therapist = member(therapist_id)
-    email = validation.email(profile.email).lower()
-    zone = validation.timezone(profile.timezone).key
-    if therapist_id == acting_id and not profile.admin:
-        raise InvalidInput("admin", "you cannot take away your own admin role")
-    if email != therapist.email and db.session.scalar(
-            select(Therapist.id).where(Therapist.email == email)) is not None:
-        raise AlreadyExists(f"a therapist with email {email} exists already")
-    therapist.display_name = _display_name(profile.display_name)
-    therapist.title = profile.title.strip()[:120]
-    therapist.title_en = profile.title_en.strip()[:120]
-    therapist.bio = profile.bio.strip()[:1000]
-    therapist.bio_en = profile.bio_en.strip()[:1000]
-    therapist.timezone = zone
-    therapist.role = Role.ADMIN if profile.admin else Role.THERAPIST
-    if email != therapist.email:
-        therapist.email = email
-        therapist.end_sessions()  # links and sessions were issued to the old address
-    db.session.commit()
+    with unit_of_work():
+        therapist = member(therapist_id)
+        email = validation.email(profile.email).lower()
+        zone = validation.timezone(profile.timezone).key
+        if therapist_id == acting_id and not profile.admin:
+            raise InvalidInput("admin", "you cannot take away your own admin role")
+        if email != therapist.email and db.session.scalar(
+                select(Therapist.id).where(Therapist.email == email)) is not None:
+            raise AlreadyExists(f"a therapist with email {email} exists already")
+        therapist.display_name = _display_name(profile.display_name)
+        therapist.title = profile.title.strip()[:120]
+        therapist.title_en = profile.title_en.strip()[:120]
+        therapist.bio = profile.bio.strip()[:1000]
+        therapist.bio_en = profile.bio_en.strip()[:1000]
+        therapist.timezone = zone
+        therapist.role = Role.ADMIN if profile.admin else Role.THERAPIST
+        if email != therapist.email:
+            therapist.email = email
+            therapist.end_sessions()  # links and sessions were issued to the old address
     return therapist
 
 
 def set_active(therapist_id: int, active: bool, *, acting_id: int) -> Therapist:
     """Take a member off booking (or back on). A deactivated member is offered to no
     visitor and cannot sign in; their bookings stay until reassigned or cancelled."""
-    therapist = member(therapist_id)
-    if therapist_id == acting_id and not active:
-        raise InvalidInput("active", "you cannot deactivate yourself")
-    therapist.active = active
-    if not active:
-        therapist.end_sessions()
-    db.session.commit()
+    with unit_of_work():
+        therapist = member(therapist_id)
+        if therapist_id == acting_id and not active:
+            raise InvalidInput("active", "you cannot deactivate yourself")
+        therapist.active = active
+        if not active:
+            therapist.end_sessions()
     return therapist

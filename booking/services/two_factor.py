@@ -9,6 +9,7 @@ import segno
 
 from booking.extensions import db
 from booking.models import Therapist
+from booking.transactions import unit_of_work
 
 ISSUER = "Erstgespraech"
 # A code of the previous or next 30-second step is accepted too: phone clocks drift.
@@ -28,32 +29,38 @@ def enrolment_qr(secret: str, account: str) -> str:
 
 def enable(therapist_id: int, *, secret: str, code: str, now: datetime) -> bool:
     """Turn the second factor on once a code from the new secret proves the app has it."""
-    therapist = db.session.get(Therapist, therapist_id)
-    step = _matching_step(secret, code, now, after=0)
-    if therapist is None or step is None:
-        return False
-    therapist.totp_secret, therapist.totp_last_step = secret, step
-    therapist.end_sessions()
-    db.session.commit()
+    with unit_of_work():
+        therapist = db.session.get(Therapist, therapist_id)
+        step = _matching_step(secret, code, now, after=0)
+        if therapist is None or step is None:
+            return False
+        therapist.totp_secret, therapist.totp_last_step = secret, step
+        therapist.end_sessions()
     return True
 
 
 def disable(therapist_id: int, *, code: str, now: datetime) -> bool:
-    therapist = db.session.get(Therapist, therapist_id)
-    if therapist is None or not check(therapist, code, now=now):
-        return False
-    therapist.totp_secret, therapist.totp_last_step = "", 0
-    db.session.commit()
+    """Turn the second factor off, given a current code (which is spent with it)."""
+    with unit_of_work():
+        therapist = db.session.get(Therapist, therapist_id)
+        if therapist is None or not _spend_code(therapist, code, now):
+            return False
+        therapist.totp_secret, therapist.totp_last_step = "", 0
     return True
 
 
 def check(therapist: Therapist, code: str, *, now: datetime) -> bool:
     """True for a current code not used before; the code is then spent."""
+    with unit_of_work():
+        return _spend_code(therapist, code, now)
+
+
+def _spend_code(therapist: Therapist, code: str, now: datetime) -> bool:
+    """Flush only: mark a current, unused code as used; False for any other code."""
     step = _matching_step(therapist.totp_secret, code, now, after=therapist.totp_last_step)
     if step is None:
         return False
     therapist.totp_last_step = step
-    db.session.commit()
     return True
 
 

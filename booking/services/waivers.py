@@ -10,6 +10,7 @@ from booking import validation
 from booking.errors import NotFound
 from booking.extensions import db
 from booking.models import FirstSessionWaiver
+from booking.transactions import unit_of_work
 
 
 def grant(*, email: str, note: str, granted_by_id: int, now: datetime) -> FirstSessionWaiver:
@@ -19,17 +20,17 @@ def grant(*, email: str, note: str, granted_by_id: int, now: datetime) -> FirstS
     waiver = FirstSessionWaiver(email_key=validation.email_identity(address), email=address,
                                 note=note.strip()[:200], granted_by_id=granted_by_id,
                                 created_at=now)
-    db.session.add(waiver)
-    db.session.commit()
+    with unit_of_work():
+        db.session.add(waiver)
     return waiver
 
 
 def revoke(waiver_id: int) -> None:
-    waiver = db.session.get(FirstSessionWaiver, waiver_id)
-    if waiver is None:
-        raise NotFound("no such exception")
-    db.session.delete(waiver)
-    db.session.commit()
+    with unit_of_work():
+        waiver = db.session.get(FirstSessionWaiver, waiver_id)
+        if waiver is None:
+            raise NotFound("no such exception")
+        db.session.delete(waiver)
 
 
 def revoke_for(email_key: str) -> None:

@@ -1,9 +1,11 @@
 """Confirm, move, cancel, expire: what each step changes and which messages it queues."""
 
+import contextlib
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from booking.errors import (
     FirstSessionAlreadyBooked,
@@ -14,6 +16,7 @@ from booking.errors import (
 from booking.extensions import db
 from booking.models import BookingStatus, OutboxMessage
 from booking.services import bookings
+from booking.services.bookings import Visitor
 from tests.conftest import FIXED_NOW
 from tests.support import WEDNESDAY_9, berlin
 
@@ -84,6 +87,36 @@ def test_gmail_dots_and_tags_do_not_make_a_second_person(make_booking):
     make_booking(email="kim.example@gmail.com")
     with pytest.raises(FirstSessionAlreadyBooked):
         make_booking(email="KimExample+neu@googlemail.com")
+
+
+def test_a_refused_second_free_consultation_rolls_back_whole_and_is_explained_after(
+        make_booking, make_therapist, first_session, policy):
+    """The refused booking's transaction never commits halfway (that would release the
+    schedule lock before the refusal); the explanation is queued in its own after it."""
+    make_booking()
+    other_id, session_type_id = make_therapist().id, first_session.id
+    db.session.rollback()  # no transaction open: the first to end is the booking's
+    with transaction_ends() as ends, pytest.raises(FirstSessionAlreadyBooked):
+        bookings.book_slot(therapist_id=other_id, session_type_id=session_type_id,
+                           start=WEDNESDAY_9, visitor=Visitor("Kim Beispiel", "kim@example.org"),
+                           now=FIXED_NOW, policy=policy)
+    assert ends == ["rollback", "commit"]
+    assert queued() == [("confirm_request", "visitor"), ("already_booked", "visitor")]
+
+
+@contextlib.contextmanager
+def transaction_ends() -> Iterator[list[str]]:
+    """How each database transaction the block runs ends, in order."""
+    ends: list[str] = []
+    listeners = {"commit": lambda _: ends.append("commit"),
+                 "rollback": lambda _: ends.append("rollback")}
+    for name, listener in listeners.items():
+        event.listen(db.engine, name, listener)
+    try:
+        yield ends
+    finally:
+        for name, listener in listeners.items():
+            event.remove(db.engine, name, listener)
 
 
 def test_a_cancelled_or_expired_first_consultation_does_not_count(make_booking, token_of, policy):

@@ -99,7 +99,7 @@ def matches_snapshot(name: str, text: str) -> None:
 
 
 def handed_over(booking: Booking, colleague, recipient: Recipient) -> dict:
-    """Hand `booking` from Dr. Anna Berger to Jonas Hartmann as bookings.reassign does;
+    """Hand `booking` from Dr. Anna Berger to Jonas Hartmann as handover.reassign does;
     the payload that names the old entry (and, for Anna, her farewell)."""
     anna = booking.therapist
     colleague.display_name = "Jonas Hartmann"

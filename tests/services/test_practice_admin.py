@@ -18,7 +18,7 @@ from booking.errors import (
 )
 from booking.extensions import db
 from booking.models import Booking, BookingStatus, OutboxMessage, TimeOff
-from booking.services import bookings, notifications, waivers
+from booking.services import bookings, erasure, handover, notifications, waivers
 from booking.settings import settings_of
 from tests.conftest import FIXED_NOW
 from tests.support import WEDNESDAY_9, policy_of
@@ -80,7 +80,7 @@ def test_a_handover_moves_the_booking_and_keeps_one_organizer_per_calendar_entry
     booking = make_booking(anna, partner_email="sam@example.org",
                            partner_name="Sam", confirmed=True)
     old_uid, before = booking.ical_uid, last_message_id()
-    bookings.reassign(booking.id, to_therapist_id=ben.id, now=FIXED_NOW)
+    handover.reassign(booking.id, to_therapist_id=ben.id, now=FIXED_NOW)
     assert (booking.therapist_id, booking.status) == (ben.id, BookingStatus.CONFIRMED)
     assert booking.ical_uid != old_uid
     assert history(booking)[-1] == ("reassigned", "practice")
@@ -118,14 +118,14 @@ def test_the_previous_therapists_private_note_does_not_go_with_the_booking(
         anna, ben, make_booking):
     booking = make_booking(anna)
     bookings.save_private_note(booking.id, therapist_id=anna.id, note="Nur für Anna")
-    bookings.reassign(booking.id, to_therapist_id=ben.id, now=FIXED_NOW)
+    handover.reassign(booking.id, to_therapist_id=ben.id, now=FIXED_NOW)
     assert db.session.get(Booking, booking.id).private_note == ""
 
 
 def test_a_pending_booking_is_handed_over_without_mail(anna, ben, make_booking):
     booking = make_booking(anna)
     before = last_message_id()
-    bookings.reassign(booking.id, to_therapist_id=ben.id, now=FIXED_NOW)
+    handover.reassign(booking.id, to_therapist_id=ben.id, now=FIXED_NOW)
     assert booking.therapist_id == ben.id and messages_since(before) == []
 
 
@@ -136,7 +136,7 @@ def test_a_handover_to_a_colleague_who_is_busy_then_is_refused_and_changes_nothi
     make_booking(ben, start=WEDNESDAY_9 + timedelta(minutes=30), email="lou@example.org")
     uid, before = booking.ical_uid, last_message_id()
     with pytest.raises(SlotUnavailable):
-        bookings.reassign(booking.id, to_therapist_id=ben.id, now=FIXED_NOW)
+        handover.reassign(booking.id, to_therapist_id=ben.id, now=FIXED_NOW)
     db.session.rollback()
     assert (booking.therapist_id, booking.ical_uid) == (anna.id, uid)
     assert messages_since(before) == [] and history(booking)[-1] == ("confirmed", "visitor")
@@ -148,14 +148,14 @@ def test_a_handover_into_a_colleagues_time_off_is_refused(anna, ben, make_bookin
                            end_utc=WEDNESDAY_9 + timedelta(hours=3)))
     db.session.commit()
     with pytest.raises(SlotUnavailable):
-        bookings.reassign(booking.id, to_therapist_id=ben.id, now=FIXED_NOW)
+        handover.reassign(booking.id, to_therapist_id=ben.id, now=FIXED_NOW)
 
 
 def test_a_handover_outside_the_colleagues_weekly_hours_is_allowed(
         anna, make_therapist, make_booking):
     weekend_only = make_therapist(weekdays=[5, 6])
     booking = make_booking(anna)
-    bookings.reassign(booking.id, to_therapist_id=weekend_only.id, now=FIXED_NOW)
+    handover.reassign(booking.id, to_therapist_id=weekend_only.id, now=FIXED_NOW)
     assert booking.therapist_id == weekend_only.id
 
 
@@ -163,7 +163,7 @@ def test_a_cancelled_booking_cannot_be_handed_over(anna, ben, make_booking):
     booking = make_booking(anna)
     bookings.cancel_by_practice(booking.id, message="", now=FIXED_NOW)
     with pytest.raises(InvalidTransition):
-        bookings.reassign(booking.id, to_therapist_id=ben.id, now=FIXED_NOW)
+        handover.reassign(booking.id, to_therapist_id=ben.id, now=FIXED_NOW)
 
 
 def test_the_practice_cancels_with_a_message_that_reaches_the_client(anna, make_booking):
@@ -220,7 +220,7 @@ def hand_over_while_cancelling(app, booking_id: int, to_therapist_id: int, token
         with app.app_context():
             barrier.wait()
             with contextlib.suppress(InvalidTransition, SlotUnavailable):
-                bookings.reassign(booking_id, to_therapist_id=to_therapist_id, now=FIXED_NOW)
+                handover.reassign(booking_id, to_therapist_id=to_therapist_id, now=FIXED_NOW)
             db.session.remove()
 
     def cancel() -> None:
@@ -236,6 +236,61 @@ def hand_over_while_cancelling(app, booking_id: int, to_therapist_id: int, token
         thread.join()
 
 
+def test_two_hand_overs_of_one_booking_at_once_let_exactly_one_win(
+        app, make_therapist, make_booking, monkeypatch):
+    """Two admins hand the same booking to two colleagues at once. Both read its
+    therapist before either takes the schedule lock; the later one then finds it
+    handed over already and is refused, instead of handing it on in the name of the
+    wrong therapist (a second set of invitations, a cancellation for the wrong calendar)."""
+    anna, ben, cleo = make_therapist(), make_therapist(), make_therapist()
+    booking_id = make_booking(anna, confirmed=True).id
+    before = last_message_id()
+    both_have_read = threading.Barrier(2)
+    read_booking = handover.any_booking
+
+    def read_then_wait(booking_id: int) -> Booking:
+        # The unlucky interleaving, every time: each has read before either locks.
+        found = read_booking(booking_id)
+        both_have_read.wait()
+        return found
+
+    monkeypatch.setattr(handover, "any_booking", read_then_wait)
+    outcomes = hand_over_at_once(app, booking_id, [ben.id, cleo.id])
+
+    db.session.rollback()
+    assert sorted(outcomes.values()) == ["handed over", "refused"]
+    winner = next(who for who, outcome in outcomes.items() if outcome == "handed over")
+    assert db.session.get(Booking, booking_id).therapist_id == winner
+    assert [(m.kind, m.payload["recipient"]) for m in messages_since(before)] == [
+        ("booking_cancelled", "visitor"), ("booking_cancelled", "therapist"),
+        ("booking_reassigned", "visitor"), ("new_booking", "therapist")]
+    assert [kind for kind, _ in history(db.session.get(Booking, booking_id))].count(
+        "reassigned") == 1
+
+
+def hand_over_at_once(app, booking_id: int, to_therapist_ids: list[int]) -> dict[int, str]:
+    """Hand the booking to each of the colleagues, each from its own thread and
+    connection, released at once; what became of each."""
+    outcomes: dict[int, str] = {}
+
+    def hand_over(to_therapist_id: int) -> None:
+        with app.app_context():
+            try:
+                handover.reassign(booking_id, to_therapist_id=to_therapist_id, now=FIXED_NOW)
+                outcomes[to_therapist_id] = "handed over"
+            except (InvalidTransition, SlotUnavailable):
+                outcomes[to_therapist_id] = "refused"
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=hand_over, args=(to,)) for to in to_therapist_ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
 def test_erasing_deletes_what_the_client_told_us_and_keeps_time_and_source(
         anna, make_booking, token_of):
     booking = make_booking(anna, partner_name="Sam", partner_email="sam@example.org",
@@ -245,7 +300,7 @@ def test_erasing_deletes_what_the_client_told_us_and_keeps_time_and_source(
     waivers.grant(email="kim@example.org", note="", granted_by_id=anna.id, now=FIXED_NOW)
     bookings.cancel_by_practice(booking.id, message="Frau Alt ist erkrankt.", now=FIXED_NOW)
     link = token_of(booking)
-    bookings.erase_personal_data(booking.id, now=FIXED_NOW)
+    erasure.erase_personal_data(booking.id, now=FIXED_NOW)
     db.session.rollback()
     erased = db.session.get(Booking, booking.id)
     personal = (erased.visitor_name, erased.visitor_email, erased.visitor_email_key,
@@ -265,7 +320,7 @@ def test_erasing_deletes_what_the_client_told_us_and_keeps_time_and_source(
 def test_an_upcoming_booking_is_cancelled_before_its_data_can_be_erased(anna, make_booking):
     booking = make_booking(anna, confirmed=True)
     with pytest.raises(InvalidTransition):
-        bookings.erase_personal_data(booking.id, now=FIXED_NOW)
+        erasure.erase_personal_data(booking.id, now=FIXED_NOW)
     db.session.rollback()
     assert db.session.get(Booking, booking.id).visitor_name == "Kim Beispiel"
 
@@ -274,7 +329,7 @@ def test_erasing_a_lapsed_reservation_tidies_it_without_a_mail_to_nobody(anna, m
     booking = make_booking(anna)
     before = last_message_id()
     later = FIXED_NOW + timedelta(hours=1)  # the 30-minute hold has lapsed
-    bookings.erase_personal_data(booking.id, now=later)
+    erasure.erase_personal_data(booking.id, now=later)
     assert bookings.expire_all_lapsed(later) == 0
     assert db.session.get(Booking, booking.id).status is BookingStatus.EXPIRED
     assert messages_since(before) == []
@@ -284,8 +339,8 @@ def test_mail_queued_before_the_erasure_is_never_sent_and_a_second_erasure_is_ha
         app, anna, make_booking):
     booking = make_booking(anna)  # its confirm-your-email mail is queued
     bookings.cancel_by_practice(booking.id, message="", now=FIXED_NOW)
-    bookings.erase_personal_data(booking.id, now=FIXED_NOW)
-    bookings.erase_personal_data(booking.id, now=FIXED_NOW)
+    erasure.erase_personal_data(booking.id, now=FIXED_NOW)
+    erasure.erase_personal_data(booking.id, now=FIXED_NOW)
     queued = db.session.scalars(select(OutboxMessage)).all()
     assert queued and all(notifications.is_obsolete(message) for message in queued)
 
@@ -296,10 +351,10 @@ def test_old_bookings_lose_their_personal_data_after_the_retention_time(anna, ma
     recent.updated_at = FIXED_NOW + timedelta(days=200)  # changed long after its time
     db.session.commit()
     a_year_on = WEDNESDAY_9 + timedelta(days=366)
-    assert bookings.erase_old(a_year_on, keep=timedelta(days=365)) == 1
+    assert erasure.erase_old(a_year_on, keep=timedelta(days=365)) == 1
     db.session.rollback()
     assert db.session.get(Booking, old.id).visitor_name == ""
     assert history(db.session.get(Booking, old.id))[-1] == ("erased", "system")
     # changed 200 days later: counted from that change
     assert db.session.get(Booking, recent.id).visitor_name == "Kim Beispiel"
-    assert bookings.erase_old(a_year_on, keep=timedelta(days=365)) == 0
+    assert erasure.erase_old(a_year_on, keep=timedelta(days=365)) == 0

@@ -11,7 +11,7 @@ from flask_login import current_user
 from booking import clock
 from booking.errors import AlreadyExists, InvalidInput, InvalidTransition, NotFound, SlotUnavailable
 from booking.models import Booking, BookingStatus, Therapist
-from booking.services import accounts, agenda, bookings, team
+from booking.services import accounts, agenda, bookings, erasure, handover, team
 from booking.web.admin import bp
 from booking.web.admin.forms import InviteForm, ProfileForm, ReassignForm
 from booking.web.presenting import by_local_day, zone_choices
@@ -144,7 +144,7 @@ def reassign(booking_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        moved = bookings.reassign(booking_id, to_therapist_id=form.to.data, now=clock.utcnow())
+        moved = handover.reassign(booking_id, to_therapist_id=form.to.data, now=clock.utcnow())
     except (InvalidTransition, NotFound):
         flash("not_possible", "problem")
     except SlotUnavailable:
@@ -164,7 +164,7 @@ def erase(booking_id: int):
         flash("erase_unconfirmed", "problem")
         return _back_to(booking_id)
     try:
-        bookings.erase_personal_data(booking_id, now=clock.utcnow())
+        erasure.erase_personal_data(booking_id, now=clock.utcnow())
     except InvalidTransition:
         flash("erase_upcoming", "problem")
     else:
