@@ -14,7 +14,7 @@ from booking import clock
 from booking.config import load_settings
 from booking.database import configure_sqlite
 from booking.extensions import babel, csrf, db, limiter, login, migrate
-from booking.web import errors, presenting, requests
+from booking.web import errors, presenting, requests, security
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ("de", "en")
@@ -36,6 +36,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     _init_extensions(app, config.get("CLOCK"))
     requests.init_app(app)
+    security.init_app(app)
     _register_blueprints(app)
     from booking.cli import register_commands
 
@@ -78,6 +79,7 @@ def _init_extensions(app: Flask, fixed_clock) -> None:
 def _register_blueprints(app: Flask) -> None:
     from booking.web.admin import bp as admin
     from booking.web.feeds import bp as feeds
+    from booking.web.health import bp as health
     from booking.web.public import bp as public
     from booking.web.workspace import bp as workspace
 
@@ -85,6 +87,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(feeds)
     app.register_blueprint(workspace)
     app.register_blueprint(admin)
+    app.register_blueprint(health)
 
 
 def select_locale() -> str:
