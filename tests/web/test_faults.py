@@ -10,11 +10,17 @@ from tests.web.url_map_walk import (
     EVERY_METHOD,
     IDENTITIES,
     UNMATCHED,
+    Practice,
+    make_practice,
     paths_of,
-    practice,  # noqa: F401  (fixture)
     rules_of,
     signed_in_as,
 )
+
+
+@pytest.fixture
+def practice(make_therapist, first_session) -> Practice:
+    return make_practice(make_therapist, first_session)
 
 
 def check_answered(response, where: str) -> None:

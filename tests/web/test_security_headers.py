@@ -14,8 +14,9 @@ from tests.conftest import app_config
 from tests.web.url_map_walk import (
     IDENTITIES,
     UNMATCHED,
+    Practice,
+    make_practice,
     paths_of,
-    practice,  # noqa: F401  (fixture)
     rules_of,
     signed_in_as,
 )
@@ -25,6 +26,11 @@ CSP_DIRECTIVES = {
     "object-src 'none'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
 }
 SWITCHED_OFF = ("camera=()", "microphone=()", "geolocation=()", "payment=()", "usb=()")
+
+
+@pytest.fixture
+def practice(make_therapist, first_session) -> Practice:
+    return make_practice(make_therapist, first_session)
 
 
 def check_headers(response, rule=None, where="") -> None:

@@ -7,8 +7,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import pytest
-
 from booking.extensions import db
 from booking.models import FeedScope, Role
 from booking.services import feeds
@@ -41,8 +39,8 @@ class Practice:
         return {**self.values, "token": token}
 
 
-@pytest.fixture
-def practice(make_therapist, first_session) -> Practice:
+def make_practice(make_therapist, first_session) -> Practice:
+    """For a `practice` fixture in the walking test modules."""
     therapist = make_therapist()
     therapist.set_password(PASSWORD)
     admin = make_therapist()
