@@ -14,7 +14,7 @@ from booking import clock, logs, settings
 from booking.config import load_settings
 from booking.database import configure_sqlite
 from booking.extensions import babel, csrf, db, limiter, login, migrate
-from booking.web import errors, presenting, requests
+from booking.web import errors, presenting, requests, security
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ("de", "en")
@@ -37,6 +37,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _init_extensions(app, config.get("CLOCK"))
     logs.init_app(app)
     requests.init_app(app)
+    security.init_app(app)
     _register_blueprints(app)
     settings.init_app(app)  # after the blueprints: its link builder needs their routes
     from booking.cli import register_commands
@@ -80,6 +81,7 @@ def _init_extensions(app: Flask, fixed_clock) -> None:
 def _register_blueprints(app: Flask) -> None:
     from booking.web.admin import bp as admin
     from booking.web.feeds import bp as feeds
+    from booking.web.health import bp as health
     from booking.web.public import bp as public
     from booking.web.workspace import bp as workspace
 
@@ -87,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(feeds)
     app.register_blueprint(workspace)
     app.register_blueprint(admin)
+    app.register_blueprint(health)
 
 
 def select_locale() -> str:

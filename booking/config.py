@@ -44,6 +44,8 @@ def load_settings(instance_path: str, environ: Mapping[str, str] | None = None,
         "BASE_URL": base_url,
         "PREFERRED_URL_SCHEME": urlsplit(base_url).scheme or "http",
         "SESSION_COOKIE_SECURE": base_url.startswith("https://"),
+        # __Host-: the browser keeps it only if Secure, Path=/ and without Domain.
+        "SESSION_COOKIE_NAME": "__Host-session" if base_url.startswith("https://") else "session",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "MAIL_URL": mail_url(env.get("MAIL_URL") or f"file://{instance / 'mail'}"),

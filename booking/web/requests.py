@@ -8,6 +8,8 @@ from werkzeug.routing import IntegerConverter
 
 # Ids are PostgreSQL integers: a larger number in a URL names no record.
 LARGEST_ID = 2**31 - 1
+# No address of ours has a longer segment (tokens are well under 100 characters).
+LONGEST_PATH_SEGMENT = 1000
 
 
 class RecordId(IntegerConverter):
@@ -28,7 +30,19 @@ def refuse_nul_characters():
     return None
 
 
+def refuse_hostile_paths():
+    """The same for the path: an address with a NUL or an overlong segment names
+    nothing here, so it is a 404 before a slug or token reaches the database."""
+    values = [request.path, *(value for value in (request.view_args or {}).values()
+                              if isinstance(value, str))]
+    if any("\x00" in value for value in values) or any(
+            len(segment) > LONGEST_PATH_SEGMENT for segment in request.path.split("/")):
+        abort(404)
+    return None
+
+
 def init_app(app: Flask) -> None:
     """Call before registering blueprints: their routes take the converter then."""
     app.url_map.converters["int"] = RecordId
+    app.before_request(refuse_hostile_paths)
     app.before_request(refuse_nul_characters)

@@ -30,12 +30,6 @@ def test_the_page_speaks_the_language_asked_for(client, make_therapist, first_se
     assert '<html lang="de">' in client.get("/?lang=de").get_data(as_text=True)
 
 
-def test_the_health_check_answers_when_the_database_does(client):
-    response = client.get("/healthz")
-    assert response.status_code == 200
-    assert response.get_json() == {"status": "ok"}
-
-
 def test_busy_time_from_the_therapists_own_calendar_moves_the_next_free_time(
         client, make_therapist, first_session):
     from booking.models import BusyCalendar, BusyInterval

@@ -5,16 +5,19 @@ Signed-out visitors are sent to sign in; signed-in therapists who are not admins
 404 on every page here, as if the area did not exist."""
 
 from flask import Blueprint, abort
-from flask_login import current_user, login_required
+from flask_login import current_user
+
+from booking.extensions import login
 
 bp = Blueprint("admin", __name__, url_prefix="/workspace/admin")
 
 
 @bp.before_request
 def require_admin():
-    signed_out = login_required(lambda: None)()
-    if signed_out is not None:
-        return signed_out
+    # Not login_required: it lets OPTIONS through signed out, and the check below
+    # would then meet an anonymous user.
+    if not current_user.is_authenticated:
+        return login.unauthorized()
     if not current_user.is_admin:
         abort(404)
     return None

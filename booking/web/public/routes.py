@@ -7,11 +7,10 @@ from datetime import datetime, timedelta
 
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale
-from sqlalchemy import select
 
 from booking import clock
 from booking.errors import FirstSessionAlreadyBooked, SlotUnavailable
-from booking.extensions import db, limiter
+from booking.extensions import limiter
 from booking.models import Booking, SessionType, Therapist
 from booking.services import bookings, matching
 from booking.services.bookings import Visitor
@@ -114,13 +113,6 @@ def requested():
 @bp.get("/datenschutz")
 def privacy():
     return render_template("public/privacy.html")
-
-
-@bp.get("/healthz")
-def health():
-    """For load balancers and the operator at 3 a.m.: is the database reachable?"""
-    db.session.execute(select(1))
-    return {"status": "ok"}
 
 
 def _book(members: list[Therapist], session_type: SessionType, start: datetime,

@@ -1,0 +1,83 @@
+"""Security headers on every response, decided in this one place.
+
+Every response, pages, errors, downloads and feeds alike, leaves through
+`add_security_headers`; a route cannot forget them. What varies per endpoint
+(framing, referrer, caching) is decided by the small functions below, so a new
+rule has one place to change.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response, current_app, request
+
+# Endpoints that send their own Cache-Control and contain nothing personal to a
+# shared cache: static files (Flask's validators) and the calendar feeds, which
+# calendar programs poll every few minutes. A feed says "private, max-age=300"
+# with an ETag: no proxy stores it, and polling stays a cheap 304. Every other
+# response gets no-store, so a new page with client data is safe by default.
+OWN_CACHING = frozenset({"static", "feeds.feed"})
+
+# What the pages never use: switched off for them and for anything they embed.
+PERMISSIONS_POLICY = ", ".join(f"{feature}=()" for feature in (
+    "accelerometer", "camera", "display-capture", "geolocation", "gyroscope", "hid",
+    "magnetometer", "microphone", "midi", "payment", "serial", "usb",
+))
+
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def frame_ancestors(endpoint: str | None) -> tuple[str, ...]:
+    """The origins that may frame this endpoint's pages; none today.
+
+    The embed (issue 11) will answer EMBED_ORIGINS for visitor pages here, and
+    nowhere else: the workspace, the admin and the manage link are never framed.
+    """
+    return ()
+
+
+def content_security_policy(ancestors: tuple[str, ...]) -> str:
+    """No inline script or style anywhere: scripts and styles come from /static.
+    data: images only for the empty favicon (`<link rel="icon" href="data:,">`),
+    which spares every page a request for /favicon.ico."""
+    return "; ".join((
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors " + (" ".join(ancestors) or "'none'"),
+    ))
+
+
+def holds_secret(rule_arguments: set[str] | None) -> bool:
+    """True when the URL may hold a secret: the manage link, feeds, password reset
+    and invitation links all carry a `<token>`. An address that matched no route
+    may be a mistyped secret link, so it is treated as one too."""
+    return rule_arguments is None or "token" in rule_arguments
+
+
+def add_security_headers(response: Response) -> Response:
+    endpoint = request.endpoint
+    ancestors = frame_ancestors(endpoint)
+    headers = response.headers
+    headers["Content-Security-Policy"] = content_security_policy(ancestors)
+    if not ancestors:
+        # For browsers that predate frame-ancestors; it cannot name origins.
+        headers["X-Frame-Options"] = "DENY"
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Permissions-Policy"] = PERMISSIONS_POLICY
+    rule = request.url_rule
+    secret = holds_secret(set(rule.arguments) if rule is not None else None)
+    headers["Referrer-Policy"] = "no-referrer" if secret else "same-origin"
+    if endpoint not in OWN_CACHING or "Cache-Control" not in headers:
+        headers["Cache-Control"] = "no-store"
+        headers.pop("Expires", None)
+    if current_app.config["BASE_URL"].startswith("https://"):
+        headers["Strict-Transport-Security"] = HSTS
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(add_security_headers)
