@@ -111,7 +111,7 @@ class Invitation(AccountPayload):
     kind = MessageKind.INVITATION
 
 
-PAYLOAD_TYPES: dict[MessageKind, type[Payload]] = {
+PAYLOAD_TYPES: dict[MessageKind, type[BookingPayload] | type[AccountPayload]] = {
     cls.kind: cls for cls in (ConfirmRequest, Confirmed, NewBooking, Cancelled, Rescheduled,
                               Reassigned, Reminder, Expired, AlreadyBooked, PasswordReset,
                               Invitation)
@@ -123,7 +123,7 @@ def payload_to_json(payload: Payload) -> dict[str, Any]:
     return payload.model_dump(mode="json")
 
 
-def payload_from_json(kind: str, data: dict[str, Any]) -> Payload:
+def payload_from_json(kind: str, data: dict[str, Any]) -> BookingPayload | AccountPayload:
     """The typed payload of a stored row; PayloadError when it does not fit its kind."""
     try:
         cls = PAYLOAD_TYPES[MessageKind(kind)]

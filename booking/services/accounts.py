@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from booking.extensions import db
-from booking.models import MessageKind, OutboxMessage, OutboxStatus, Therapist
-from booking.services import team
+from booking.models import MessageKind, Therapist
+from booking.models.outbox_payloads import Invitation, PasswordReset
+from booking.services import outbox, team
 from booking.tokens import read_account_token
 from booking.transactions import unit_of_work
 
@@ -115,8 +115,5 @@ def set_password_from_link(secret_key: str, purpose: MessageKind, token: str,
 
 
 def _queue_account_mail(kind: MessageKind, therapist: Therapist, now: datetime) -> None:
-    db.session.add(OutboxMessage(
-        kind=kind.value, booking=None, payload={"recipient": "therapist",
-                                                "therapist_id": therapist.id},
-        status=OutboxStatus.QUEUED, message_id=f"<{kind.value}.{uuid.uuid4().hex}@account>",
-        attempts=0, due_at=now, created_at=now))
+    payload = PasswordReset if kind is MessageKind.PASSWORD_RESET else Invitation
+    outbox.enqueue(None, payload(therapist_id=therapist.id), now)

@@ -34,11 +34,23 @@ from booking.models import (
     Therapist,
 )
 from booking.models.booking import changes_closed
+from booking.models.outbox_payloads import (
+    AlreadyBooked,
+    Cancelled,
+    CancelledBy,
+    Confirmed,
+    ConfirmRequest,
+    Expired,
+    NewBooking,
+    Reminder,
+    Rescheduled,
+)
 from booking.services import matching, outbox, schedule, waivers
 from booking.services.schedule import occupying_at
 from booking.tokens import manage_token, token_hash
 from booking.transactions import unit_of_work
 
+VISITOR, THERAPIST = Recipient.VISITOR, Recipient.THERAPIST
 EXCLUSION_VIOLATION = "23P01"  # PostgreSQL SQLSTATE of an exclusion constraint
 
 
@@ -116,7 +128,7 @@ def book_slot(*, therapist_id: int, session_type_id: int, start: datetime, visit
             booking.request(now)
             db.session.add(booking)
             db.session.flush()
-            outbox.enqueue(MessageKind.CONFIRM_REQUEST, booking, Recipient.VISITOR, now)
+            outbox.enqueue(booking, ConfirmRequest(**outbox.about(booking, VISITOR)), now)
     except FirstSessionAlreadyBooked:
         _explain_refusal(validation.email_identity(visitor.email), now)
         raise
@@ -152,8 +164,8 @@ def confirm_booking(token: str, *, now: datetime, policy: Policy) -> Booking:
         if not booking.can_confirm(now):
             raise SlotUnavailable("the reservation lapsed before it was confirmed")
         booking.confirm(now)
-        outbox.enqueue_for_visitors(MessageKind.CONFIRMED, booking, now)
-        outbox.enqueue(MessageKind.NEW_BOOKING, booking, Recipient.THERAPIST, now)
+        outbox.enqueue_for_visitors(booking, Confirmed(**outbox.about(booking, VISITOR)), now)
+        outbox.enqueue(booking, NewBooking(**outbox.about(booking, THERAPIST)), now)
         _schedule_reminder(booking, now, policy.reminder_before)
     return booking
 
@@ -219,9 +231,10 @@ def reschedule_by_visitor(token: str, *, start: datetime, now: datetime,
             booking.reschedule(start, start + booking.session_type.duration,
                                blocked.start, blocked.end, now)
             if booking.status is BookingStatus.CONFIRMED:
-                outbox.enqueue_for_visitors(MessageKind.RESCHEDULED, booking, now)
-                outbox.enqueue(MessageKind.RESCHEDULED, booking, Recipient.THERAPIST, now,
-                               previous_start=previous.isoformat())
+                outbox.enqueue_for_visitors(booking, Rescheduled(**outbox.about(booking, VISITOR)),
+                                            now)
+                outbox.enqueue(booking, Rescheduled(**outbox.about(booking, THERAPIST),
+                                                    previous_start=previous), now)
                 _schedule_reminder(booking, now, policy.reminder_before)
     except IntegrityError as error:
         raise SlotUnavailable("this time was just taken") from error
@@ -268,24 +281,25 @@ def expire_all_lapsed(now: datetime, batch: int = 100) -> int:
 
 def _expire(booking: Booking, now: datetime) -> None:
     booking.expire(now)
-    outbox.enqueue(MessageKind.EXPIRED, booking, Recipient.VISITOR, now)
+    outbox.enqueue(booking, Expired(**outbox.about(booking, VISITOR)), now)
 
 
 def _cancel(booking: Booking, reason: str, now: datetime, *, by: Actor) -> None:
     had_invite = booking.status is BookingStatus.CONFIRMED
     booking.cancel(now, reason, by=by)
-    outbox.enqueue_for_visitors(MessageKind.CANCELLED, booking, now, by=by.value,
-                                with_invite=had_invite)
+    cancelled_by = CancelledBy(by.value)
+    outbox.enqueue_for_visitors(booking, Cancelled(**outbox.about(booking, VISITOR),
+                                                   by=cancelled_by, with_invite=had_invite), now)
     if had_invite:
-        outbox.enqueue(MessageKind.CANCELLED, booking, Recipient.THERAPIST, now, by=by.value,
-                       with_invite=True)
+        outbox.enqueue(booking, Cancelled(**outbox.about(booking, THERAPIST), by=cancelled_by,
+                                          with_invite=True), now)
 
 
 def _schedule_reminder(booking: Booking, now: datetime, before: timedelta) -> None:
     """Queue the reminder for its time. A reminder of an older time (the booking
     moved since) or of a booking no longer confirmed is dropped at delivery."""
     if booking.reminder_requested and booking.start_utc - before > now:
-        outbox.enqueue(MessageKind.REMINDER, booking, Recipient.VISITOR, now,
+        outbox.enqueue(booking, Reminder(**outbox.about(booking, VISITOR)), now,
                        due_at=booking.start_utc - before)
 
 
@@ -315,7 +329,7 @@ def _explain_refusal(email_key: str, now: datetime) -> None:
         schedule.lock_person(email_key)  # two refusals at once still send one mail
         earlier = _standing_first_session(email_key, now)
         if earlier is not None and not _told_recently(earlier, now):
-            outbox.enqueue(MessageKind.ALREADY_BOOKED, earlier, Recipient.VISITOR, now)
+            outbox.enqueue(earlier, AlreadyBooked(**outbox.about(earlier, VISITOR)), now)
 
 
 def _standing_first_session(email_key: str, now: datetime) -> Booking | None:

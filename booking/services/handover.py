@@ -10,7 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from booking import availability
 from booking.errors import InvalidTransition, NotFound, SlotUnavailable
 from booking.extensions import db
-from booking.models import Booking, BookingStatus, MessageKind, Recipient, Therapist
+from booking.models import Booking, BookingStatus, Recipient, Therapist
+from booking.models.outbox_payloads import Cancelled, CancelledBy, NewBooking, Reassigned
 from booking.services import outbox, schedule
 from booking.services.bookings import any_booking, expire_lapsed_holds, locked_booking
 from booking.transactions import unit_of_work
@@ -54,10 +55,14 @@ def _announce_handover(booking: Booking, previous_therapist_id: int, previous_ui
                        now: datetime) -> None:
     """One organizer per calendar entry (Gmail shows "unknown organizer" otherwise):
     the old entry is cancelled in the old therapist's name, and a new one is sent."""
-    old_entry = {"by": "handover", "with_invite": True, "uid": previous_uid,
-                 "organizer_id": previous_therapist_id}
-    outbox.enqueue_for_visitors(MessageKind.CANCELLED, booking, now, **old_entry)
-    outbox.enqueue(MessageKind.CANCELLED, booking, Recipient.THERAPIST, now, **old_entry,
-                   therapist_id=previous_therapist_id)
-    outbox.enqueue_for_visitors(MessageKind.REASSIGNED, booking, now)
-    outbox.enqueue(MessageKind.NEW_BOOKING, booking, Recipient.THERAPIST, now)
+    def old_entry(recipient: Recipient, **farewell: int) -> Cancelled:
+        return Cancelled(**outbox.about(booking, recipient), by=CancelledBy.HANDOVER,
+                         with_invite=True, uid=previous_uid,
+                         organizer_id=previous_therapist_id, **farewell)
+
+    outbox.enqueue_for_visitors(booking, old_entry(Recipient.VISITOR), now)
+    outbox.enqueue(booking, old_entry(Recipient.THERAPIST, therapist_id=previous_therapist_id),
+                   now)
+    outbox.enqueue_for_visitors(booking, Reassigned(**outbox.about(booking, Recipient.VISITOR)),
+                                now)
+    outbox.enqueue(booking, NewBooking(**outbox.about(booking, Recipient.THERAPIST)), now)

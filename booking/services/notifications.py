@@ -29,6 +29,14 @@ from booking.models import (
     Recipient,
     Therapist,
 )
+from booking.models.outbox_payloads import (
+    AccountPayload,
+    BookingPayload,
+    Cancelled,
+    PayloadError,
+    Reminder,
+    payload_from_json,
+)
 from booking.services.accounts import valid_for
 from booking.services.invites import event_for
 from booking.tokens import account_token, manage_token
@@ -93,31 +101,34 @@ def is_obsolete(message: OutboxMessage) -> bool:
     booking = message.booking
     if booking is not None and booking.erased_at is not None:
         return True
-    kind = MessageKind(message.kind)
-    if _METHODS.get(kind) == "REQUEST" and message.payload.get("with_invite", True):
+    details = payload_from_json(message.kind, message.payload)
+    if _METHODS.get(details.kind) == "REQUEST":
         return booking is None or booking.ical_status == "CANCELLED"
-    if kind is not MessageKind.REMINDER:
+    if not isinstance(details, Reminder):
         return False
     return (booking is None or booking.status is not BookingStatus.CONFIRMED
-            or booking.sequence != message.payload["sequence"])
+            or booking.sequence != details.sequence)
 
 
 def render(message: OutboxMessage, *, now: datetime, mail: MailSettings) -> EmailMessage:
-    """The complete email for an outbox row (needs an app context, no request)."""
-    if message.booking is None:
-        return _render_account_mail(message, now, mail)
+    """The complete email for an outbox row (needs an app context, no request).
+    PayloadError when the row does not fit its kind's contract."""
+    details = payload_from_json(message.kind, message.payload)
+    if isinstance(details, AccountPayload):
+        return _render_account_mail(message.message_id, details, now, mail)
     booking = message.booking
-    kind = MessageKind(message.kind)
-    therapist = _therapist_of(message)
-    to = addressee(booking, Recipient(message.payload["recipient"]), therapist)
+    if booking is None:
+        raise PayloadError(f"{message.kind}: the booking is gone")
+    kind = details.kind
+    farewell = details if isinstance(details, Cancelled) else None
+    therapist = _therapist_of(booking, farewell.therapist_id if farewell else None)
+    to = addressee(booking, details.recipient, therapist)
     token = manage_token(mail.link_secret, booking.public_id)
     links = mail.links
-    start = datetime.fromisoformat(message.payload["start"])
-    end = datetime.fromisoformat(message.payload["end"])
     context = {
         "booking": booking, "therapist": therapist, "to": to,
-        "zone": visitor_zone(to.zone_name), "start": start, "end": end,
-        "payload": message.payload, "recipient": message.payload["recipient"],
+        "zone": visitor_zone(to.zone_name), "start": details.start, "end": details.end,
+        "payload": details, "recipient": details.recipient,
         # Links carry the reader's language, so the pages answer in it too.
         "manage_url": links.url("public.manage", token=token, lang=to.locale),
         "confirm_url": links.url("public.confirm_page", token=token, lang=to.locale),
@@ -131,21 +142,20 @@ def render(message: OutboxMessage, *, now: datetime, mail: MailSettings) -> Emai
         sender=mail.sender, to=[(to.name, to.email)],
         subject=" ".join(subject.split()), text=text, html=html,
         message_id=message.message_id, reply_to=mail.reply_to, date=now,
-        calendar=_invitation(message, kind, _therapist_of(message, "organizer_id"),
-                             links.url("public.manage", token=token), to.locale, start, end,
-                             now),
+        calendar=_invitation(booking, details,
+                             _therapist_of(booking, farewell.organizer_id if farewell else None),
+                             links.url("public.manage", token=token), to.locale, now),
         language=to.locale,
     )
 
 
-def _therapist_of(message: OutboxMessage, key: str = "therapist_id") -> Therapist:
-    """The therapist the message is about: the booking's, or the one the payload names
-    under `key`. After a hand-over, the old therapist's farewell is addressed to them
-    (therapist_id), and the old calendar entry is cancelled in their name (organizer_id)."""
-    therapist_id = message.payload.get(key)
+def _therapist_of(booking: Booking, therapist_id: int | None) -> Therapist:
+    """The therapist a message is about: the booking's, or the one its payload names.
+    After a hand-over, the old therapist's farewell is addressed to them (therapist_id),
+    and the old calendar entry is cancelled in their name (organizer_id)."""
     if therapist_id is None:
-        return message.booking.therapist
-    return db.session.get(Therapist, therapist_id) or message.booking.therapist
+        return booking.therapist
+    return db.session.get(Therapist, therapist_id) or booking.therapist
 
 
 def addressee(booking: Booking, recipient: Recipient, therapist: Therapist) -> Addressee:
@@ -161,18 +171,17 @@ def addressee(booking: Booking, recipient: Recipient, therapist: Therapist) -> A
                      booking.visitor_timezone)
 
 
-def _invitation(message: OutboxMessage, kind: MessageKind, organizer: Therapist,
-                manage_url: str, locale: str, start: datetime, end: datetime,
-                now: datetime) -> Calendar | None:
-    method = _METHODS.get(kind)
-    if method is None or not message.payload.get("with_invite", True):
+def _invitation(booking: Booking, details: BookingPayload, organizer: Therapist,
+                manage_url: str, locale: str, now: datetime) -> Calendar | None:
+    method = _METHODS.get(details.kind)
+    cancelled = details if isinstance(details, Cancelled) else None
+    if method is None or (cancelled is not None and not cancelled.with_invite):
         return None
-    for_visitor = message.payload["recipient"] != Recipient.THERAPIST
-    event = event_for(message.booking, manage_url=manage_url if for_visitor else "",
-                      locale=locale,
-                      sequence=message.payload["sequence"], start=start, end=end,
-                      cancelled=method == "CANCEL", therapist=organizer,
-                      uid=message.payload.get("uid"))
+    for_visitor = details.recipient is not Recipient.THERAPIST
+    event = event_for(booking, manage_url=manage_url if for_visitor else "",
+                      locale=locale, sequence=details.sequence, start=details.start,
+                      end=details.end, cancelled=method == "CANCEL", therapist=organizer,
+                      uid=cancelled.uid if cancelled else None)
     return Calendar(ics=calendar.invite(event, method=method, stamp=now), method=method)
 
 
@@ -180,12 +189,14 @@ _ACCOUNT_LINKS = {MessageKind.PASSWORD_RESET: "workspace.reset_password",
                   MessageKind.INVITATION: "workspace.accept_invitation"}
 
 
-def _render_account_mail(message: OutboxMessage, now: datetime,
+def _render_account_mail(message_id: str, details: AccountPayload, now: datetime,
                          mail: MailSettings) -> EmailMessage:
     """A password-reset or invitation mail. Its link is signed now, at delivery, so
     the database never holds it and its validity counts from when it is sent."""
-    kind = MessageKind(message.kind)
-    therapist = db.session.get(Therapist, message.payload["therapist_id"])
+    kind = details.kind
+    therapist = db.session.get(Therapist, details.therapist_id)
+    if therapist is None:
+        raise PayloadError(f"{kind.value}: the therapist is gone")
     token = account_token(mail.link_secret, kind.value, therapist.id,
                           therapist.account_fingerprint, expires=now + valid_for(kind))
     locale = "de" if "de" in therapist.languages else "en"
@@ -197,5 +208,5 @@ def _render_account_mail(message: OutboxMessage, now: datetime,
     return compose(sender=mail.sender,
                    to=[(therapist.display_name, therapist.email)],
                    subject=" ".join(subject.split()), text=text, html=None,
-                   message_id=message.message_id, reply_to=mail.reply_to, date=now,
+                   message_id=message_id, reply_to=mail.reply_to, date=now,
                    language=locale)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -52,6 +52,7 @@ def _database_unavailable(error: Exception):
     """The database is down or unreachable: 503 with Retry-After, never a traceback.
     What was committed before stays committed; this request's work is dropped."""
     _discard_session()
+    response: Response | str
     if wants_json():
         response = jsonify(status="unavailable", error=DATABASE_UNAVAILABLE)
     else:

@@ -143,11 +143,6 @@ def local_period(start: datetime, end: datetime, zone: ZoneInfo) -> str:
     return f"{short_datetime(start, zone)} – {short_datetime(end, zone)}"
 
 
-def as_instant(iso: str) -> datetime:
-    """An ISO 8601 instant from a message payload, as a datetime."""
-    return datetime.fromisoformat(iso)
-
-
 def client_name(booking) -> str:
     """Who booked, as lists and pages show it; after erasure, that it was deleted."""
     return booking.visitor_name or gettext("(client data deleted)")
@@ -167,7 +162,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         local_time=local_time, local_date=local_date, local_datetime=local_datetime,
         short_datetime=short_datetime, initials=initials, language_names=language_names,
-        client_name=client_name, as_instant=as_instant,
+        client_name=client_name,
     )
     app.jinja_env.globals.update(zone_name=zone_name, month_label=month_label,
                                  local_period=local_period)

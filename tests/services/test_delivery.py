@@ -155,7 +155,7 @@ def test_a_message_that_cannot_be_rendered_does_not_stop_the_others(app, smtp, m
     db.session.commit()
     worker.run_once(app)
     assert [m.status for m in outbox()] == [OutboxStatus.QUEUED, OutboxStatus.SENT]
-    assert outbox()[0].last_error == "could not render: ValueError"
+    assert outbox()[0].last_error == "could not render: PayloadError"
 
 
 def test_reminders_go_out_at_their_time_and_not_for_moved_or_cancelled_bookings(

@@ -19,6 +19,7 @@ from flask import has_request_context
 
 from booking.extensions import db
 from booking.models import Booking, BookingStatus, MessageKind, OutboxMessage, Recipient
+from booking.models.outbox_payloads import PAYLOAD_TYPES, Reminder
 from booking.services import accounts, notifications, outbox
 from booking.settings import settings_of
 from tests.conftest import FIXED_NOW
@@ -72,7 +73,8 @@ def booking_of(make_therapist, make_booking):
 
 
 def render(app, booking: Booking, kind: MessageKind, recipient: Recipient, **details):
-    message = outbox.enqueue(kind, booking, recipient, FIXED_NOW, **details)
+    payload = PAYLOAD_TYPES[kind](**outbox.about(booking, recipient), **details)
+    message = outbox.enqueue(booking, payload, FIXED_NOW)
     db.session.flush()
     message.message_id = f"<fixed-{message.id}@termine.praxis.example>"
     # As in the worker: an app context only, so every snapshot also shows that rendering,
@@ -119,7 +121,9 @@ def test_every_message_reads_as_its_snapshot(app, booking_of, make_therapist, lo
                                              recipient, details):
     booking = booking_of(locale)
     if details.get("by") == "handover" or kind is MessageKind.REASSIGNED:
-        details = {**details, **handed_over(booking, make_therapist(), recipient)}
+        old_entry = handed_over(booking, make_therapist(), recipient)
+        if kind is MessageKind.CANCELLED:  # the new invitation names no old entry
+            details = {**details, **old_entry}
     mail = render(app, booking, kind, recipient, **details)
     language = "de" if recipient is Recipient.THERAPIST else locale
     assert mail["Content-Language"] == language
@@ -155,7 +159,8 @@ def test_account_mails_speak_the_therapists_language_and_link_to_base_url_withou
                                   MessageKind.ALREADY_BOOKED])
 def test_every_visitor_message_carries_the_manage_link_and_the_data_line(
         app, booking_of, kind):
-    text = readable(render(app, booking_of("de"), kind, Recipient.VISITOR, by="visitor"))
+    cancelled = {"by": "visitor", "with_invite": True} if kind is MessageKind.CANCELLED else {}
+    text = readable(render(app, booking_of("de"), kind, Recipient.VISITOR, **cancelled))
     assert "http://127.0.0.1:5000/b/" in text
     assert "löschen" in text
 
@@ -188,7 +193,7 @@ def test_invites_land_at_the_booked_instant_in_two_independent_parsers(
     clock.set(start - timedelta(days=2))
     booking = booking_of("en", start=start, timezone="America/New_York")
     for kind, details in ((MessageKind.CONFIRMED, {}), (MessageKind.RESCHEDULED, {}),
-                          (MessageKind.CANCELLED, {"by": "visitor"})):
+                          (MessageKind.CANCELLED, {"by": "visitor", "with_invite": True})):
         ics = invite_of(render(app, booking, kind, Recipient.VISITOR, **details))
         ours = icalendar.Calendar.from_ical(ics).walk("VEVENT")[0]
         theirs = vobject.readOne(ics.decode()).vevent
@@ -203,7 +208,8 @@ def test_request_then_cancel_share_the_uid_with_a_rising_sequence(app, booking_o
     booking.status = BookingStatus.CONFIRMED
     booking.cancel(FIXED_NOW)
     db.session.commit()
-    cancel = render(app, booking, MessageKind.CANCELLED, Recipient.VISITOR, by="visitor")
+    cancel = render(app, booking, MessageKind.CANCELLED, Recipient.VISITOR, by="visitor",
+                    with_invite=True)
     events = [icalendar.Calendar.from_ical(invite_of(m)) for m in (request, cancel)]
     assert [str(c["METHOD"]) for c in events] == ["REQUEST", "CANCEL"]
     vevents = [c.walk("VEVENT")[0] for c in events]
@@ -220,7 +226,8 @@ def test_the_therapists_invite_never_carries_the_visitors_manage_link(app, booki
 
 def test_a_reminder_of_a_booking_moved_away_and_back_is_still_obsolete(app, booking_of):
     booking = booking_of("de")
-    reminder = outbox.enqueue(MessageKind.REMINDER, booking, Recipient.VISITOR, FIXED_NOW)
+    reminder = outbox.enqueue(booking, Reminder(**outbox.about(booking, Recipient.VISITOR)),
+                              FIXED_NOW)
     booking.status = BookingStatus.CONFIRMED
     original = (booking.start_utc, booking.end_utc, booking.blocked_start_utc,
                 booking.blocked_end_utc)
