@@ -19,15 +19,19 @@ class Received:
 
 @dataclass
 class RecordingHandler:
-    """Keeps what arrives; answers 550 for the addresses in `refuse`."""
+    """Keeps what arrives; answers 550 for the addresses in `refuse`, and the line in
+    `answers` for the addresses there (e.g. "450 4.2.1 Mailbox busy")."""
 
     refuse: set[str] = field(default_factory=set)
+    answers: dict[str, str] = field(default_factory=dict)
     received: list[Received] = field(default_factory=list)
 
     async def handle_RCPT(self, server, session: Session, envelope: Envelope, address: str,
                           rcpt_options: list[str]) -> str:
         if address in self.refuse:
             return f"550 5.1.1 <{address}>: Recipient address rejected"
+        if address in self.answers:
+            return self.answers[address]
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

@@ -41,7 +41,18 @@ _ENHANCED_STATUS = re.compile(rb"[245]\.\d{1,3}\.\d{1,3}")
 
 
 class DeliveryError(Exception):
-    """A message could not be delivered; str() is a short reason that is safe to log."""
+    """A message could not be delivered; str() is a short reason that is safe to log.
+    `permanent` when trying again cannot help (the address does not exist)."""
+
+    def __init__(self, reason: str, *, permanent: bool = False) -> None:
+        super().__init__(reason)
+        self.permanent = permanent
+
+
+# RCPT answers that name the address itself as the problem (RFC 5321 4.2.3): no such
+# mailbox (550), not local (551), mailbox name not allowed (553). Others (a full
+# mailbox, 552; a policy refusal, 554) may pass, and are retried.
+BAD_ADDRESS_CODES = frozenset({550, 551, 553})
 
 
 class Transport(Protocol):
@@ -129,7 +140,7 @@ class SmtpTransport:
         except (smtplib.SMTPException, OSError) as error:
             # `from None`: the original exception names recipients or echoes
             # what the server said about them, and tracebacks end up in logs.
-            raise DeliveryError(_reason(error)) from None
+            raise DeliveryError(_reason(error), permanent=_bad_address(error)) from None
 
     def _open(self) -> smtplib.SMTP:
         context = ssl.create_default_context()
@@ -181,6 +192,13 @@ def _quit(session: smtplib.SMTP) -> None:
         session.quit()
     except (smtplib.SMTPException, OSError):
         session.close()
+
+
+def _bad_address(error: BaseException) -> bool:
+    """True when the server refused a recipient because the address itself is wrong."""
+    if not isinstance(error, smtplib.SMTPRecipientsRefused) or not error.recipients:
+        return False
+    return all(code in BAD_ADDRESS_CODES for code, _ in error.recipients.values())
 
 
 def _reason(error: BaseException) -> str:

@@ -84,6 +84,8 @@ def _deliver(message: OutboxMessage, *, now: datetime, transport: Transport,
     try:
         transport.send(render(message))
     except DeliveryError as error:
+        if error.permanent:  # retrying a mailbox that does not exist only delays the news
+            return _fail(message, str(error))
         return _retry_or_fail(message, str(error), now, rng)
     _finish(message, OutboxStatus.SENT, now)
     return OutboxStatus.SENT
@@ -106,6 +108,14 @@ def claim_due(now: datetime, batch: int) -> list[int]:
             row.attempts += 1
         ids = [row.id for row in rows]
     return ids
+
+
+def failed_for_booking(booking_id: int) -> list[OutboxMessage]:
+    """The messages about one booking that could not be delivered, oldest first."""
+    return list(db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.booking_id == booking_id,
+                                    OutboxMessage.status == OutboxStatus.FAILED)
+        .order_by(OutboxMessage.created_at, OutboxMessage.id)))
 
 
 def failed_messages() -> list[OutboxMessage]:
@@ -144,10 +154,17 @@ def _finish(message: OutboxMessage, status: OutboxStatus, now: datetime) -> None
 def _retry_or_fail(message: OutboxMessage, reason: str, now: datetime,
                    rng: random.Random) -> OutboxStatus:
     """Queue the message for a later attempt, or give up after the last: its status."""
+    if message.attempts >= MAX_ATTEMPTS:
+        return _fail(message, reason)
     message.last_error = reason[:500]
     message.claimed_until = None
-    if message.attempts >= MAX_ATTEMPTS:
-        message.status = OutboxStatus.FAILED
-    else:
-        message.due_at = now + backoff(message.attempts, rng)
+    message.due_at = now + backoff(message.attempts, rng)
+    return message.status
+
+
+def _fail(message: OutboxMessage, reason: str) -> OutboxStatus:
+    """Give up on the message: it waits for the admin's "send again", with its reason."""
+    message.last_error = reason[:500]
+    message.claimed_until = None
+    message.status = OutboxStatus.FAILED
     return message.status

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import groupby
@@ -143,6 +144,19 @@ def local_period(start: datetime, end: datetime, zone: ZoneInfo) -> str:
     return f"{short_datetime(start, zone)} – {short_datetime(end, zone)}"
 
 
+_BAD_ADDRESS = re.compile(r"^SMTP (55[013])\b.* recipient rejected$")
+
+
+def delivery_problem(reason: str) -> str:
+    """Why a mail did not arrive, in the reader's language where we can tell: an
+    address that does not exist is said plainly; other reasons keep their technical
+    words (codes and kinds only: the worker stores no address or server text)."""
+    if match := _BAD_ADDRESS.match(reason):
+        return gettext("The address does not exist or does not accept mail (server answer "
+                       "%(code)s).", code=match.group(1))
+    return gettext("Not delivered: %(reason)s", reason=reason)
+
+
 def client_name(booking) -> str:
     """Who booked, as lists and pages show it; after erasure, that it was deleted."""
     return booking.visitor_name or gettext("(client data deleted)")
@@ -162,7 +176,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         local_time=local_time, local_date=local_date, local_datetime=local_datetime,
         short_datetime=short_datetime, initials=initials, language_names=language_names,
-        client_name=client_name,
+        client_name=client_name, delivery_problem=delivery_problem,
     )
     app.jinja_env.globals.update(zone_name=zone_name, month_label=month_label,
                                  local_period=local_period)

@@ -9,6 +9,8 @@ from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import Length, Optional
 
+from booking.models import MessageKind, Recipient
+
 
 class ActionForm(FlaskForm):
     """A button that changes something: CSRF only."""
@@ -22,6 +24,29 @@ class CancelForm(FlaskForm):
     def confirmed(self) -> bool:
         """The box "yes, cancel" was ticked (the client is told at once)."""
         return request.form.get("confirm") == "yes"
+
+
+def message_labels() -> dict[str, dict[str, str]]:
+    """What each kind of message and each recipient is called, for the pages that list
+    mail (the undeliverable list, a booking's page): template names kind_labels and
+    recipient_labels."""
+    return {
+        "kind_labels": {
+            MessageKind.CONFIRM_REQUEST: _("Request to confirm the email address"),
+            MessageKind.CONFIRMED: _("Booking confirmation with invitation"),
+            MessageKind.NEW_BOOKING: _("New booking, to the therapist"),
+            MessageKind.CANCELLED: _("Cancellation"),
+            MessageKind.RESCHEDULED: _("New time"),
+            MessageKind.REASSIGNED: _("New therapist"),
+            MessageKind.REMINDER: _("Reminder"),
+            MessageKind.EXPIRED: _("Reservation lapsed"),
+            MessageKind.ALREADY_BOOKED: _("Already has a free first consultation"),
+            MessageKind.PASSWORD_RESET: _("Password reset"),
+            MessageKind.INVITATION: _("Invitation to the team"),
+        },
+        "recipient_labels": {Recipient.VISITOR: _("client"), Recipient.PARTNER: _("partner"),
+                             Recipient.THERAPIST: _("therapist")},
+    }
 
 
 def staff_notices() -> dict[str, str]:

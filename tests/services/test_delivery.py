@@ -225,3 +225,28 @@ def test_the_worker_erases_old_bookings_unless_retention_is_off(
     worker.drain(app)
     db.session.rollback()
     assert db.session.get(Booking, booking.id).erased_at is not None
+
+
+@pytest.mark.parametrize("answer", ["550 5.1.1 No such user", "551 5.1.6 User not local",
+                                    "553 5.1.3 Mailbox name not allowed"])
+def test_an_address_that_does_not_exist_fails_at_once_with_its_reason(app, smtp, make_booking,
+                                                                      answer):
+    smtp.answers["kim@example.org"] = answer
+    make_booking()
+    worker.run_once(app)
+    [refused] = outbox()
+    assert (refused.status, refused.attempts) == (OutboxStatus.FAILED, 1)
+    assert refused.last_error == f"SMTP {answer[:9]} recipient rejected"
+    assert delivery.failed_for_booking(refused.booking_id) == [refused]
+
+
+@pytest.mark.parametrize("answer", ["450 4.2.1 Mailbox busy, try later",
+                                    "452 4.2.2 Mailbox full", "552 5.2.2 Mailbox full",
+                                    "554 5.7.1 Relay access denied"])
+def test_a_refusal_that_may_pass_is_retried_with_backoff(app, smtp, make_booking, answer):
+    smtp.answers["kim@example.org"] = answer
+    make_booking()
+    worker.run_once(app)
+    [waiting] = outbox()
+    assert (waiting.status, waiting.attempts) == (OutboxStatus.QUEUED, 1)
+    assert waiting.due_at > FIXED_NOW

@@ -8,7 +8,7 @@ import redis
 from sqlalchemy import func, select
 
 from booking import create_app
-from booking.extensions import db
+from booking.extensions import db, limiter
 from booking.models import OutboxMessage
 from tests.conftest import IsolatedClient, app_config
 from tests.support import berlin
@@ -47,12 +47,21 @@ def host(database_url, app):
     """One more instance of the service ("another host") on the same database,
     counting its limits in `storage`."""
 
+    started = []
+
     def start(storage: str, **extra):
         other = create_app(app_config(database_url, RATELIMIT_STORAGE_URI=storage, **extra))
         other.test_client_class = IsolatedClient
+        started.append(other)
         return other.test_client()
 
-    return start
+    yield start
+    for other in started:
+        with other.app_context():
+            db.engine.dispose()
+    # The extension object is one per process (production has one app per process):
+    # the next test's app must not inherit "Redis is down" from this one's.
+    limiter._storage_dead = False
 
 
 def outbox_count() -> int:

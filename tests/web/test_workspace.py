@@ -451,3 +451,21 @@ def test_minimum_notice_is_given_in_hours(client, anna, first_session, hours, mi
     db.session.rollback()
     assert anna.rules.minimum_notice_minutes == minutes
     assert f'value="{hours}"' in client.get(page).get_data(as_text=True)
+
+
+def test_a_mail_to_the_client_that_bounced_is_named_on_the_booking_page(client, anna,
+                                                                        own_booking):
+    message = db.session.scalars(select(OutboxMessage)).first()
+    message.status, message.last_error = "failed", "SMTP 550 5.1.1 recipient rejected"
+    db.session.commit()
+    sign_in(client, anna.email)
+    page = client.get(f"/workspace/bookings/{own_booking.id}").get_data(as_text=True)
+    assert "E-Mails, die nicht angekommen sind" in page
+    assert "Die Adresse existiert nicht oder nimmt keine E-Mails an" in page
+    assert "(Antwort des Servers: 550)" in page
+
+
+def test_a_booking_whose_mail_arrived_shows_no_delivery_problem(client, anna, own_booking):
+    sign_in(client, anna.email)
+    page = client.get(f"/workspace/bookings/{own_booking.id}").get_data(as_text=True)
+    assert "nicht angekommen" not in page

@@ -18,42 +18,21 @@ from flask_login import current_user
 
 from booking import clock
 from booking.errors import InvalidInput, NotFound
-from booking.models import FeedScope, MessageKind, Recipient
+from booking.models import FeedScope
 from booking.services import delivery, feeds, reports, waivers
 from booking.settings import current_settings
 from booking.web.admin import bp
 from booking.web.admin.forms import WaiverForm
 from booking.web.chart import bar_chart_svg
 from booking.web.presenting import short_month_label
-from booking.web.shared import ActionForm, staff_notices
+from booking.web.shared import ActionForm, message_labels, staff_notices
 
 
 @bp.get("/messages")
 def messages():
     return render_template("admin/messages.html", failed=delivery.failed_messages(),
                            form=ActionForm(), zone=current_user.zone,
-                           kind_labels=_kind_labels(), recipient_labels=_recipient_labels())
-
-
-def _kind_labels() -> dict[str, str]:
-    return {
-        MessageKind.CONFIRM_REQUEST: _("Request to confirm the email address"),
-        MessageKind.CONFIRMED: _("Booking confirmation with invitation"),
-        MessageKind.NEW_BOOKING: _("New booking, to the therapist"),
-        MessageKind.CANCELLED: _("Cancellation"),
-        MessageKind.RESCHEDULED: _("New time"),
-        MessageKind.REASSIGNED: _("New therapist"),
-        MessageKind.REMINDER: _("Reminder"),
-        MessageKind.EXPIRED: _("Reservation lapsed"),
-        MessageKind.ALREADY_BOOKED: _("Already has a free first consultation"),
-        MessageKind.PASSWORD_RESET: _("Password reset"),
-        MessageKind.INVITATION: _("Invitation to the team"),
-    }
-
-
-def _recipient_labels() -> dict[str, str]:
-    return {Recipient.VISITOR: _("client"), Recipient.PARTNER: _("partner"),
-            Recipient.THERAPIST: _("therapist")}
+                           **message_labels())
 
 
 @bp.post("/messages/<int:message_id>/resend")

@@ -11,11 +11,11 @@ from flask_login import current_user
 from booking import clock
 from booking.errors import AlreadyExists, InvalidInput, InvalidTransition, NotFound, SlotUnavailable
 from booking.models import Booking, BookingStatus, Therapist
-from booking.services import accounts, agenda, bookings, erasure, handover, team
+from booking.services import accounts, agenda, bookings, delivery, erasure, handover, team
 from booking.web.admin import bp
 from booking.web.admin.forms import InviteForm, ProfileForm, ReassignForm
 from booking.web.presenting import by_local_day, zone_choices
-from booking.web.shared import ActionForm, CancelForm
+from booking.web.shared import ActionForm, CancelForm, message_labels
 
 
 @bp.get("/")
@@ -115,7 +115,8 @@ def booking(booking_id: int):
         "admin/booking.html", booking=found, zone=current_user.zone, show_therapist=True,
         history=bookings.history(found), cancel_form=CancelForm(), action_form=ActionForm(),
         reassign_form=_reassign_form(found.therapist_id), can_change=found.can_cancel(now),
-        can_erase=found.can_erase(now))
+        can_erase=found.can_erase(now), undeliverable=delivery.failed_for_booking(found.id),
+        **message_labels())
 
 
 @bp.post("/bookings/<int:booking_id>/cancel")

@@ -8,10 +8,10 @@ from flask_login import current_user, login_required
 from booking import clock
 from booking.errors import InvalidTransition, NotFound
 from booking.models import Booking, FeedScope
-from booking.services import agenda, bookings, feeds
+from booking.services import agenda, bookings, delivery, feeds
 from booking.settings import current_settings
 from booking.web.presenting import by_local_day
-from booking.web.shared import ActionForm, CancelForm, staff_notices
+from booking.web.shared import ActionForm, CancelForm, message_labels, staff_notices
 from booking.web.workspace import PUBLIC_ENDPOINTS, bp
 from booking.web.workspace.forms import NoteForm
 
@@ -45,7 +45,8 @@ def booking(booking_id: int):
         history=bookings.history(found),
         cancel_form=CancelForm(), note_form=NoteForm(note=found.private_note),
         action_form=ActionForm(), can_cancel=found.can_cancel(now),
-        can_record=found.can_complete(now), visit=None)
+        can_record=found.can_complete(now), undeliverable=delivery.failed_for_booking(found.id),
+        **message_labels(), visit=None)
 
 
 @bp.post("/bookings/<int:booking_id>/cancel")
