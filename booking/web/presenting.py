@@ -14,6 +14,7 @@ from flask import Flask
 from flask_babel import get_locale, gettext
 
 from booking.availability import Slot
+from booking.models import Booking
 from booking.validation import DEFAULT_ZONE, visitor_zone  # noqa: F401  (used by views)
 
 # Shown first in the zone picker: where the practice's visitors mostly are.
@@ -143,7 +144,7 @@ def local_period(start: datetime, end: datetime, zone: ZoneInfo) -> str:
     return f"{short_datetime(start, zone)} – {short_datetime(end, zone)}"
 
 
-def client_name(booking) -> str:
+def client_name(booking: Booking) -> str:
     """Who booked, as lists and pages show it; after erasure, that it was deleted."""
     return booking.visitor_name or gettext("(client data deleted)")
 
@@ -155,7 +156,8 @@ def initials(name: str) -> str:
 
 
 def language_names(codes: list[str]) -> list[str]:
-    return [Locale.parse(code).get_display_name(locale_name()) for code in codes]
+    """The languages in the page's language; a code babel has no name for, as it is."""
+    return [Locale.parse(code).get_display_name(locale_name()) or code for code in codes]
 
 
 def init_app(app: Flask) -> None:
