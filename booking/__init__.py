@@ -33,7 +33,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(load_settings(app.instance_path, overrides=config))
     app.config.update(config)
     if hops := app.config["TRUSTED_PROXY_HOPS"]:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        # Flask's documented way to wrap the WSGI app; mypy refuses any assignment to a
+        # method, and setattr would only hide the same thing from it.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     _init_extensions(app, config.get("CLOCK"))
     logs.init_app(app)
     requests.init_app(app)
@@ -46,7 +49,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
-def _init_extensions(app: Flask, fixed_clock) -> None:
+def _init_extensions(app: Flask, fixed_clock: clock.FixedClock | None) -> None:
     clock.init_app(app, fixed_clock)
     db.init_app(app)
     with app.app_context():

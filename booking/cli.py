@@ -51,7 +51,7 @@ def register_commands(app: Flask) -> None:
                help="Run the development server. On the embedded default (mail to files, "
                     "loopback address) it also delivers due mail every few seconds.")
 @click.pass_context
-def run_command(ctx: click.Context, **options) -> None:
+def run_command(ctx: click.Context, **options: object) -> None:
     app = ctx.ensure_object(flask_cli.ScriptInfo).load_app()
     if _delivers_itself(app) and not options.get("reload"):
         worker.start_in_background(app)
@@ -66,9 +66,12 @@ def _delivers_itself(app: Flask) -> bool:
 @click.command("worker")
 @click.option("--once", is_flag=True, help="Deliver what is due now, then exit (for cron).")
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds.")
-def worker_command(once: bool, interval: float) -> None:
+@flask_cli.pass_script_info
+def worker_command(script_info: flask_cli.ScriptInfo, once: bool, interval: float) -> None:
     """Deliver the outbox (mail), expire lapsed reservations, read due busy calendars."""
-    app = current_app._get_current_object()
+    # The app itself, not the current_app proxy: the worker hands it to its threads.
+    # It is the one whose context this command runs in (loaded once, then cached).
+    app = script_info.load_app()
     if once:
         click.echo(f"Handled {worker.drain(app)} bookings, messages and calendars.")
         return

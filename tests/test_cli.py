@@ -106,3 +106,9 @@ def test_seed_demo_refuses_a_public_service(app, cli):
     assert result.exit_code != 0
     assert "refusing" in result.output
     assert therapists() == 0
+
+
+def test_worker_once_runs_one_round_on_the_app_and_says_what_it_handled(cli):
+    result = cli("worker", "--once")
+    assert result.exit_code == 0, result.output
+    assert result.output == "Handled 0 bookings, messages and calendars.\n"

@@ -225,7 +225,7 @@ def _refresh(claim: _Claim, now: datetime, settings: RefreshSettings) -> Refresh
     try:
         fetched = fetch.fetch(claim.url, policy=settings.fetch, etag=claim.etag,
                               last_modified=claim.last_modified)
-        intervals = None if fetched.not_modified else expand.busy_intervals(
+        intervals = None if fetched.body is None else expand.busy_intervals(
             fetched.body, start=now, end=claim.window_end, zone=claim.zone)
     except CalendarProblem as error:
         return _record_failure(claim, str(error), error.problem, now)
@@ -256,7 +256,8 @@ def _record_success(claim: _Claim, fetched: fetch.Fetched,
     return Refreshed(claim.calendar_id, Outcome.UPDATED, intervals=len(intervals))
 
 
-def _record_failure(claim: _Claim, reason: str, problem: dict, now: datetime) -> Refreshed:
+def _record_failure(claim: _Claim, reason: str, problem: dict[str, str | int],
+                    now: datetime) -> Refreshed:
     # The reason names the host at most; the calendar id says which one it was.
     log.warning("busy calendar %d not refreshed: %s", claim.calendar_id, reason)
     with unit_of_work(immediate=True):

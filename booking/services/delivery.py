@@ -62,16 +62,24 @@ def deliver_due(*, now: datetime, transport: Transport,
     for message_id in claim_due(now, batch):
         try:
             with unit_of_work():
-                outcome = _deliver(db.session.get(OutboxMessage, message_id), now=now,
-                                   transport=transport, render=render,
-                                   is_obsolete=is_obsolete, rng=rng)
+                outcome = _deliver(_claimed(message_id), now=now, transport=transport,
+                                   render=render, is_obsolete=is_obsolete, rng=rng)
         except Exception as error:  # noqa: BLE001 — a bad row must not stop the others
             # Whatever rendering it left half done was rolled back with its unit of work.
             with unit_of_work():
-                outcome = _retry_or_fail(db.session.get(OutboxMessage, message_id),
+                outcome = _retry_or_fail(_claimed(message_id),
                                          f"could not render: {type(error).__name__}", now, rng)
         report.count(outcome)
     return report
+
+
+def _claimed(message_id: int) -> OutboxMessage:
+    """A row this worker holds the lease on: nobody else deletes it meanwhile (a booking's
+    messages go with it only when the booking row is deleted, which nothing does)."""
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None:
+        raise LookupError(f"outbox message {message_id} vanished while claimed")
+    return message
 
 
 def _deliver(message: OutboxMessage, *, now: datetime, transport: Transport,
@@ -140,7 +148,7 @@ def requeue_failed(now: datetime, message_ids: list[int] | None = None) -> int:
 
 def backoff(attempt: int, rng: random.Random) -> timedelta:
     """Exponential, capped, with full jitter so that many workers do not retry in step."""
-    ceiling = min(FIRST_RETRY * 2 ** (attempt - 1), LONGEST_RETRY)
+    ceiling: timedelta = min(FIRST_RETRY * 2 ** (attempt - 1), LONGEST_RETRY)
     return FIRST_RETRY / 2 + ceiling * rng.random()
 
 

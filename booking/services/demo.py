@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, time
 
 from sqlalchemy import func, select
@@ -17,37 +18,49 @@ DEMO_PASSWORD = "demo-erstgespraech"
 # Weekday hours with a lunch gap, in the therapists' local time (Europe/Berlin).
 _WEEKDAY_HOURS = ((time(9, 0), time(12, 30)), (time(13, 30), time(17, 0)))
 
+@dataclass(frozen=True)
+class _Member:
+    email: str
+    name: str
+    title: str
+    bio: str
+    title_en: str
+    bio_en: str
+    languages: list[str]
+    admin: bool
+
+
 _TEAM = (
-    {
-        "email": DEMO_LOGIN,
-        "name": "Dr. Anna Berger",
-        "title": "Psychologische Psychotherapeutin",
-        "bio": "Paar- und Einzelberatung, Schwerpunkt Trennung und Neuanfang.",
-        "english": ("Psychological psychotherapist",
-                    "Couples and individual counselling, focus on separation and new starts."),
-        "languages": ["de", "en"],
-        "admin": True,
-    },
-    {
-        "email": "jonas.hartmann@praxis.example",
-        "name": "Jonas Hartmann",
-        "title": "M.Sc. Psychologe",
-        "bio": "Beziehungsthemen, Kommunikation in der Partnerschaft.",
-        "english": ("M.Sc. Psychologist (sessions in German)",
-                    "Relationship questions, communication between partners."),
-        "languages": ["de"],
-        "admin": False,
-    },
-    {
-        "email": "emily.carter@praxis.example",
-        "name": "Emily Carter",
-        "title": "M.Sc. Psychologin",
-        "bio": "Paarberatung auf Englisch für internationale Paare.",
-        "english": ("M.Sc. Psychologist",
-                    "Couples counselling in English for international couples."),
-        "languages": ["en", "de"],
-        "admin": False,
-    },
+    _Member(
+        email=DEMO_LOGIN,
+        name="Dr. Anna Berger",
+        title="Psychologische Psychotherapeutin",
+        bio="Paar- und Einzelberatung, Schwerpunkt Trennung und Neuanfang.",
+        title_en="Psychological psychotherapist",
+        bio_en="Couples and individual counselling, focus on separation and new starts.",
+        languages=["de", "en"],
+        admin=True,
+    ),
+    _Member(
+        email="jonas.hartmann@praxis.example",
+        name="Jonas Hartmann",
+        title="M.Sc. Psychologe",
+        bio="Beziehungsthemen, Kommunikation in der Partnerschaft.",
+        title_en="M.Sc. Psychologist (sessions in German)",
+        bio_en="Relationship questions, communication between partners.",
+        languages=["de"],
+        admin=False,
+    ),
+    _Member(
+        email="emily.carter@praxis.example",
+        name="Emily Carter",
+        title="M.Sc. Psychologin",
+        bio="Paarberatung auf Englisch für internationale Paare.",
+        title_en="M.Sc. Psychologist",
+        bio_en="Couples counselling in English for international couples.",
+        languages=["en", "de"],
+        admin=False,
+    ),
 )
 
 
@@ -80,12 +93,13 @@ def seed_demo(now: datetime) -> list[str]:
             ))
             created.append(f"session type {FIRST_SESSION_SLUG}")
         for member in _TEAM:
-            if db.session.scalar(select(Therapist).where(Therapist.email == member["email"])):
+            if db.session.scalar(select(Therapist).where(Therapist.email == member.email)):
                 continue
-            details = dict(member)
-            therapist = new_therapist(password=DEMO_PASSWORD, now=now, **{
-                key: value for key, value in details.items() if key != "english"})
-            therapist.title_en, therapist.bio_en = details["english"]
+            therapist = new_therapist(
+                email=member.email, name=member.name, password=DEMO_PASSWORD, now=now,
+                admin=member.admin, languages=member.languages, title=member.title,
+                bio=member.bio)
+            therapist.title_en, therapist.bio_en = member.title_en, member.bio_en
             _add_weekday_hours(therapist)
             created.append(f"therapist {therapist.email}")
     return created
@@ -96,6 +110,8 @@ def _first_session_type() -> SessionType | None:
 
 
 def _add_weekday_hours(therapist: Therapist) -> None:
+    if therapist.rules is None:  # new_therapist always writes them
+        raise RuntimeError(f"demo therapist {therapist.email} has no booking rules")
     therapist.rules.meeting_url = f"https://meet.example/{therapist.slug}"
     for weekday in range(5):
         for start, end in _WEEKDAY_HOURS:

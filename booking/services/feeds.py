@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import force_locale, get_locale, gettext
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 
 from booking import calendar
 from booking.calendar import CalendarEvent
@@ -119,7 +119,7 @@ def render(feed: CalendarFeed, now: datetime) -> bytes:
     return calendar.feed(events, name=name, zone=zone)
 
 
-def _shown(feed: CalendarFeed, now: datetime) -> list:
+def _shown(feed: CalendarFeed, now: datetime) -> list[ColumnElement[bool]]:
     """Which bookings a feed shows: occupying ones from 30 days back on (pending ones
     as tentative), and those cancelled within the last 30 days, so clients drop them."""
     conditions = [
@@ -131,7 +131,7 @@ def _shown(feed: CalendarFeed, now: datetime) -> list:
     return conditions + _owned(feed)
 
 
-def _owned(feed: CalendarFeed) -> list:
+def _owned(feed: CalendarFeed) -> list[ColumnElement[bool]]:
     """The bookings a feed may show at all: its therapist's, or everyone's."""
     return [Booking.therapist_id == feed.therapist_id] if feed.scope is FeedScope.THERAPIST else []
 
@@ -162,7 +162,7 @@ def _initials(name: str) -> str:
     return " ".join(f"{word[0]}." for word in name.split()[:3] if word) or "?"
 
 
-def _owner(scope: FeedScope, therapist_id: int | None) -> list:
+def _owner(scope: FeedScope, therapist_id: int | None) -> list[ColumnElement[bool]]:
     if scope is FeedScope.PRACTICE:
         return [CalendarFeed.scope == FeedScope.PRACTICE]
     return [CalendarFeed.scope == FeedScope.THERAPIST, CalendarFeed.therapist_id == therapist_id]

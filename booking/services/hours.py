@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta
+from typing import TypedDict, Unpack
 
 from sqlalchemy import select
 
 from booking import validation
 from booking.errors import InvalidInput, NotFound
 from booking.extensions import db
-from booking.models import Booking, Therapist, TimeOff, WorkingHours
+from booking.models import Booking, BookingRules, Therapist, TimeOff, WorkingHours
 from booking.services.schedule import occupying_at
+from booking.services.team import member
 from booking.transactions import unit_of_work
 
 # "09:00-12:30" and the ways people write it: "9-12", "9.30 – 12 Uhr", "9 bis 12".
@@ -55,7 +57,7 @@ def replace_weekly_hours(therapist_id: int, week: dict[int, list[tuple[time, tim
     parse_day gives them), in one transaction. Existing bookings stay as they are;
     the ones that now lie outside the hours are returned, for the therapist to decide."""
     with unit_of_work():
-        therapist = db.session.get(Therapist, therapist_id)
+        therapist = member(therapist_id)
         therapist.working_hours.clear()
         for weekday, intervals in sorted(week.items()):
             for start, end in intervals:
@@ -96,7 +98,7 @@ def add_time_off(therapist_id: int, *, first_day: date, last_day: date,
     """Time off from `first_day` (at `from_time`, else the start of the day) to
     `last_day` (until `to_time`, else its end), in the therapist's zone."""
     with unit_of_work():
-        zone = db.session.get(Therapist, therapist_id).zone
+        zone = member(therapist_id).zone
         start = datetime.combine(first_day, from_time or time(0), tzinfo=zone)
         end = (datetime.combine(last_day, to_time, tzinfo=zone) if to_time else
                datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=zone))
@@ -122,15 +124,34 @@ def upcoming_time_off(therapist_id: int, *, now: datetime) -> list[TimeOff]:
         .order_by(TimeOff.start_utc)))
 
 
-RULE_FIELDS = ("buffer_before_minutes", "buffer_after_minutes", "minimum_notice_minutes",
-               "horizon_days", "slot_step_minutes", "daily_cap", "meeting_url")
+class RuleValues(TypedDict):
+    """A therapist's booking rules as save_rules takes them: as BookingRules stores them."""
+
+    buffer_before_minutes: int
+    buffer_after_minutes: int
+    minimum_notice_minutes: int
+    horizon_days: int
+    slot_step_minutes: int
+    daily_cap: int | None
+    meeting_url: str
 
 
-def save_rules(therapist_id: int, *, languages: list[str], **rules) -> None:
+RULE_FIELDS = tuple(RuleValues.__annotations__)
+
+
+def save_rules(therapist_id: int, *, languages: list[str], **values: Unpack[RuleValues]) -> None:
     """Save the therapist's booking rules (the names in RULE_FIELDS) and languages.
     Existing bookings stay as they are."""
     with unit_of_work():
-        therapist = db.session.get(Therapist, therapist_id)
-        for name in RULE_FIELDS:
-            setattr(therapist.rules, name, rules[name])
+        therapist = member(therapist_id)
+        rules = therapist.rules
+        if rules is None:  # nothing in the schema forces the row; saving writes it
+            rules = therapist.rules = BookingRules()
+        rules.buffer_before_minutes = values["buffer_before_minutes"]
+        rules.buffer_after_minutes = values["buffer_after_minutes"]
+        rules.minimum_notice_minutes = values["minimum_notice_minutes"]
+        rules.horizon_days = values["horizon_days"]
+        rules.slot_step_minutes = values["slot_step_minutes"]
+        rules.daily_cap = values["daily_cap"]
+        rules.meeting_url = values["meeting_url"]
         therapist.languages = validation.languages(languages)

@@ -4,8 +4,10 @@ which booked time changes."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TypedDict
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, func, or_, select, true
 
 from booking import availability
 from booking.extensions import db
@@ -22,6 +24,18 @@ from booking.models import (
 # The daily cap counts whole local days, so bookings up to a day either side of
 # the asked window matter (no zone is more than 14 hours off UTC).
 _CAP_MARGIN = timedelta(days=1)
+
+
+class _Schedule(TypedDict):
+    """What the slot engine needs to know about one therapist, as keyword arguments
+    for availability.free_slots and availability.is_offered."""
+
+    zone: ZoneInfo
+    weekly: list[availability.WeeklyHours]
+    unavailable: list[availability.Interval]
+    booked: list[availability.Booked]
+    rules: availability.Rules
+    now: datetime
 
 
 def free_slots(therapist: Therapist, session_type: SessionType, *, now: datetime,
@@ -51,7 +65,7 @@ def engine_rules(therapist: Therapist, session_type: SessionType) -> availabilit
 
 
 def _schedule(therapist: Therapist, session_type: SessionType, now: datetime,
-              start: datetime, end: datetime, ignoring: Booking | None = None) -> dict | None:
+              start: datetime, end: datetime, ignoring: Booking | None = None) -> _Schedule | None:
     rules = engine_rules(therapist, session_type)
     if rules is None or not therapist.active or not session_type.active:
         return None
@@ -106,7 +120,7 @@ def _booked(therapist_id: int, low: datetime, high: datetime, now: datetime,
     ]
 
 
-def occupying_at(now: datetime):
+def occupying_at(now: datetime) -> ColumnElement[bool]:
     """SQL for Booking.occupies_time(now): a lapsed pending hold occupies nothing."""
     return and_(
         Booking.status.in_(OCCUPYING),

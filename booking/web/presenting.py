@@ -15,6 +15,7 @@ from flask import Flask
 from flask_babel import get_locale, gettext
 
 from booking.availability import Slot
+from booking.models import Booking
 from booking.validation import DEFAULT_ZONE, visitor_zone  # noqa: F401  (used by views)
 
 # Shown first in the zone picker: where the practice's visitors mostly are.
@@ -157,7 +158,7 @@ def delivery_problem(reason: str) -> str:
     return gettext("Not delivered: %(reason)s", reason=reason)
 
 
-def client_name(booking) -> str:
+def client_name(booking: Booking) -> str:
     """Who booked, as lists and pages show it; after erasure, that it was deleted."""
     return booking.visitor_name or gettext("(client data deleted)")
 
@@ -169,7 +170,8 @@ def initials(name: str) -> str:
 
 
 def language_names(codes: list[str]) -> list[str]:
-    return [Locale.parse(code).get_display_name(locale_name()) for code in codes]
+    """The languages in the page's language; a code babel has no name for, as it is."""
+    return [Locale.parse(code).get_display_name(locale_name()) or code for code in codes]
 
 
 def init_app(app: Flask) -> None:

@@ -3,6 +3,8 @@ rule, the practice calendar feed, and which articles bring bookings."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import (
     Response,
     abort,
@@ -130,7 +132,7 @@ def reports_csv():
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-def _report() -> tuple[list, list[reports.SourceMonth]]:
+def _report() -> tuple[list[date], list[reports.SourceMonth]]:
     """The months asked for (?months=, one of PERIODS) up to this one, in the admin's
     zone, and the report over them."""
     asked = request.args.get("months", "12")
@@ -147,7 +149,7 @@ def _totals_by_source(rows: list[reports.SourceMonth]) -> list[tuple[str, int, i
     for row in rows:
         sums[row.source][0] += row.bookings
         sums[row.source][1] += row.confirmations
-    return [(source, *sums[source]) for source in order]
+    return [(source, booked, confirmed) for source, (booked, confirmed) in sums.items()]
 
 
 @bp.context_processor

@@ -100,11 +100,13 @@ def feed_card():
     token = feeds.current_token(therapist_id=current_user.id, scope=FeedScope.THERAPIST,
                                 secret_key=current_settings().secret_key,
                                 now=clock.utcnow())
+    feed = feeds.settings_of(current_user.id)
+    if feed is None:  # current_token has just made it; gone only if removed meanwhile
+        abort(404)
     https = current_settings().links.url("feeds.feed", token=token)
     return render_template("workspace/feed.html", https=https,
                            webcal="webcal://" + https.split("://", 1)[1], form=ActionForm(),
-                           full_details=feeds.settings_of(current_user.id).full_details,
-                           visit=None)
+                           full_details=feed.full_details, visit=None)
 
 
 @bp.post("/calendar-feed/details")
