@@ -1,0 +1,52 @@
+"""gunicorn.conf.py: the access log keeps the route and loses what identifies people."""
+
+import importlib.util
+import logging
+from datetime import timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from gunicorn.config import Config
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "S3cr3t-Manage-Token-Value-1234567890"
+
+
+@pytest.fixture(scope="module")
+def conf():
+    spec = importlib.util.spec_from_file_location("gunicorn_conf", ROOT / "gunicorn.conf.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def access_line(conf, path: str, query: str = "") -> str:
+    config = Config()
+    config.set("accesslog", "-")
+    config.set("access_log_format", conf.access_log_format)
+    logger = conf.AccessLog(config)
+    records = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logger.access_log.handlers = [handler]
+    environ = {"REQUEST_METHOD": "GET", "RAW_URI": f"{path}?{query}", "PATH_INFO": path,
+               "QUERY_STRING": query, "SERVER_PROTOCOL": "HTTP/1.1",
+               "REMOTE_ADDR": "203.0.113.7", "HTTP_REFERER": "https://ex.example/?q=Kim",
+               "HTTP_USER_AGENT": "Mozilla/5.0 (Kim's phone)"}
+    response = SimpleNamespace(status="200 OK", sent=512, headers=[])
+    request = SimpleNamespace(headers=[("COOKIE", "session=abc"), ("X-FORWARDED-FOR", "1.2.3.4")])
+    logger.access(response, request, environ, timedelta(milliseconds=12))
+    return records[0].getMessage()
+
+
+def test_the_access_log_names_the_route_without_its_token_query_or_visitor(conf):
+    line = access_line(conf, f"/b/{TOKEN}/reschedule", "week=2026-06-01&email=kim@example.org")
+    assert '"GET /b/…/reschedule" 200 512 12ms' in line
+    for secret in (TOKEN, "kim@example.org", "203.0.113.7", "1.2.3.4", "Kim", "session=abc"):
+        assert secret not in line
+
+
+def test_the_worker_count_follows_the_machine(conf):
+    assert conf.workers >= 3
+    assert conf.timeout and conf.graceful_timeout
