@@ -85,8 +85,8 @@ def configure(json_lines: bool) -> None:
     handler.set_name(_HANDLER_NAME)
     handler.setFormatter(JsonFormatter() if json_lines else TextFormatter())
     root.addHandler(handler)
-    if root.level == logging.WARNING:  # the default: our info lines are wanted
-        root.setLevel(logging.INFO)
+    # Our own info lines are wanted; other libraries' (SMTP chatter) only from warnings on.
+    logging.getLogger("booking").setLevel(logging.INFO)
 
 
 def init_app(app: Flask) -> None:
