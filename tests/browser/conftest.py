@@ -74,6 +74,31 @@ def browser():
         browser.close()
 
 
+@pytest.fixture(autouse=True)
+def no_policy_violations(request):
+    """Every page of a browser test runs under the real Content-Security-Policy: a
+    script, style or frame it refuses (Chromium says so on the console) fails the test."""
+    if "browser" not in request.fixturenames:
+        yield
+        return
+    browser = request.getfixturevalue("browser")
+    refused: list[str] = []
+    new_context = browser.new_context
+
+    def watched_context(*args, **kwargs):
+        context = new_context(*args, **kwargs)
+        context.on("console", lambda message: refused.append(message.text)
+                   if "Content Security Policy" in message.text else None)
+        return context
+
+    browser.new_context = watched_context
+    try:
+        yield
+    finally:
+        browser.new_context = new_context
+    assert not refused, refused
+
+
 @pytest.fixture
 def shots(request) -> Path:
     """A folder for this test's screenshots (test artifacts, not committed)."""
