@@ -10,9 +10,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from flask import Response, current_app, request
+from flask import Response, request
 
 from booking import validation
+from booking.settings import current_settings
 
 # How often one address may be booked for, from anywhere: a person books once; a
 # stranger who types someone else's address must not flood their mailbox.
@@ -24,7 +25,7 @@ TOKEN_GUESSES = "30 per hour"
 def booking_email_key() -> str:
     """The person a booking form is for, as a keyed hash (the counter's name)."""
     identity = validation.email_identity((request.form.get("email") or "")[:254])
-    digest = hmac.new(current_app.config["SECRET_KEY"].encode(), identity.encode(),
+    digest = hmac.new(current_settings().secret_key.encode(), identity.encode(),
                       hashlib.sha256).hexdigest()[:32]
     return f"booking-email:{digest}"
 
