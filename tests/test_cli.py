@@ -37,6 +37,18 @@ def test_create_therapist_asks_for_the_password_and_stores_only_its_hash(cli):
     assert therapist.rules is not None
 
 
+def test_the_first_therapist_brings_the_free_first_consultation_with_them(app, cli, client):
+    """A practice set up from the command line can take bookings at once: without a
+    first-consultation type every visitor page would answer "not possible right now"."""
+    assert client.get("/book").status_code == 503
+    for n in range(2):
+        assert cli("create-therapist", "--email", f"eva{n}@praxis.example",
+                   "--name", f"Eva {n}").exit_code == 0
+    db.session.rollback()
+    assert [t.slug for t in db.session.scalars(select(SessionType))] == ["erstgespraech"]
+    assert client.get("/book").status_code == 200
+
+
 @pytest.mark.parametrize("args, message", [
     (["--timezone", "Mars/Olympus"], "unknown time zone"),
     (["--timezone", "../../etc/passwd"], "unknown time zone"),

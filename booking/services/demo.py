@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from booking.extensions import db
 from booking.models import FIRST_SESSION_SLUG, SessionType, Therapist, WorkingHours
-from booking.services.team import new_therapist
+from booking.services.team import ensure_first_session_type, new_therapist
 from booking.transactions import unit_of_work
 
 DEMO_LOGIN = "demo@praxis.example"
@@ -84,13 +84,7 @@ def seed_demo(now: datetime) -> list[str]:
     created = []
     with unit_of_work():
         if _first_session_type() is None:
-            db.session.add(SessionType(
-                slug=FIRST_SESSION_SLUG, name_de="Kostenfreies Erstgespräch",
-                name_en="Free first consultation",
-                description_de="50 Minuten online, unverbindlich und kostenfrei.",
-                description_en="50 minutes online, free and without obligation.",
-                duration_minutes=50, is_free=True, active=True,
-            ))
+            ensure_first_session_type()
             created.append(f"session type {FIRST_SESSION_SLUG}")
         for member in _TEAM:
             if db.session.scalar(select(Therapist).where(Therapist.email == member.email)):

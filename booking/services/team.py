@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from booking import validation
 from booking.errors import AlreadyExists, InvalidInput, NotFound
 from booking.extensions import db
-from booking.models import BookingRules, Role, Therapist
+from booking.models import FIRST_SESSION_SLUG, BookingRules, Role, SessionType, Therapist
 from booking.transactions import unit_of_work
 
 MIN_PASSWORD_LENGTH = 10
@@ -78,7 +78,27 @@ def new_therapist(*, email: str, name: str, password: str | None, now: datetime,
     )
     _refuse_taken(therapist.email, therapist.slug)
     db.session.add(therapist)
+    ensure_first_session_type()
     return therapist
+
+
+def ensure_first_session_type() -> SessionType:
+    """The free first consultation that the booking pages offer, made with the first
+    therapist when the practice has none yet (flush only): a practice set up with
+    `booking create-therapist` can take bookings at once."""
+    existing = db.session.scalar(select(SessionType).where(
+        SessionType.slug == FIRST_SESSION_SLUG))
+    if existing is not None:
+        return existing
+    session_type = SessionType(
+        slug=FIRST_SESSION_SLUG, name_de="Kostenfreies Erstgespräch",
+        name_en="Free first consultation",
+        description_de="50 Minuten online, unverbindlich und kostenfrei.",
+        description_en="50 minutes online, free and without obligation.",
+        duration_minutes=50, is_free=True, active=True,
+    )
+    db.session.add(session_type)
+    return session_type
 
 
 def _free_slug(wanted: str) -> str:
