@@ -11,7 +11,7 @@ COMPILED := $(CATALOGS:.po=.mo)
 # Installs take the versions the tests last passed on (see constraints.txt).
 PIP_INSTALL := $(BIN)/pip install --quiet -c constraints.txt
 
-.PHONY: run test lint bench translations constraints clean
+.PHONY: run test lint bench production translations constraints clean
 
 # Links in mails and feeds follow the address the server listens on (PORT=5055 make run).
 run: export BASE_URL ?= http://$(HOST):$(PORT)
@@ -54,6 +54,16 @@ $(VENV)/bin/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# A production install in this checkout (see README, Production): the package with
+# the production extra, editable because templates, static files and migrations live
+# beside it, not inside it; and the compiled message catalogues.
+production: $(VENV)/.installed-production $(COMPILED)
+	@echo "Installed into $(VENV). Next: configure, then $(BIN)/booking db upgrade."
+
+$(VENV)/.installed-production: pyproject.toml constraints.txt | $(VENV)/bin/python
+	$(PIP_INSTALL) -e '.[production]'
+	touch $@ $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml constraints.txt | $(VENV)/bin/python
 	$(PIP_INSTALL) -e .

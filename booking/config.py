@@ -18,6 +18,7 @@ from booking.mail.transports import transport_from_url
 
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+MIN_SECRET_LENGTH = 32  # what `secrets.token_urlsafe(48)` gives is 64
 
 
 class ConfigError(RuntimeError):
@@ -94,10 +95,17 @@ def refuse_unsafe_production(env: Mapping[str, str]) -> None:
     problems = []
     if not env.get("SECRET_KEY"):
         problems.append("SECRET_KEY is not set")
+    elif len(env["SECRET_KEY"]) < MIN_SECRET_LENGTH:
+        problems.append(f"SECRET_KEY is shorter than {MIN_SECRET_LENGTH} characters")
     if not env.get("DATABASE_URL", "").startswith(("postgres://", "postgresql")):
         problems.append("DATABASE_URL must name a PostgreSQL database (not the SQLite default)")
     if not env.get("BASE_URL", "").startswith("https://"):
         problems.append("BASE_URL must be the public https:// address")
+    if not env.get("MAIL_URL", "").startswith(("smtp://", "smtps://")):
+        problems.append("MAIL_URL must name the SMTP server (mail to files reaches nobody)")
+    for name in ("MAIL_SENDER", "PRACTICE_EMAIL"):
+        if not env.get(name):
+            problems.append(f"{name} is not set (visitors would see a placeholder address)")
     if env.get("FLASK_DEBUG", "").lower() in {"1", "true", "yes", "on"}:
         problems.append("FLASK_DEBUG is on (it would show tracebacks to visitors)")
     if problems:

@@ -57,9 +57,12 @@ def test_a_mail_url_that_cannot_work_stops_the_start_with_the_reason(tmp_path):
 
 SAFE_PRODUCTION = {
     "BOOKING_ENV": "production",
-    "SECRET_KEY": "a-long-random-value",
+    "SECRET_KEY": "a-long-random-value-of-at-least-32-characters",
     "DATABASE_URL": "postgresql://booking@db/booking",
     "BASE_URL": "https://termine.praxis.example",
+    "MAIL_URL": "smtp://booking:pw@mail.praxis.example:587?starttls=1",
+    "MAIL_SENDER": "Praxis <termine@praxis.example>",
+    "PRACTICE_EMAIL": "praxis@praxis.example",
 }
 
 
@@ -74,6 +77,10 @@ def test_production_mode_starts_with_a_secret_postgresql_and_https(tmp_path):
     ({"DATABASE_URL": "sqlite:////srv/booking.sqlite3"}, "DATABASE_URL must name a PostgreSQL"),
     ({"BASE_URL": "http://termine.praxis.example"}, "BASE_URL must be the public https://"),
     ({"FLASK_DEBUG": "1"}, "FLASK_DEBUG is on"),
+    ({"SECRET_KEY": "x"}, "SECRET_KEY is shorter than 32 characters"),
+    ({"MAIL_URL": "file:///var/mail/booking"}, "MAIL_URL must name the SMTP server"),
+    ({"MAIL_SENDER": ""}, "MAIL_SENDER is not set"),
+    ({"PRACTICE_EMAIL": ""}, "PRACTICE_EMAIL is not set"),
 ])
 def test_production_mode_refuses_an_unsafe_start_naming_what_is_wrong(tmp_path, change, named):
     with pytest.raises(ConfigError, match=named) as raised:
@@ -86,5 +93,6 @@ def test_production_mode_names_every_problem_in_one_line(tmp_path):
     with pytest.raises(ConfigError) as raised:
         load_settings(str(tmp_path), environ={"BOOKING_ENV": "production"})
     message = str(raised.value)
-    assert message.count(";") == 2 and "\n" not in message
-    assert all(name in message for name in ("SECRET_KEY", "DATABASE_URL", "BASE_URL"))
+    assert message.count(";") == 5 and "\n" not in message
+    assert all(name in message for name in ("SECRET_KEY", "DATABASE_URL", "BASE_URL",
+                                            "MAIL_URL", "MAIL_SENDER", "PRACTICE_EMAIL"))
