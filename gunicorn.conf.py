@@ -25,8 +25,9 @@ forwarded_allow_ips = "127.0.0.1,::1"  # the app reads X-Forwarded-* via TRUSTED
 
 accesslog = "-"
 errorlog = "-"
-# No client address, no query string, no referrer, no token: see AccessLog.
-access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+# No client address, no query string, no referrer, no token: see AccessLog. The
+# request id matches the line to the app's own JSON line.
+access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms %({x-request-id}o)s'
 
 
 class AccessLog(Logger):
@@ -37,7 +38,8 @@ class AccessLog(Logger):
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
         path = loggable_path(environ.get("PATH_INFO", ""))
-        return {key: atoms[key] for key in ("t", "m", "s", "b", "B", "T", "D", "M", "L", "p")} | {
+        kept = ("t", "m", "s", "b", "B", "T", "D", "M", "L", "p", "{x-request-id}o")
+        return {key: atoms.get(key, "-") for key in kept} | {
             "U": path, "r": f"{atoms['m']} {path} {atoms['H']}", "q": "", "f": "-", "h": "-",
             "a": "-", "u": "-", "l": "-", "H": atoms["H"]}
 

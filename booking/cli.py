@@ -9,6 +9,7 @@ import flask.cli as flask_cli
 from flask import Flask, current_app
 from flask.cli import FlaskGroup
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from booking import clock, worker
 from booking.busy.fetch import host_of
@@ -33,6 +34,10 @@ def main() -> None:
         group.main()
     except ConfigError as error:  # one line for the operator, not a traceback
         click.echo(f"booking: {error}", err=True)
+        raise SystemExit(2) from None
+    except (OperationalError, ProgrammingError) as error:
+        click.echo(f"booking: the database cannot be used ({type(error.orig).__name__}): "
+                   "is DATABASE_URL right, and has `booking db upgrade` run?", err=True)
         raise SystemExit(2) from None
 
 

@@ -77,6 +77,7 @@ def drain(app: Flask) -> int:
 def loop(app: Flask, *, interval: float, stop: threading.Event) -> None:
     """Run rounds every `interval` seconds until `stop` is set; a failing round is
     logged and the loop goes on (the database or mail server may come back)."""
+    log.info("worker started: a round every %s s", interval)
     while not stop.is_set():
         try:
             run_once(app)

@@ -34,7 +34,7 @@ def access_line(conf, path: str, query: str = "") -> str:
                "QUERY_STRING": query, "SERVER_PROTOCOL": "HTTP/1.1",
                "REMOTE_ADDR": "203.0.113.7", "HTTP_REFERER": "https://ex.example/?q=Kim",
                "HTTP_USER_AGENT": "Mozilla/5.0 (Kim's phone)"}
-    response = SimpleNamespace(status="200 OK", sent=512, headers=[])
+    response = SimpleNamespace(status="200 OK", sent=512, headers=[("X-Request-ID", "rid-42")])
     request = SimpleNamespace(headers=[("COOKIE", "session=abc"), ("X-FORWARDED-FOR", "1.2.3.4")])
     logger.access(response, request, environ, timedelta(milliseconds=12))
     return records[0].getMessage()
@@ -42,7 +42,7 @@ def access_line(conf, path: str, query: str = "") -> str:
 
 def test_the_access_log_names_the_route_without_its_token_query_or_visitor(conf):
     line = access_line(conf, f"/b/{TOKEN}/reschedule", "week=2026-06-01&email=kim@example.org")
-    assert '"GET /b/…/reschedule" 200 512 12ms' in line
+    assert '"GET /b/…/reschedule" 200 512 12ms rid-42' in line
     for secret in (TOKEN, "kim@example.org", "203.0.113.7", "1.2.3.4", "Kim", "session=abc"):
         assert secret not in line
 

@@ -9,6 +9,7 @@ nothing is lost, and the stable Message-ID lets mail systems spot a repeat.
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ from booking.extensions import db
 from booking.mail.transports import DeliveryError, Transport
 from booking.models import OutboxMessage, OutboxStatus
 from booking.transactions import unit_of_work
+
+log = logging.getLogger(__name__)
 
 # Longer than a whole batch can take (20 messages × a 30 s SMTP timeout), so no
 # other worker takes a claimed message while its worker is still on the batch.
@@ -66,6 +69,8 @@ def deliver_due(*, now: datetime, transport: Transport,
                                    render=render, is_obsolete=is_obsolete, rng=rng)
         except Exception as error:  # noqa: BLE001 — a bad row must not stop the others
             # Whatever rendering it left half done was rolled back with its unit of work.
+            log.warning("outbox message %d could not be rendered: %s", message_id,
+                        type(error).__name__)
             with unit_of_work():
                 outcome = _retry_or_fail(_claimed(message_id),
                                          f"could not render: {type(error).__name__}", now, rng)

@@ -25,9 +25,14 @@ TOKEN_GUESSES = "30 per hour"
 def booking_email_key() -> str:
     """The person a booking form is for, as a keyed hash (the counter's name)."""
     identity = validation.email_identity((request.form.get("email") or "")[:254])
-    digest = hmac.new(current_settings().secret_key.encode(), identity.encode(),
-                      hashlib.sha256).hexdigest()[:32]
-    return f"booking-email:{digest}"
+    return f"booking-email:{keyed_hash(identity)}"
+
+
+def keyed_hash(value: str) -> str:
+    """A counter's name for a personal value: the same value always gives the same
+    name, and without SECRET_KEY nobody can tell which value it was."""
+    return hmac.new(current_settings().secret_key.encode(), value.encode(),
+                    hashlib.sha256).hexdigest()[:32]
 
 
 def without_email() -> bool:

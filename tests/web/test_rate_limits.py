@@ -110,6 +110,9 @@ def test_failed_sign_ins_are_counted_across_hosts(host, anna, redis_server):
     answers = [sign_in(hosts[n % 2], anna.email, "falsch-falsch-1").status_code
                for n in range(11)]
     assert answers == [401] * 10 + [429]
+    keys = [key.decode() for key in redis_server.scan_iter()]
+    assert any("sign-in:" in key for key in keys)
+    assert not any(anna.email in key for key in keys)
 
 
 def test_with_redis_gone_the_service_keeps_serving_and_limiting_and_says_so_once(host, anna,

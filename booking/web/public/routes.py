@@ -9,6 +9,7 @@ from flask import abort, current_app, redirect, render_template, request, url_fo
 from flask_babel import get_locale
 
 from booking import clock
+from booking.config import is_loopback
 from booking.errors import FirstSessionAlreadyBooked, SlotUnavailable
 from booking.extensions import limiter
 from booking.models import Booking, SessionType, Therapist
@@ -153,4 +154,6 @@ def _who(slug: str, visit: VisitContext) -> tuple[Therapist | None, list[Therapi
 def _dev_mail_folder() -> str | None:
     """Where a newcomer finds the confirmation mail, when mail goes to files."""
     url = current_app.config["MAIL_URL"]
-    return url.removeprefix("file://") if url.startswith("file://") else None
+    if not url.startswith("file://") or not is_loopback(current_app.config["BASE_URL"]):
+        return None  # a server's folders are nothing a visitor should read about
+    return url.removeprefix("file://")

@@ -13,6 +13,7 @@ from booking.extensions import db, limiter
 from booking.models import MessageKind, Therapist
 from booking.services import accounts, two_factor
 from booking.settings import current_settings
+from booking.web import limits
 from booking.web.shared import ActionForm
 from booking.web.workspace import bp
 from booking.web.workspace.forms import (
@@ -28,8 +29,9 @@ ENROLLING = "two_factor_enrolling"  # session key: the secret being set up
 
 
 def _account_key() -> str:
-    """Failed sign-ins are throttled per account as well as per address."""
-    return "sign-in:" + (request.form.get("email") or "").strip().lower()[:254]
+    """Failed sign-ins are throttled per account as well as per address (the counter
+    is named by a keyed hash: Redis holds no address)."""
+    return "sign-in:" + limits.keyed_hash((request.form.get("email") or "").strip().lower()[:254])
 
 
 def _failed(response) -> bool:
