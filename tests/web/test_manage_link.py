@@ -200,3 +200,20 @@ def test_a_finished_booking_cannot_be_moved(client, pending, clock, attended):
     assert fresh(booking).start_utc == WEDNESDAY_9
     assert fresh(booking).status is (
         BookingStatus.COMPLETED if attended else BookingStatus.NO_SHOW)
+
+
+def test_without_a_fixed_meeting_link_the_page_says_the_link_follows(client, make_booking,
+                                                                     token_of, policy):
+    booking = make_booking(confirmed=True)
+    page = client.get(f"/b/{token_of(booking)}?lang=en").get_data(as_text=True)
+    assert "The practice sends you the link to the video room before the session" in page
+    assert "open this link in your browser" not in page
+
+
+def test_with_a_fixed_meeting_link_the_page_shows_it(client, make_therapist, make_booking,
+                                                     token_of):
+    therapist = make_therapist(meeting_url="https://meet.example/anna")
+    booking = make_booking(therapist, confirmed=True)
+    page = client.get(f"/b/{token_of(booking)}?lang=en").get_data(as_text=True)
+    assert 'open this link in your browser; no installation is needed:' in page
+    assert 'href="https://meet.example/anna"' in page
