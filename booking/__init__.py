@@ -86,6 +86,7 @@ def _init_extensions(app: Flask, fixed_clock: clock.FixedClock | None) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from booking.web.admin import bp as admin
+    from booking.web.embed import bp as embed
     from booking.web.feeds import bp as feeds
     from booking.web.health import bp as health
     from booking.web.public import bp as public
@@ -96,6 +97,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(workspace)
     app.register_blueprint(admin)
     app.register_blueprint(health)
+    app.register_blueprint(embed)
 
 
 def select_locale() -> str:

@@ -17,7 +17,7 @@ from tests.web.forms import hidden_inputs
 from tests.web.url_map_walk import Practice, make_practice, paths_of, rules_of, signed_in_as
 
 # The blueprints a visitor (or an article page embedding the flow) talks to.
-VISITOR_BLUEPRINTS = {"public"}
+VISITOR_BLUEPRINTS = {"public", "embed"}
 
 
 @pytest.fixture
@@ -43,7 +43,7 @@ def cookies_set(client) -> list[str]:
 def visitor_rules(app) -> list:
     rules = [rule for rule in rules_of(app)
              if rule.endpoint.partition(".")[0] in VISITOR_BLUEPRINTS]
-    assert {"public.team", "public.details", "public.manage"} <= {
+    assert {"public.team", "public.details", "public.manage", "embed.script"} <= {
         rule.endpoint for rule in rules}
     return rules
 
@@ -56,7 +56,7 @@ def test_no_visitor_route_sets_a_cookie(app, client, practice, identity, cookies
     answered = set()
     for rule in visitor_rules(app):
         for path in paths_of(rule, practice):
-            for query in ("", "?lang=en", "?lang=de&notice=cancelled"):
+            for query in ("", "?lang=en", "?lang=de&embed=1&notice=cancelled"):
                 for method in sorted(rule.methods):
                     with client.open(path + query, method=method, data={"name": "x"}) as response:
                         answered.add(response.status_code)
