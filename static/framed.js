@@ -8,6 +8,8 @@
   function height() {
     tell({ booking: "height", height: Math.ceil(document.body.getBoundingClientRect().height) });
   }
+  // At once as well: a frame out of view is not rendered, so the observer waits.
+  height();
   new ResizeObserver(height).observe(document.body);
   if (document.querySelector("[data-booking-booked]")) tell({ booking: "booked" });
   document.addEventListener("keydown", function (event) {
