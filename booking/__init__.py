@@ -18,6 +18,9 @@ from booking.web import errors, presenting, requests, security
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ("de", "en")
+# Where the language choice is remembered in the session: the signed-in areas, which
+# have one anyway. Visitor pages set no cookie; their links carry ?lang= instead.
+REMEMBERS_LANGUAGE = frozenset({"workspace", "admin"})
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -83,6 +86,7 @@ def _init_extensions(app: Flask, fixed_clock: clock.FixedClock | None) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from booking.web.admin import bp as admin
+    from booking.web.embed import bp as embed
     from booking.web.feeds import bp as feeds
     from booking.web.health import bp as health
     from booking.web.public import bp as public
@@ -93,15 +97,20 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(workspace)
     app.register_blueprint(admin)
     app.register_blueprint(health)
+    app.register_blueprint(embed)
 
 
 def select_locale() -> str:
-    """The visitor's language: ?lang= (remembered), else the browser's, else German."""
+    """The page's language: ?lang=, else (in the workspace) the one chosen before,
+    else the browser's, else German."""
     asked = request.args.get("lang")
+    remembers = request.blueprint in REMEMBERS_LANGUAGE
     if asked in LOCALES:
-        session["lang"] = asked
+        if remembers:
+            session["lang"] = asked
         return asked
-    return session.get("lang") or request.accept_languages.best_match(LOCALES) or "de"
+    remembered = session.get("lang") if remembers else None
+    return remembered or request.accept_languages.best_match(LOCALES) or "de"
 
 
 __all__ = ["create_app"]

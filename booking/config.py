@@ -84,6 +84,10 @@ def load_settings(instance_path: str, environ: Mapping[str, str] | None = None,
         # Hosts, IPs or CIDRs whose calendars may live in a private network (an
         # in-house Nextcloud); everything else must resolve to a public address.
         "BUSY_ALLOWED_HOSTS": comma_list(env.get("BUSY_ALLOWED_HOSTS", "")),
+        # The article sites that may show the booking flow in a frame (embed.js).
+        "EMBED_ORIGINS": embed_origins(env.get("EMBED_ORIGINS", "")),
+        # /demo/article, the practice's article with the widget, for trying it out.
+        "DEMO_ARTICLE": env.get("BOOKING_ENV") != "production",
         "BABEL_DEFAULT_LOCALE": "de",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
     }
@@ -125,6 +129,21 @@ def mail_url(url: str) -> str:
 def comma_list(value: str) -> tuple[str, ...]:
     """The non-empty, stripped items of a comma-separated setting."""
     return tuple(item.strip() for item in value.split(",") if item.strip())
+
+
+def embed_origins(value: str) -> tuple[str, ...]:
+    """EMBED_ORIGINS as origins (scheme, host, port: what frame-ancestors compares),
+    checked at start: a path, a wildcard or a missing scheme would silently allow
+    nothing, or too much."""
+    origins = []
+    for item in comma_list(value):
+        parts = urlsplit(item)
+        if (parts.scheme not in ("http", "https") or not parts.hostname or "*" in item
+                or parts.path.strip("/") or parts.query or parts.fragment or parts.username):
+            raise ConfigError(f"EMBED_ORIGINS: {item!r} is not an origin such as "
+                              "https://www.praxis.example")
+        origins.append(f"{parts.scheme}://{parts.netloc.lower()}")
+    return tuple(origins)
 
 
 def is_loopback(base_url: str) -> bool:

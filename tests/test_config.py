@@ -96,3 +96,17 @@ def test_production_mode_names_every_problem_in_one_line(tmp_path):
     assert message.count(";") == 5 and "\n" not in message
     assert all(name in message for name in ("SECRET_KEY", "DATABASE_URL", "BASE_URL",
                                             "MAIL_URL", "MAIL_SENDER", "PRACTICE_EMAIL"))
+
+
+def test_embed_origins_are_read_as_origins_and_empty_by_default(tmp_path):
+    assert load_settings(str(tmp_path), environ={})["EMBED_ORIGINS"] == ()
+    settings = load_settings(str(tmp_path), environ={
+        "EMBED_ORIGINS": "https://www.Praxis.example, http://localhost:8080/"})
+    assert settings["EMBED_ORIGINS"] == ("https://www.praxis.example", "http://localhost:8080")
+
+
+@pytest.mark.parametrize("value", ["www.praxis.example", "https://*.praxis.example",
+                                   "https://www.praxis.example/blog", "javascript:alert(1)"])
+def test_an_embed_origin_that_is_not_one_refuses_the_start(tmp_path, value):
+    with pytest.raises(ConfigError, match="EMBED_ORIGINS"):
+        load_settings(str(tmp_path), environ={"EMBED_ORIGINS": value})

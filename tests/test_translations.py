@@ -47,10 +47,15 @@ def test_a_browser_asking_for_english_gets_english(client, make_therapist, first
     assert "Our team" in page
 
 
-def test_lang_overrides_the_browser_and_is_remembered(client, make_therapist, first_session):
-    client.get("/book?lang=en", headers={"Accept-Language": "de"})
-    assert "Our team" in client.get("/book", headers={"Accept-Language": "de"}).get_data(
+def test_lang_overrides_the_browser_and_the_workspace_remembers_it(client, make_therapist,
+                                                                   first_session):
+    german = {"Accept-Language": "de"}
+    assert "Our team" in client.get("/book?lang=en", headers=german).get_data(as_text=True)
+    client.get("/workspace/sign-in?lang=en", headers=german)
+    assert '<html lang="en">' in client.get("/workspace/sign-in", headers=german).get_data(
         as_text=True)
+    # Visitor pages keep no session: their links carry ?lang= instead (test_visitor_cookies).
+    assert "Unser Team" in client.get("/book", headers=german).get_data(as_text=True)
 
 
 def test_form_errors_speak_the_visitors_language(client, make_therapist, first_session):

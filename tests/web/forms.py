@@ -20,3 +20,10 @@ def hidden_inputs(page: str) -> dict[str, str]:
 def links(page: str, css_class: str) -> list[str]:
     return [unescape(href) for href in re.findall(
         rf'<a class="{css_class}" href="([^"]+)"', page)]
+
+
+def visitor_form_token(app, path: str, form_class) -> str:
+    """The form token a visitor page at `path` would carry now for `form_class`, for
+    a post that must be judged on everything but its token's age."""
+    with app.test_request_context(path):
+        return form_class().csrf_token.current_token

@@ -8,8 +8,9 @@ import pytest
 
 from booking.extensions import db
 from booking.models import Booking, BookingStatus
+from booking.web.public.forms import RescheduleForm
 from tests.support import WEDNESDAY_9
-from tests.web.forms import hidden_inputs
+from tests.web.forms import hidden_inputs, visitor_form_token
 
 
 @pytest.fixture
@@ -185,17 +186,17 @@ def test_the_manage_page_of_a_finished_booking_offers_no_change(client, pending,
 
 
 @pytest.mark.parametrize("attended", [True, False], ids=["completed", "no-show"])
-def test_a_finished_booking_cannot_be_moved(client, pending, clock, attended):
+def test_a_finished_booking_cannot_be_moved(app, client, pending, clock, attended):
     booking, token = pending
     post_form(client, f"/b/{token}/confirm", f"/b/{token}/confirm")
-    move_page = client.get(f"/b/{token}/reschedule?week=2026-06-01&tz=Europe/Berlin")
-    form = hidden_inputs(move_page.get_data(as_text=True))  # opened before the session
     finish(booking, attended=attended, clock=clock)
     page = client.get(f"/b/{token}/reschedule").get_data(as_text=True)
     assert "nicht mehr aktiv" in page
     assert 'name="start"' not in page
+    # As from a move page opened just before the session: a genuine, current form token.
+    form_token = visitor_form_token(app, f"/b/{token}/reschedule", RescheduleForm)
     response = client.post(f"/b/{token}/reschedule", data={
-        "csrf_token": form["csrf_token"], "start": (WEDNESDAY_9 + timedelta(days=1)).isoformat()})
+        "csrf_token": form_token, "start": (WEDNESDAY_9 + timedelta(days=1)).isoformat()})
     assert response.status_code == 409
     assert fresh(booking).start_utc == WEDNESDAY_9
     assert fresh(booking).status is (

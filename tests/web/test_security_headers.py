@@ -25,6 +25,11 @@ CSP_DIRECTIVES = {
     "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:",
     "object-src 'none'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
 }
+# The pages embed.js shows in an article's frame. The test app runs outside
+# production with no EMBED_ORIGINS: only its own demo article ('self') may frame them.
+FRAMED_PAGES = {"public.team", "public.slots", "public.details", "public.requested",
+                "public.privacy"}
+DEMO = "http://127.0.0.1:5000"  # the test app's BASE_URL: the demo article loads and frames it
 SWITCHED_OFF = ("camera=()", "microphone=()", "geolocation=()", "payment=()", "usb=()")
 
 
@@ -36,18 +41,27 @@ def practice(make_therapist, first_session) -> Practice:
 def check_headers(response, rule=None, where="") -> None:
     headers = response.headers
     csp = headers.get("Content-Security-Policy", "")
-    assert {d.strip() for d in csp.split(";")} == CSP_DIRECTIVES, where
+    endpoint = rule.endpoint if rule is not None else None
+    expected = set(CSP_DIRECTIVES)
+    if endpoint in FRAMED_PAGES:
+        expected ^= {"frame-ancestors 'none'", "frame-ancestors 'self'"}
+    if endpoint == "embed.demo_article":
+        expected ^= {"script-src 'self'", f"script-src 'self' {DEMO}", f"frame-src 'self' {DEMO}"}
+    assert {d.strip() for d in csp.split(";")} == expected, where
     assert "unsafe-inline" not in csp, where
-    assert headers.get("X-Frame-Options") == "DENY", where
+    # X-Frame-Options cannot name origins: it must not contradict an allowed frame.
+    assert headers.get("X-Frame-Options") == (
+        None if endpoint in FRAMED_PAGES else "DENY"), where
     assert headers.get("X-Content-Type-Options") == "nosniff", where
     assert all(f in headers.get("Permissions-Policy", "") for f in SWITCHED_OFF), where
     holds_token = rule is None or "token" in rule.arguments
     assert headers.get("Referrer-Policy") == (
         "no-referrer" if holds_token else "same-origin"), where
     cache = headers.get("Cache-Control", "")
-    endpoint = rule.endpoint if rule is not None else None
     if endpoint == "feeds.feed":  # a found feed is cached privately, anything else not
         assert cache in ("private, max-age=300", "no-store"), where
+    elif endpoint == "embed.script":  # the same for everyone, a year at its versioned address
+        assert cache.startswith("public, max-age=") or cache == "no-store", where
     elif endpoint != "static":  # static files: Flask's own validators, nothing personal
         assert cache == "no-store", where
     assert "Strict-Transport-Security" not in headers, where

@@ -8,9 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Request
+from flask import Request, request
 
 from booking.validation import LANGUAGES, visitor_zone
+
+# The page languages a link may ask for with ?lang=.
+PAGE_LANGUAGES = ("de", "en")
 
 _SOURCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,119}$")
 
@@ -20,23 +23,45 @@ class VisitContext:
     source: str  # the article's slug from the CTA link; "" when unknown or malformed
     zone: ZoneInfo
     speaks: str | None  # only therapists speaking this language
+    lang: str | None = None  # the page language asked for; no session remembers it
+    embedded: bool = False  # shown inside the article's frame (embed.js), without chrome
 
     @classmethod
     def from_request(cls, request: Request) -> VisitContext:
         values = request.values
         source = values.get("source", "")
         speaks = values.get("speaks")
+        lang = values.get("lang")
         return cls(
             source=source if _SOURCE.match(source) else "",
             zone=visitor_zone(values.get("tz")),
             speaks=speaks if speaks in LANGUAGES else None,
+            lang=lang if lang in PAGE_LANGUAGES else None,
+            embedded=is_embedded(request),
         )
 
     def query(self, **extra) -> dict:
         """Query parameters that carry this context into the next link."""
-        params = {"tz": self.zone.key,
-                  "source": self.source or None, "speaks": self.speaks, **extra}
+        params = {"tz": self.zone.key, "source": self.source or None, "speaks": self.speaks,
+                  "lang": self.lang, "embed": "1" if self.embedded else None, **extra}
         return {key: value for key, value in params.items() if value is not None}
+
+
+def is_embedded(request: Request) -> bool:
+    """True when the page is shown in the article's frame (?embed=1, set by embed.js)."""
+    return request.values.get("embed") == "1"
+
+
+def carry_visit(endpoint: str, values: dict) -> None:
+    """URL defaults of the visitor pages: every link between them keeps the language
+    and the framing asked for, since no cookie remembers either."""
+    if request.blueprint != "public":
+        return
+    lang = request.values.get("lang")
+    if "lang" not in values and lang in PAGE_LANGUAGES:
+        values["lang"] = lang
+    if "embed" not in values and is_embedded(request):
+        values["embed"] = "1"
 
 
 # Starts outside these years cannot be slots, and near the ends of datetime's

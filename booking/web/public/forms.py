@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from booking import validation
 from booking.errors import InvalidInput
+from booking.web.public.tokens import FormToken
 
 MESSAGE_LIMIT = 1000
 
@@ -29,7 +30,14 @@ def single_line(form, field) -> None:
         raise ValidationError(_l("Please use a single line."))
 
 
-class BookingForm(FlaskForm):
+class VisitorForm(FlaskForm):
+    """A visitor's form: protected by a signed form token instead of the session."""
+
+    class Meta:
+        csrf_class = FormToken
+
+
+class BookingForm(VisitorForm):
     """The visitor's details. Only the slot's start travels with it: therapist,
     end, price and status are the server's to decide."""
 
@@ -69,16 +77,16 @@ class BookingForm(FlaskForm):
             field.data = "alone"
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(VisitorForm):
     """A button only: links in mails are looked at by scanners, buttons are not pressed."""
 
 
-class CancelForm(FlaskForm):
+class CancelForm(VisitorForm):
     reason = TextAreaField(_l("Reason (optional)"), validators=[Optional(), Length(max=500)])
 
 
-class RescheduleForm(FlaskForm):
+class RescheduleForm(VisitorForm):
     start = HiddenField(validators=[DataRequired()])
 
 
-__all__ = ["BookingForm", "CancelForm", "ConfirmForm", "RescheduleForm"]
+__all__ = ["BookingForm", "CancelForm", "ConfirmForm", "RescheduleForm", "VisitorForm"]

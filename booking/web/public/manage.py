@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from booking import clock
@@ -88,7 +88,7 @@ def confirm(token: str):
     try:
         bookings.confirm_booking(token, now=clock.utcnow(), policy=_policy())
     except SlotUnavailable:
-        flash("expired", "problem")
+        return redirect(url_for("public.manage", token=token, notice="expired"), code=303)
     return redirect(url_for("public.manage", token=token), code=303)
 
 
@@ -103,10 +103,8 @@ def cancel(token: str):
         bookings.cancel_by_visitor(token, reason=(form.reason.data or "").strip(),
                                    now=clock.utcnow(), policy=_policy())
     except TooLateToChange:
-        flash("too_late", "problem")
-    else:
-        flash("cancelled", "done")
-    return redirect(url_for("public.manage", token=token), code=303)
+        return redirect(url_for("public.manage", token=token, notice="too_late"), code=303)
+    return redirect(url_for("public.manage", token=token, notice="cancelled"), code=303)
 
 
 @bp.route("/b/<token>/reschedule", methods=["GET", "POST"])
@@ -128,8 +126,9 @@ def reschedule(token: str):
         except TooLateToChange:
             problem = "too_late"
         else:
-            flash("moved", "done")
-            return redirect(url_for("public.manage", token=token), code=303)
+            return redirect(url_for("public.manage", token=token, notice="moved"), code=303)
+    elif form.csrf_token.errors:
+        problem = "unverified"  # forged, foreign or stale: nothing moves, the page says so
     monday = week_of(request.args.get("week"), zone, now)
     start, end = local_midnight(monday, zone), local_midnight(monday + timedelta(days=7), zone)
     week = [slot for slot in schedule.free_slots(booking.therapist, booking.session_type,
@@ -144,7 +143,7 @@ def reschedule(token: str):
         can_change=booking.can_visitor_change(now, _policy().change_cutoff),
         live=booking.is_live(now),
         zones=zone_choices(now, zone),
-    ), 409 if problem else 200
+    ), {"unverified": 400}.get(problem or "", 409 if problem else 200)
 
 
 @bp.get("/b/<token>/invite.ics")
@@ -161,13 +160,23 @@ def invite_download(token: str):
     })
 
 
+# What a change's outcome is called in the redirect after it (?notice=…): a flashed
+# message would need the session, and visitor pages set no cookie. Only these keys
+# show anything; each says "done" or "problem".
+NOTICE_KINDS = {"cancelled": "done", "moved": "done", "expired": "problem", "too_late": "problem"}
+
+
 @bp.context_processor
 def notices() -> dict:
-    """What the flashed keys mean, in the visitor's language."""
-    return {"notices": {
+    """The notice named in the address (?notice=…), in the visitor's language."""
+    key = request.args.get("notice", "")
+    if key not in NOTICE_KINDS:
+        return {"visitor_notice": None}
+    texts = {
         "cancelled": _("Your booking is cancelled. We have let everyone involved know."),
         "moved": _("Your booking has moved to the new time. You will receive an updated "
                    "calendar invitation."),
         "expired": _("This reservation was not confirmed in time and has lapsed."),
         "too_late": _("Online changes are no longer possible this close to the appointment."),
-    }}
+    }
+    return {"visitor_notice": (NOTICE_KINDS[key], texts[key])}

@@ -94,11 +94,15 @@ def details(slug: str):
             return done
         else:
             return done
+    elif form.csrf_token.errors:
+        # A forged, foreign or stale form token: nothing is booked, the details stay in
+        # the form (with a fresh token), and the page says why.
+        problem = "unverified"
     return render_template(
         "public/details.html", form=form, visit=visit, therapist=therapist, slug=slug,
         session_type=session_type, start=start, problem=problem, alternatives=alternatives,
         changes_closed=current_settings().policy.changes_closed(start, now),
-    ), 409 if problem else 200
+    ), {"taken": 409, "unverified": 400}.get(problem or "", 200)
 
 
 @bp.get("/book/requested")
