@@ -34,7 +34,7 @@ def run_once(app: Flask) -> int:
             report = delivery.deliver_due(
                 now=now, transport=transport_from_url(app.config["MAIL_URL"]),
                 render=partial(notifications.render, now=now, mail=settings.mail),
-                is_obsolete=notifications.is_obsolete,
+                is_obsolete=notifications.is_obsolete, lease=settings.delivery.lease,
             )
             mail_failure = None
         except Exception as error:  # noqa: BLE001 — re-raised below, after the calendars

@@ -10,10 +10,11 @@ nothing is lost, and the stable Message-ID lets mail systems spot a repeat.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from typing import Any
 
 from sqlalchemy import or_, select
 
@@ -24,10 +25,23 @@ from booking.transactions import unit_of_work
 
 # Longer than a whole batch can take (20 messages × a 30 s SMTP timeout), so no
 # other worker takes a claimed message while its worker is still on the batch.
-LEASE = timedelta(minutes=15)
+DEFAULT_LEASE = timedelta(minutes=15)
 MAX_ATTEMPTS = 8
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_RETRY = timedelta(hours=2)
+
+
+@dataclass(frozen=True)
+class DeliverySettings:
+    """How the worker delivers the outbox, from configuration."""
+
+    # How long a claimed message is this worker's alone; after that, another worker
+    # takes it (its worker is taken to have died) and sends it again.
+    lease: timedelta = DEFAULT_LEASE
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> DeliverySettings:
+        return cls(lease=timedelta(seconds=float(config["OUTBOX_LEASE_SECONDS"])))
 
 
 @dataclass
@@ -55,11 +69,12 @@ class Report:
 def deliver_due(*, now: datetime, transport: Transport,
                 render: Callable[[OutboxMessage], EmailMessage],
                 is_obsolete: Callable[[OutboxMessage], bool], batch: int = 20,
-                rng: random.Random | None = None) -> Report:
-    """Send up to `batch` due messages; each outcome is a unit of work of its own."""
+                lease: timedelta = DEFAULT_LEASE, rng: random.Random | None = None) -> Report:
+    """Send up to `batch` due messages, each under a `lease` (see claim_due); each
+    outcome is a unit of work of its own."""
     report = Report()
     rng = rng or random.Random()
-    for message_id in claim_due(now, batch):
+    for message_id in claim_due(now, batch, lease):
         try:
             with unit_of_work():
                 outcome = _deliver(_claimed(message_id), now=now, transport=transport,
@@ -99,8 +114,10 @@ def _deliver(message: OutboxMessage, *, now: datetime, transport: Transport,
     return OutboxStatus.SENT
 
 
-def claim_due(now: datetime, batch: int) -> list[int]:
-    """Take a lease on up to `batch` due rows that no other worker holds."""
+def claim_due(now: datetime, batch: int, lease: timedelta = DEFAULT_LEASE) -> list[int]:
+    """Take a lease on up to `batch` due rows that no other worker holds: for `lease`,
+    nobody else takes them. It must outlast the whole batch's delivery, or a slow batch
+    is sent twice."""
     with unit_of_work(immediate=True):
         rows = db.session.scalars(
             select(OutboxMessage)
@@ -112,7 +129,7 @@ def claim_due(now: datetime, batch: int) -> list[int]:
             .with_for_update(skip_locked=True)
         ).all()
         for row in rows:
-            row.claimed_until = now + LEASE
+            row.claimed_until = now + lease
             row.attempts += 1
         ids = [row.id for row in rows]
     return ids

@@ -14,7 +14,7 @@ import icalendar
 import pytest
 from sqlalchemy import select
 
-from booking import worker
+from booking import settings, worker
 from booking.extensions import db
 from booking.models import Booking, OutboxMessage, OutboxStatus
 from booking.services import bookings, delivery
@@ -121,7 +121,33 @@ def test_a_message_whose_worker_died_mid_send_is_retried_after_its_lease(
     assert len(delivery.claim_due(FIXED_NOW, batch=10)) == 1  # ...and the worker dies here
     worker.drain(app)
     assert smtp.received == []  # nobody else takes a leased message
-    clock.advance(delivery.LEASE)
+    clock.advance(delivery.DEFAULT_LEASE)
+    worker.drain(app)
+    assert len(smtp.received) == 1
+
+
+class WorkerKilled(BaseException):
+    """The worker's process ends mid-send (nothing in it catches this)."""
+
+
+class DyingTransport:
+    def send(self, message) -> None:
+        raise WorkerKilled
+
+
+def test_the_worker_leases_for_as_long_as_configured(
+        app, smtp, clock, make_booking, monkeypatch):
+    app.config["OUTBOX_LEASE_SECONDS"] = 5
+    settings.init_app(app)
+    make_booking()
+    with monkeypatch.context() as patched:
+        patched.setattr(worker, "transport_from_url", lambda url: DyingTransport())
+        with pytest.raises(WorkerKilled):
+            worker.run_once(app)
+    clock.advance(timedelta(seconds=4))
+    worker.drain(app)
+    assert smtp.received == []
+    clock.advance(timedelta(seconds=1))
     worker.drain(app)
     assert len(smtp.received) == 1
 
