@@ -5,13 +5,16 @@ transaction (FOR UPDATE SKIP LOCKED on PostgreSQL, BEGIN IMMEDIATE on SQLite)
 that sets `claimed_until`; nobody else takes it until that lease runs out. A
 worker that dies mid-send leaves the lease to lapse, and the row is retried:
 nothing is lost, and the stable Message-ID lets mail systems spot a repeat.
+A worker that sent a message but could not record it (the database went away)
+keeps it in its `Unrecorded` and records it first when the database is back,
+within the lease, so that nobody sends it again.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -66,20 +69,41 @@ class Report:
             self.retried += 1
 
 
+@dataclass
+class Unrecorded:
+    """Messages one worker sent whose outcome the database did not take (it went away
+    between the send and the commit). The worker keeps this from round to round; the
+    next round records them before anything else, while the lease still keeps other
+    workers off them. (A worker that dies meanwhile leaves them to the lease.)"""
+
+    sent: set[int] = field(default_factory=set)
+
+
 def deliver_due(*, now: datetime, transport: Transport,
                 render: Callable[[OutboxMessage], EmailMessage],
                 is_obsolete: Callable[[OutboxMessage], bool], batch: int = 20,
-                lease: timedelta = DEFAULT_LEASE, rng: random.Random | None = None) -> Report:
-    """Send up to `batch` due messages, each under a `lease` (see claim_due); each
-    outcome is a unit of work of its own."""
+                lease: timedelta = DEFAULT_LEASE, unrecorded: Unrecorded | None = None,
+                rng: random.Random | None = None) -> Report:
+    """Record what an earlier round sent but could not record (`unrecorded`), then send
+    up to `batch` due messages, each under a `lease` (see claim_due); each outcome is
+    a unit of work of its own. A message sent whose outcome cannot be committed goes
+    into `unrecorded`, and the error ends the round."""
     report = Report()
     rng = rng or random.Random()
+    unrecorded = Unrecorded() if unrecorded is None else unrecorded
+    if unrecorded.sent:
+        report.sent += record_sent(unrecorded.sent, now)
+        unrecorded.sent.clear()
     for message_id in claim_due(now, batch, lease):
+        outcome: OutboxStatus | None = None
         try:
             with unit_of_work():
                 outcome = _deliver(_claimed(message_id), now=now, transport=transport,
                                    render=render, is_obsolete=is_obsolete, rng=rng)
         except Exception as error:  # noqa: BLE001 — a bad row must not stop the others
+            if outcome is OutboxStatus.SENT:  # it went out; only the commit failed
+                unrecorded.sent.add(message_id)
+                raise
             # Whatever rendering it left half done was rolled back with its unit of work.
             with unit_of_work():
                 outcome = _retry_or_fail(_claimed(message_id),
@@ -112,6 +136,18 @@ def _deliver(message: OutboxMessage, *, now: datetime, transport: Transport,
         return _retry_or_fail(message, str(error), now, rng)
     _finish(message, OutboxStatus.SENT, now)
     return OutboxStatus.SENT
+
+
+def record_sent(message_ids: set[int], now: datetime) -> int:
+    """Mark messages sent that this worker sent in an earlier round: how many were still
+    waiting for it (one that another worker took meanwhile may be marked already)."""
+    with unit_of_work():
+        rows = db.session.scalars(select(OutboxMessage).where(
+            OutboxMessage.id.in_(message_ids), OutboxMessage.status == OutboxStatus.QUEUED)
+        ).all()
+        for row in rows:
+            _finish(row, OutboxStatus.SENT, now)
+    return len(rows)
 
 
 def claim_due(now: datetime, batch: int, lease: timedelta = DEFAULT_LEASE) -> list[int]:
