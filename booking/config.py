@@ -68,6 +68,10 @@ def load_settings(instance_path: str, environ: Mapping[str, str] | None = None,
         # rate limits need the visitor's address, not the proxy's.
         "TRUSTED_PROXY_HOPS": int(env.get("TRUSTED_PROXY_HOPS", 0)),
         "BOOKING_HOLD_MINUTES": int(env.get("BOOKING_HOLD_MINUTES", 30)),
+        # How long a worker holds a message it is sending before another worker may
+        # take it: longer than a batch can take (20 messages × the SMTP timeout).
+        "OUTBOX_LEASE_SECONDS": positive_seconds(
+            "OUTBOX_LEASE_SECONDS", env.get("OUTBOX_LEASE_SECONDS", "900")),
         "VISITOR_CHANGE_CUTOFF_HOURS": int(env.get("VISITOR_CHANGE_CUTOFF_HOURS", 24)),
         "REMINDER_HOURS_BEFORE": int(env.get("REMINDER_HOURS_BEFORE", 24)),
         # A booking's personal data is erased this many days after its time (and its
@@ -124,6 +128,17 @@ def mail_url(url: str) -> str:
     except ValueError as error:
         raise ConfigError(f"MAIL_URL: {error}") from None
     return url
+
+
+def positive_seconds(name: str, value: str) -> float:
+    """A duration in seconds, checked at start: more than nothing."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, not {value!r}") from None
+    if not seconds > 0:
+        raise ConfigError(f"{name} must be more than 0 seconds")
+    return seconds
 
 
 def comma_list(value: str) -> tuple[str, ...]:

@@ -12,6 +12,7 @@ from flask import Flask, current_app
 from booking.links import Links
 from booking.services.bookings import Policy
 from booking.services.busy_calendars import RefreshSettings
+from booking.services.delivery import DeliverySettings
 from booking.services.notifications import MailSettings
 
 EXTENSION = "booking.settings"
@@ -22,6 +23,7 @@ class Settings:
     policy: Policy  # the booking life cycle's rules
     busy: RefreshSettings  # reading therapists' own calendars (its .fetch guards the fetch)
     mail: MailSettings  # rendering outbox rows into mail
+    delivery: DeliverySettings  # delivering the outbox (the worker's lease)
     links: Links  # absolute links on BASE_URL
     secret_key: str  # signs feed and account tokens
 
@@ -35,6 +37,7 @@ class Settings:
             policy=Policy.from_config(config),
             busy=RefreshSettings.from_config(config),
             mail=MailSettings.from_config(config, links=links, templates=app.jinja_env),
+            delivery=DeliverySettings.from_config(config),
             links=links,
             secret_key=config["SECRET_KEY"],
         )

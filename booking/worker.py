@@ -21,10 +21,11 @@ from booking.settings import settings_of
 log = logging.getLogger(__name__)
 
 
-def run_once(app: Flask) -> int:
+def run_once(app: Flask, unrecorded: delivery.Unrecorded | None = None) -> int:
     """One round, in its own app context and database session: returns how many
     bookings, messages and busy calendars it handled. Rendering mail needs no request:
-    links are built on BASE_URL, and the app context carries the translations."""
+    links are built on BASE_URL, and the app context carries the translations.
+    `unrecorded` carries mail sent but not recorded from one round to the next."""
     settings = settings_of(app)
     with app.app_context():
         now = clock.utcnow()
@@ -34,7 +35,8 @@ def run_once(app: Flask) -> int:
             report = delivery.deliver_due(
                 now=now, transport=transport_from_url(app.config["MAIL_URL"]),
                 render=partial(notifications.render, now=now, mail=settings.mail),
-                is_obsolete=notifications.is_obsolete,
+                is_obsolete=notifications.is_obsolete, lease=settings.delivery.lease,
+                unrecorded=unrecorded,
             )
             mail_failure = None
         except Exception as error:  # noqa: BLE001 — re-raised below, after the calendars
@@ -69,7 +71,8 @@ def _erase_old(app: Flask, now) -> int:
 def drain(app: Flask) -> int:
     """Rounds until nothing due is left (for cron and tests)."""
     total = 0
-    while handled := run_once(app):
+    unrecorded = delivery.Unrecorded()
+    while handled := run_once(app, unrecorded):
         total += handled
     return total
 
@@ -78,9 +81,10 @@ def loop(app: Flask, *, interval: float, stop: threading.Event) -> None:
     """Run rounds every `interval` seconds until `stop` is set; a failing round is
     logged and the loop goes on (the database or mail server may come back)."""
     log.info("worker started: a round every %s s", interval)
+    unrecorded = delivery.Unrecorded()
     while not stop.is_set():
         try:
-            run_once(app)
+            run_once(app, unrecorded)
         except Exception:  # noqa: BLE001 — the worker outlives a bad round
             log.exception("outbox round failed; trying again in %s s", interval)
         stop.wait(interval)

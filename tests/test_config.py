@@ -42,6 +42,18 @@ def test_redis_url_makes_rate_limits_shared(tmp_path):
     assert settings["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
 
 
+def test_the_outbox_lease_is_fifteen_minutes_unless_set(tmp_path):
+    assert load_settings(str(tmp_path), environ={})["OUTBOX_LEASE_SECONDS"] == 900
+    settings = load_settings(str(tmp_path), environ={"OUTBOX_LEASE_SECONDS": "2.5"})
+    assert settings["OUTBOX_LEASE_SECONDS"] == 2.5
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "soon"])
+def test_an_outbox_lease_that_is_not_a_positive_number_stops_the_start(tmp_path, value):
+    with pytest.raises(ConfigError, match="OUTBOX_LEASE_SECONDS"):
+        load_settings(str(tmp_path), environ={"OUTBOX_LEASE_SECONDS": value})
+
+
 def test_cookies_are_secure_only_behind_https(tmp_path):
     public = load_settings(str(tmp_path), environ={"SECRET_KEY": "k", "BASE_URL": "https://x.example"})
     local = load_settings(str(tmp_path), environ={})

@@ -5,16 +5,20 @@ transaction (FOR UPDATE SKIP LOCKED on PostgreSQL, BEGIN IMMEDIATE on SQLite)
 that sets `claimed_until`; nobody else takes it until that lease runs out. A
 worker that dies mid-send leaves the lease to lapse, and the row is retried:
 nothing is lost, and the stable Message-ID lets mail systems spot a repeat.
+A worker that sent a message but could not record it (the database went away)
+keeps it in its `Unrecorded` and records it first when the database is back,
+within the lease, so that nobody sends it again.
 """
 
 from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from typing import Any
 
 from sqlalchemy import or_, select
 
@@ -27,10 +31,23 @@ log = logging.getLogger(__name__)
 
 # Longer than a whole batch can take (20 messages × a 30 s SMTP timeout), so no
 # other worker takes a claimed message while its worker is still on the batch.
-LEASE = timedelta(minutes=15)
+DEFAULT_LEASE = timedelta(minutes=15)
 MAX_ATTEMPTS = 8
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_RETRY = timedelta(hours=2)
+
+
+@dataclass(frozen=True)
+class DeliverySettings:
+    """How the worker delivers the outbox, from configuration."""
+
+    # How long a claimed message is this worker's alone; after that, another worker
+    # takes it (its worker is taken to have died) and sends it again.
+    lease: timedelta = DEFAULT_LEASE
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> DeliverySettings:
+        return cls(lease=timedelta(seconds=float(config["OUTBOX_LEASE_SECONDS"])))
 
 
 @dataclass
@@ -55,19 +72,41 @@ class Report:
             self.retried += 1
 
 
+@dataclass
+class Unrecorded:
+    """Messages one worker sent whose outcome the database did not take (it went away
+    between the send and the commit). The worker keeps this from round to round; the
+    next round records them before anything else, while the lease still keeps other
+    workers off them. (A worker that dies meanwhile leaves them to the lease.)"""
+
+    sent: set[int] = field(default_factory=set)
+
+
 def deliver_due(*, now: datetime, transport: Transport,
                 render: Callable[[OutboxMessage], EmailMessage],
                 is_obsolete: Callable[[OutboxMessage], bool], batch: int = 20,
+                lease: timedelta = DEFAULT_LEASE, unrecorded: Unrecorded | None = None,
                 rng: random.Random | None = None) -> Report:
-    """Send up to `batch` due messages; each outcome is a unit of work of its own."""
+    """Record what an earlier round sent but could not record (`unrecorded`), then send
+    up to `batch` due messages, each under a `lease` (see claim_due); each outcome is
+    a unit of work of its own. A message sent whose outcome cannot be committed goes
+    into `unrecorded`, and the error ends the round."""
     report = Report()
     rng = rng or random.Random()
-    for message_id in claim_due(now, batch):
+    unrecorded = Unrecorded() if unrecorded is None else unrecorded
+    if unrecorded.sent:
+        report.sent += record_sent(unrecorded.sent, now)
+        unrecorded.sent.clear()
+    for message_id in claim_due(now, batch, lease):
+        outcome: OutboxStatus | None = None
         try:
             with unit_of_work():
                 outcome = _deliver(_claimed(message_id), now=now, transport=transport,
                                    render=render, is_obsolete=is_obsolete, rng=rng)
         except Exception as error:  # noqa: BLE001 — a bad row must not stop the others
+            if outcome is OutboxStatus.SENT:  # it went out; only the commit failed
+                unrecorded.sent.add(message_id)
+                raise
             # Whatever rendering it left half done was rolled back with its unit of work.
             log.warning("outbox message %d could not be rendered: %s", message_id,
                         type(error).__name__)
@@ -104,8 +143,22 @@ def _deliver(message: OutboxMessage, *, now: datetime, transport: Transport,
     return OutboxStatus.SENT
 
 
-def claim_due(now: datetime, batch: int) -> list[int]:
-    """Take a lease on up to `batch` due rows that no other worker holds."""
+def record_sent(message_ids: set[int], now: datetime) -> int:
+    """Mark messages sent that this worker sent in an earlier round: how many were still
+    waiting for it (one that another worker took meanwhile may be marked already)."""
+    with unit_of_work():
+        rows = db.session.scalars(select(OutboxMessage).where(
+            OutboxMessage.id.in_(message_ids), OutboxMessage.status == OutboxStatus.QUEUED)
+        ).all()
+        for row in rows:
+            _finish(row, OutboxStatus.SENT, now)
+    return len(rows)
+
+
+def claim_due(now: datetime, batch: int, lease: timedelta = DEFAULT_LEASE) -> list[int]:
+    """Take a lease on up to `batch` due rows that no other worker holds: for `lease`,
+    nobody else takes them. It must outlast the whole batch's delivery, or a slow batch
+    is sent twice."""
     with unit_of_work(immediate=True):
         rows = db.session.scalars(
             select(OutboxMessage)
@@ -117,7 +170,7 @@ def claim_due(now: datetime, batch: int) -> list[int]:
             .with_for_update(skip_locked=True)
         ).all()
         for row in rows:
-            row.claimed_until = now + LEASE
+            row.claimed_until = now + lease
             row.attempts += 1
         ids = [row.id for row in rows]
     return ids

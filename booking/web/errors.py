@@ -40,6 +40,8 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(InternalServerError, _http_error)
     for error in DATABASE_AWAY:
         app.register_error_handler(error, _database_unavailable)
+    # Flask runs teardowns in reverse order: this one runs before Flask-SQLAlchemy's.
+    app.teardown_appcontext(_end_session)
 
 
 def wants_json() -> bool:
@@ -61,6 +63,19 @@ def _database_unavailable(error: Exception):
             text=_l("We cannot reach our booking records right now. Nothing has been "
                     "changed. Please try again in a few minutes."), code=503, visit=None)
     return response, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
+def _end_session(error: BaseException | None) -> None:
+    """End the request's database session. The rollback that ends a read may meet a
+    connection that died after the response was ready: that must not turn the answer
+    into a 500 (the response is thrown away when a teardown raises). Flask-SQLAlchemy's
+    own teardown then finds nothing left to close."""
+    try:
+        db.session.remove()
+    except DATABASE_AWAY:
+        with contextlib.suppress(SQLAlchemyError):
+            db.session().invalidate()  # the pool drops the connection, not the next request
+        db.session.remove()
 
 
 def _discard_session() -> None:

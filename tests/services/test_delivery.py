@@ -12,10 +12,12 @@ from email import policy as email_policy
 
 import icalendar
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.exc import OperationalError
 
-from booking import worker
+from booking import settings, worker
 from booking.extensions import db
+from booking.mail.transports import transport_from_url
 from booking.models import Booking, OutboxMessage, OutboxStatus
 from booking.services import bookings, delivery
 from tests.conftest import FIXED_NOW
@@ -121,7 +123,65 @@ def test_a_message_whose_worker_died_mid_send_is_retried_after_its_lease(
     assert len(delivery.claim_due(FIXED_NOW, batch=10)) == 1  # ...and the worker dies here
     worker.drain(app)
     assert smtp.received == []  # nobody else takes a leased message
-    clock.advance(delivery.LEASE)
+    clock.advance(delivery.DEFAULT_LEASE)
+    worker.drain(app)
+    assert len(smtp.received) == 1
+
+
+class WorkerKilled(BaseException):
+    """The worker's process ends mid-send (nothing in it catches this)."""
+
+
+class DyingTransport:
+    def send(self, message) -> None:
+        raise WorkerKilled
+
+
+def test_the_worker_leases_for_as_long_as_configured(
+        app, smtp, clock, make_booking, monkeypatch):
+    app.config["OUTBOX_LEASE_SECONDS"] = 5
+    settings.init_app(app)
+    make_booking()
+    with monkeypatch.context() as patched:
+        patched.setattr(worker, "transport_from_url", lambda url: DyingTransport())
+        with pytest.raises(WorkerKilled):
+            worker.run_once(app)
+    clock.advance(timedelta(seconds=4))
+    worker.drain(app)
+    assert smtp.received == []
+    clock.advance(timedelta(seconds=1))
+    worker.drain(app)
+    assert len(smtp.received) == 1
+
+
+class DatabaseGoneAfterSending:
+    """Sends, and then the database goes away before the outcome is committed."""
+
+    def __init__(self, transport):
+        self.transport = transport
+
+    def send(self, message) -> None:
+        self.transport.send(message)
+        event.listen(db.session(), "before_commit", database_gone, once=True)
+
+
+def database_gone(session) -> None:
+    raise OperationalError("COMMIT", {}, ConnectionError("server closed the connection"))
+
+
+def test_a_message_sent_just_before_the_database_went_away_is_recorded_not_sent_again(
+        app, smtp, clock, make_booking, monkeypatch):
+    make_booking()
+    unrecorded = delivery.Unrecorded()
+    with monkeypatch.context() as patched:
+        patched.setattr(worker, "transport_from_url",
+                        lambda url: DatabaseGoneAfterSending(transport_from_url(url)))
+        with pytest.raises(OperationalError):
+            worker.run_once(app, unrecorded)
+    assert len(smtp.received) == 1
+    worker.run_once(app, unrecorded)  # the database is back: the round records it first
+    assert [m.status for m in outbox()] == [OutboxStatus.SENT]
+    clock.advance(delivery.DEFAULT_LEASE)
     worker.drain(app)
     assert len(smtp.received) == 1
 

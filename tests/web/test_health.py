@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import flask_migrate
 import pytest
+from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
 
 from booking import create_app
 from booking.extensions import db
@@ -33,6 +35,21 @@ def test_ready_when_the_database_answers_and_is_migrated(client):
     response = client.get("/readyz")
     assert response.status_code == 200
     assert response.get_json() == {"status": "ok"}
+
+
+def test_a_connection_lost_after_the_page_was_ready_does_not_turn_it_into_a_500(
+        app, client, first_session):
+    lost = []
+
+    def connection_lost(connection) -> None:  # the ROLLBACK that ends the request's read
+        lost.append(True)
+        raise OperationalError("ROLLBACK", {}, ConnectionError("server closed the connection"))
+
+    event.listen(db.engine, "rollback", connection_lost, once=True)
+    response = client.get("/book")
+    assert lost
+    assert response.status_code == 200
+    assert client.get("/book").status_code == 200  # the next request gets a good connection
 
 
 def test_without_a_database_the_process_lives_but_is_not_ready(database_down):
