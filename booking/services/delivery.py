@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -31,6 +31,15 @@ LEASE = timedelta(minutes=15)
 MAX_ATTEMPTS = 8
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_RETRY = timedelta(hours=2)
+
+
+@dataclass(frozen=True)
+class Channel:
+    """How the messages of a kind leave when they are not mail (webhook calls):
+    `send` raises DeliveryError to be retried like a mail; `is_obsolete` as for mail."""
+
+    send: Callable[[OutboxMessage], None]
+    is_obsolete: Callable[[OutboxMessage], bool]
 
 
 @dataclass
@@ -58,15 +67,20 @@ class Report:
 def deliver_due(*, now: datetime, transport: Transport,
                 render: Callable[[OutboxMessage], EmailMessage],
                 is_obsolete: Callable[[OutboxMessage], bool], batch: int = 20,
-                rng: random.Random | None = None) -> Report:
-    """Send up to `batch` due messages; each outcome is a unit of work of its own."""
+                rng: random.Random | None = None,
+                channels: Mapping[str, Channel] | None = None) -> Report:
+    """Send up to `batch` due messages; each outcome is a unit of work of its own.
+    Messages of a kind in `channels` leave by that channel, all others as mail."""
     report = Report()
     rng = rng or random.Random()
+    mail = Channel(send=lambda message: transport.send(render(message)),
+                   is_obsolete=is_obsolete)
     for message_id in claim_due(now, batch):
         try:
             with unit_of_work():
-                outcome = _deliver(_claimed(message_id), now=now, transport=transport,
-                                   render=render, is_obsolete=is_obsolete, rng=rng)
+                message = _claimed(message_id)
+                outcome = _deliver(message, (channels or {}).get(message.kind, mail),
+                                   now=now, rng=rng)
         except Exception as error:  # noqa: BLE001 — a bad row must not stop the others
             # Whatever rendering it left half done was rolled back with its unit of work.
             log.warning("outbox message %d could not be rendered: %s", message_id,
@@ -87,15 +101,14 @@ def _claimed(message_id: int) -> OutboxMessage:
     return message
 
 
-def _deliver(message: OutboxMessage, *, now: datetime, transport: Transport,
-             render: Callable[[OutboxMessage], EmailMessage],
-             is_obsolete: Callable[[OutboxMessage], bool], rng: random.Random) -> OutboxStatus:
+def _deliver(message: OutboxMessage, channel: Channel, *, now: datetime,
+             rng: random.Random) -> OutboxStatus:
     """Send (or skip) one claimed message and record the outcome (flush only)."""
-    if is_obsolete(message):
+    if channel.is_obsolete(message):
         _finish(message, OutboxStatus.SKIPPED, now)
         return OutboxStatus.SKIPPED
     try:
-        transport.send(render(message))
+        channel.send(message)
     except DeliveryError as error:
         if error.permanent:  # retrying a mailbox that does not exist only delays the news
             return _fail(message, str(error))
