@@ -84,6 +84,7 @@ def load_settings(instance_path: str, environ: Mapping[str, str] | None = None,
         # Hosts, IPs or CIDRs whose calendars may live in a private network (an
         # in-house Nextcloud); everything else must resolve to a public address.
         "BUSY_ALLOWED_HOSTS": comma_list(env.get("BUSY_ALLOWED_HOSTS", "")),
+        "EMBED_ORIGINS": comma_list(env.get("EMBED_ORIGINS", "")),
         "BABEL_DEFAULT_LOCALE": "de",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
     }

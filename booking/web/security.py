@@ -14,8 +14,9 @@ from flask import Flask, Response, current_app, request
 # shared cache: static files (Flask's validators) and the calendar feeds, which
 # calendar programs poll every few minutes. A feed says "private, max-age=300"
 # with an ETag: no proxy stores it, and polling stays a cheap 304. Every other
-# response gets no-store, so a new page with client data is safe by default.
-OWN_CACHING = frozenset({"static", "feeds.feed"})
+# response gets no-store, so a new page with client data is safe by default. The
+# API's free slots hold nothing personal: public, for a few seconds, with an ETag.
+OWN_CACHING = frozenset({"static", "feeds.feed", "api.availability", "api.team_availability"})
 
 # What the pages never use: switched off for them and for anything they embed.
 PERMISSIONS_POLICY = ", ".join(f"{feature}=()" for feature in (
