@@ -146,6 +146,7 @@ def test_a_failing_receiver_gets_retries_with_the_same_id(app, clock, receiver, 
     assert message.due_at > clock.now()  # backoff
     for _ in range(2):
         deliver_now(app, clock, at=clock.now() + timedelta(hours=3))
+    db.session.rollback()  # the worker wrote in a session of its own: read afresh
     message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "webhook"))
     assert len(receiver.received) == 3 and message.status is OutboxStatus.SENT
     assert len({headers["webhook-id"] for headers, _ in receiver.received}) == 1
