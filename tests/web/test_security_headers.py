@@ -48,6 +48,8 @@ def check_headers(response, rule=None, where="") -> None:
     endpoint = rule.endpoint if rule is not None else None
     if endpoint == "feeds.feed":  # a found feed is cached privately, anything else not
         assert cache in ("private, max-age=300", "no-store"), where
+    elif endpoint in ("api.availability", "api.team_availability"):  # free slots: public
+        assert cache in ("public, max-age=10", "no-store"), where
     elif endpoint != "static":  # static files: Flask's own validators, nothing personal
         assert cache == "no-store", where
     assert "Strict-Transport-Security" not in headers, where

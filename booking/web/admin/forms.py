@@ -10,6 +10,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -69,7 +70,7 @@ class WebhookForm(FlaskForm):
     url = StringField(_l("Receiver address (https://…)"),
                       validators=[DataRequired(), Length(max=2000)])
     events = SelectMultipleField(
-        _l("Events"), choices=[(event.value, event.value) for event in BOOKING_EVENTS],
+        _l("Events"), choices=[SelectChoice(event.value, event.value) for event in BOOKING_EVENTS],
         default=[event.value for event in BOOKING_EVENTS],
         option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False),
         validators=[DataRequired(_l("Choose at least one event."))])

@@ -47,6 +47,17 @@ def _storable(value: Any) -> Any:
     return value
 
 
+# Instants outside these years cannot be slots, and near the ends of datetime's range
+# they overflow when converted between zones (as the form's parse_start).
+YEARS = range(2000, 2200)
+
+
+def _plausible(value: date) -> date:
+    if value.year not in YEARS:
+        raise PydanticCustomError("year_range", "not a year anything can be booked in")
+    return value
+
+
 def _zone(name: str) -> str:
     try:
         return validation.timezone(name).key
@@ -69,6 +80,8 @@ def _email(value: str) -> str:
         raise PydanticCustomError("email", "not a valid email address") from None
 
 
+Instant = Annotated[AwareDatetime, AfterValidator(_plausible)]
+Day = Annotated[date, AfterValidator(_plausible)]
 Zone = Annotated[str, Field(max_length=64, examples=["Europe/Berlin", "America/New_York"]),
                  AfterValidator(_zone)]
 Line = Annotated[str, AfterValidator(_single_line)]
@@ -105,10 +118,10 @@ class TherapistsQuery(Query):
 
 
 class AvailabilityQuery(Query):
-    start: date | AwareDatetime = Field(
+    start: Day | Instant = Field(
         description="From this date (midnight in `tz`) or instant (with its offset).",
         examples=["2026-06-01"])
-    end: date | AwareDatetime = Field(
+    end: Day | Instant = Field(
         description=f"Up to this date (midnight in `tz`, exclusive) or instant; at most "
                     f"{MAX_DAYS} days after `start`.", examples=["2026-06-08"])
     tz: Zone = Field("Europe/Berlin", description="The zone dates are read in and the "
@@ -146,7 +159,7 @@ class BookingRequest(Request):
     therapist: Slug | None = Field(
         None, description="The therapist's slug; none books whoever is free first "
                           "(among those speaking `language`, if given).")
-    start: AwareDatetime = Field(description="A free slot's start, from an availability "
+    start: Instant = Field(description="A free slot's start, from an availability "
                                              "answer.")
     session_type: Slug = FIRST_SESSION_SLUG
     name: Line = Field(min_length=1, max_length=120)
@@ -179,7 +192,7 @@ class CancelRequest(Request):
 
 
 class RescheduleRequest(Request):
-    start: AwareDatetime = Field(description="A free slot of the same therapist.")
+    start: Instant = Field(description="A free slot of the same therapist.")
 
 
 class LanguageOut(BaseModel):
