@@ -222,6 +222,7 @@ def unlimited_app(database_url) -> Iterator:
     with app.app_context():
         yield app
         db.session.remove()
+        db.engine.dispose()
     limiter.enabled = True
 
 

@@ -12,8 +12,7 @@ from booking.services import webhooks
 from booking.settings import current_settings
 from booking.web.admin import bp
 from booking.web.admin.forms import WebhookForm
-from booking.web.shared import ActionForm
-from booking.web.workspace.calendars import problem_text
+from booking.web.shared import ActionForm, problem_text
 
 
 @bp.route("/webhooks", methods=["GET", "POST"])
