@@ -15,6 +15,7 @@ from booking.config import load_settings
 from booking.database import configure_sqlite
 from booking.extensions import babel, csrf, db, limiter, login, migrate
 from booking.web import errors, presenting, requests, security
+from booking.web.api import is_api_request
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ("de", "en")
@@ -86,6 +87,7 @@ def _init_extensions(app: Flask, fixed_clock: clock.FixedClock | None) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from booking.web.admin import bp as admin
+    from booking.web.api import bp as api
     from booking.web.embed import bp as embed
     from booking.web.feeds import bp as feeds
     from booking.web.health import bp as health
@@ -98,11 +100,15 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin)
     app.register_blueprint(health)
     app.register_blueprint(embed)
+    app.register_blueprint(api)
 
 
 def select_locale() -> str:
     """The page's language: ?lang=, else (in the workspace) the one chosen before,
-    else the browser's, else German."""
+    else the browser's, else German. The API sets no cookie and takes no ?lang=: it
+    goes by Accept-Language alone."""
+    if is_api_request():
+        return request.accept_languages.best_match(LOCALES) or "de"
     asked = request.args.get("lang")
     remembers = request.blueprint in REMEMBERS_LANGUAGE
     if asked in LOCALES:

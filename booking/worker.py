@@ -1,6 +1,6 @@
 """The delivery loop behind `booking worker` (and, on the embedded default, behind
-`booking run`): expire lapsed holds, deliver due mail, refresh due busy calendars,
-sleep, repeat."""
+`booking run`): expire lapsed holds, deliver due mail and webhook calls, refresh due
+busy calendars, sleep, repeat."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from flask import Flask
 from booking import clock
 from booking.extensions import db
 from booking.mail.transports import transport_from_url
-from booking.services import bookings, busy_calendars, delivery, erasure, notifications
+from booking.models import MessageKind
+from booking.services import bookings, busy_calendars, delivery, erasure, notifications, webhooks
 from booking.settings import settings_of
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,10 @@ def run_once(app: Flask, unrecorded: delivery.Unrecorded | None = None) -> int:
                 render=partial(notifications.render, now=now, mail=settings.mail),
                 is_obsolete=notifications.is_obsolete, lease=settings.delivery.lease,
                 unrecorded=unrecorded,
+                channels={MessageKind.WEBHOOK.value: delivery.Channel(
+                    send=partial(webhooks.send, now=now, secret_key=settings.secret_key,
+                                 policy=settings.busy.fetch),
+                    is_obsolete=webhooks.is_obsolete)},
             )
             mail_failure = None
         except Exception as error:  # noqa: BLE001 — re-raised below, after the calendars

@@ -168,6 +168,27 @@ def fetch(url: str, *, policy: FetchPolicy, etag: str = "", last_modified: str =
                               "redirects", host=host)
 
 
+def post(url: str, body: bytes, headers: Mapping[str, str], *, policy: FetchPolicy,
+         resolve: Resolver = resolve_host) -> int:
+    """POST `body` to `url` through the same guard as a calendar fetch (checked and
+    pinned addresses, TLS verified, the whole exchange ended by `policy.timeout`);
+    the response status. Webhooks use it. Redirects are answered, not followed: a
+    receiver that moved must be re-registered, and a POST is not something to replay
+    at an address the receiver names. Raises AddressRefused or CalendarUnavailable
+    (naming the host only) when nothing was delivered."""
+    deadline = time.monotonic() + policy.timeout
+    parts = _split(normalise(url))
+    addresses = _checked_addresses(parts.hostname, _port(parts), policy, resolve)
+    exchange = _Exchange(parts, addresses, deadline, policy)
+    try:
+        status, response = exchange.send({"User-Agent": USER_AGENT, **headers}, method="POST",
+                                          body=body)
+        exchange.read_body(response, policy.max_bytes)  # the receiver's answer, unused
+        return status
+    finally:
+        exchange.close()
+
+
 def is_public(address: IPAddress) -> bool:
     """True for an address on the public internet. False for loopback, private
     (RFC 1918, fc00::/7), link-local (cloud metadata included), unspecified,
@@ -193,9 +214,10 @@ class _Exchange:
             tls=(policy.tls or _system_tls()) if parts.scheme == "https" else None)
         self.response: http.client.HTTPResponse | None = None
 
-    def send(self, headers: dict[str, str]) -> tuple[int, http.client.HTTPResponse]:
+    def send(self, headers: Mapping[str, str], *, method: str = "GET",
+             body: bytes | None = None) -> tuple[int, http.client.HTTPResponse]:
         try:
-            self.connection.request("GET", self.target, headers=headers)
+            self.connection.request(method, self.target, body=body, headers=dict(headers))
             self.response = self.connection.getresponse()
         except (OSError, http.client.HTTPException) as error:
             raise self._failure(error) from error

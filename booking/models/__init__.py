@@ -13,6 +13,7 @@ from booking.models.outbox import MessageKind, OutboxMessage, OutboxStatus, Reci
 from booking.models.session_type import FIRST_SESSION_SLUG, SessionType
 from booking.models.therapist import BookingRules, Role, Therapist, TimeOff, WorkingHours
 from booking.models.waiver import FirstSessionWaiver
+from booking.models.webhooks import WebhookEndpoint, WebhookEvent
 
 __all__ = [
     "FIRST_SESSION_SLUG",
@@ -36,5 +37,7 @@ __all__ = [
     "SessionType",
     "Therapist",
     "TimeOff",
+    "WebhookEndpoint",
+    "WebhookEvent",
     "WorkingHours",
 ]

@@ -131,6 +131,9 @@ class Booking(Model):
     consent_at: Mapped[datetime]
     manage_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # A keyed hash of the API request that made the booking: a retry with the same
+    # Idempotency-Key but another body is refused instead of answered with this booking.
+    request_fingerprint: Mapped[str | None] = mapped_column(String(64))
     sequence: Mapped[int] = mapped_column(default=0)
 
     created_at: Mapped[datetime]
@@ -265,7 +268,7 @@ class Booking(Model):
         self.visitor_name = self.visitor_email = self.visitor_email_key = ""
         self.visitor_phone = self.partner_name = self.partner_email = ""
         self.message = self.cancel_reason = self.private_note = ""
-        self.idempotency_key = None
+        self.idempotency_key = self.request_fingerprint = None
         self.manage_token_hash = dead_link_hash
         self.erased_at = self.updated_at = now
         self.record(EventKind.ERASED, now, by)

@@ -25,12 +25,14 @@ class MessageKind(enum.StrEnum):
     ALREADY_BOOKED = "already_booked"  # asked for a second free first consultation
     PASSWORD_RESET = "password_reset"  # to a therapist, with a single-use link
     INVITATION = "invitation"  # to a new therapist, to set their password
+    WEBHOOK = "webhook"  # a signed event to one webhook endpoint, not a mail
 
 
 class Recipient(enum.StrEnum):
     VISITOR = "visitor"
     PARTNER = "partner"
     THERAPIST = "therapist"
+    WEBHOOK = "webhook"  # another system, at a webhook endpoint's URL
 
 
 class OutboxStatus(enum.StrEnum):

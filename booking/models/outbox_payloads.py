@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
 from booking.models.outbox import MessageKind, Recipient
+from booking.models.webhooks import WebhookEvent
 
 
 class PayloadError(ValueError):
@@ -111,10 +112,30 @@ class Invitation(AccountPayload):
     kind = MessageKind.INVITATION
 
 
-PAYLOAD_TYPES: dict[MessageKind, type[BookingPayload] | type[AccountPayload]] = {
+class WebhookCall(Payload):
+    """One event for one webhook endpoint. It snapshots the booking as the event left
+    it (a retry an hour later still reports that step); the body is built and signed
+    at each attempt, and the client's details, if the endpoint wants them, are read
+    from the booking then, so an erasure in between reaches the receiver too.
+    `start`, `end`, `status` and `sequence` are None for a test event."""
+
+    kind = MessageKind.WEBHOOK
+    recipient: Recipient = Recipient.WEBHOOK
+    endpoint_id: int
+    event: WebhookEvent
+    occurred_at: AwareDatetime
+    status: str | None = None
+    sequence: int | None = None
+    start: AwareDatetime | None = None
+    end: AwareDatetime | None = None
+
+
+AnyPayload = BookingPayload | AccountPayload | WebhookCall
+
+PAYLOAD_TYPES: dict[MessageKind, type[AnyPayload]] = {
     cls.kind: cls for cls in (ConfirmRequest, Confirmed, NewBooking, Cancelled, Rescheduled,
                               Reassigned, Reminder, Expired, AlreadyBooked, PasswordReset,
-                              Invitation)
+                              Invitation, WebhookCall)
 }
 
 
@@ -123,7 +144,7 @@ def payload_to_json(payload: Payload) -> dict[str, Any]:
     return payload.model_dump(mode="json")
 
 
-def payload_from_json(kind: str, data: dict[str, Any]) -> BookingPayload | AccountPayload:
+def payload_from_json(kind: str, data: dict[str, Any]) -> AnyPayload:
     """The typed payload of a stored row; PayloadError when it does not fit its kind."""
     try:
         cls = PAYLOAD_TYPES[MessageKind(kind)]

@@ -32,6 +32,7 @@ from booking.models import (
     Recipient,
     SessionType,
     Therapist,
+    WebhookEvent,
 )
 from booking.models.booking import changes_closed
 from booking.models.outbox_payloads import (
@@ -45,7 +46,7 @@ from booking.models.outbox_payloads import (
     Reminder,
     Rescheduled,
 )
-from booking.services import matching, outbox, schedule, waivers
+from booking.services import matching, outbox, schedule, waivers, webhooks
 from booking.services.schedule import occupying_at
 from booking.tokens import manage_token, token_hash
 from booking.transactions import unit_of_work
@@ -96,7 +97,8 @@ class Visitor:
 
 
 def book_slot(*, therapist_id: int, session_type_id: int, start: datetime, visitor: Visitor,
-              now: datetime, policy: Policy, idempotency_key: str | None = None) -> Booking:
+              now: datetime, policy: Policy, idempotency_key: str | None = None,
+              request_fingerprint: str | None = None) -> Booking:
     """Book `start` with a therapist as a pending booking that holds its slot for a while,
     and queue the visitor's confirm-your-email message.
 
@@ -106,7 +108,8 @@ def book_slot(*, therapist_id: int, session_type_id: int, start: datetime, visit
     person has a free first session already (the explanation goes to their mailbox
     in a step of its own, after the refused booking's transaction is rolled back),
     NotFound for an unknown therapist or session type. A repeated `idempotency_key`
-    returns the first booking.
+    returns the first booking; `request_fingerprint` is kept with it, so that the
+    caller can tell a retry of the same request from another request under that key.
     """
     if idempotency_key and (earlier := _by_idempotency_key(idempotency_key)):
         return earlier
@@ -125,10 +128,12 @@ def book_slot(*, therapist_id: int, session_type_id: int, start: datetime, visit
             expire_lapsed_holds(therapist.id, blocked, now)
             booking = _new_booking(therapist, session_type, start, blocked, visitor, now,
                                    policy, idempotency_key)
+            booking.request_fingerprint = request_fingerprint
             booking.request(now)
             db.session.add(booking)
             db.session.flush()
             outbox.enqueue(booking, ConfirmRequest(**outbox.about(booking, VISITOR)), now)
+            webhooks.emit(booking, WebhookEvent.REQUESTED, now)
     except FirstSessionAlreadyBooked:
         _explain_refusal(validation.email_identity(visitor.email), now)
         raise
@@ -164,6 +169,7 @@ def confirm_booking(token: str, *, now: datetime, policy: Policy) -> Booking:
         if not booking.can_confirm(now):
             raise SlotUnavailable("the reservation lapsed before it was confirmed")
         booking.confirm(now)
+        webhooks.emit(booking, WebhookEvent.CONFIRMED, now)
         outbox.enqueue_for_visitors(booking, Confirmed(**outbox.about(booking, VISITOR)), now)
         outbox.enqueue(booking, NewBooking(**outbox.about(booking, THERAPIST)), now)
         _schedule_reminder(booking, now, policy.reminder_before)
@@ -230,6 +236,7 @@ def reschedule_by_visitor(token: str, *, start: datetime, now: datetime,
             previous = booking.start_utc
             booking.reschedule(start, start + booking.session_type.duration,
                                blocked.start, blocked.end, now)
+            webhooks.emit(booking, WebhookEvent.RESCHEDULED, now)
             if booking.status is BookingStatus.CONFIRMED:
                 outbox.enqueue_for_visitors(booking, Rescheduled(**outbox.about(booking, VISITOR)),
                                             now)
@@ -281,12 +288,14 @@ def expire_all_lapsed(now: datetime, batch: int = 100) -> int:
 
 def _expire(booking: Booking, now: datetime) -> None:
     booking.expire(now)
+    webhooks.emit(booking, WebhookEvent.EXPIRED, now)
     outbox.enqueue(booking, Expired(**outbox.about(booking, VISITOR)), now)
 
 
 def _cancel(booking: Booking, reason: str, now: datetime, *, by: Actor) -> None:
     had_invite = booking.status is BookingStatus.CONFIRMED
     booking.cancel(now, reason, by=by)
+    webhooks.emit(booking, WebhookEvent.CANCELLED, now)
     cancelled_by = CancelledBy(by.value)
     outbox.enqueue_for_visitors(booking, Cancelled(**outbox.about(booking, VISITOR),
                                                    by=cancelled_by, with_invite=had_invite), now)
@@ -423,7 +432,8 @@ def _by_idempotency_key(key: str) -> Booking | None:
 
 def book_first_available(*, team: list[Therapist], session_type_id: int, start: datetime,
                          visitor: Visitor, now: datetime, policy: Policy,
-                         idempotency_key: str | None = None) -> Booking:
+                         idempotency_key: str | None = None,
+                         request_fingerprint: str | None = None) -> Booking:
     """Book `start` with whoever of `team` has it free, the least busy first
     (see matching.fair_order). Raises SlotUnavailable when nobody has."""
     if idempotency_key and (earlier := _by_idempotency_key(idempotency_key)):
@@ -435,7 +445,8 @@ def book_first_available(*, team: list[Therapist], session_type_id: int, start: 
         try:
             return book_slot(therapist_id=therapist.id, session_type_id=session_type_id,
                              start=start, visitor=visitor, now=now, policy=policy,
-                             idempotency_key=idempotency_key)
+                             idempotency_key=idempotency_key,
+                             request_fingerprint=request_fingerprint)
         except SlotUnavailable:
             continue
     raise SlotUnavailable("this time was just taken")

@@ -82,17 +82,30 @@ class Unrecorded:
     sent: set[int] = field(default_factory=set)
 
 
+@dataclass(frozen=True)
+class Channel:
+    """How the messages of a kind leave when they are not mail (webhook calls):
+    `send` raises DeliveryError to be retried like a mail; `is_obsolete` as for mail."""
+
+    send: Callable[[OutboxMessage], None]
+    is_obsolete: Callable[[OutboxMessage], bool]
+
+
 def deliver_due(*, now: datetime, transport: Transport,
                 render: Callable[[OutboxMessage], EmailMessage],
                 is_obsolete: Callable[[OutboxMessage], bool], batch: int = 20,
                 lease: timedelta = DEFAULT_LEASE, unrecorded: Unrecorded | None = None,
-                rng: random.Random | None = None) -> Report:
+                rng: random.Random | None = None,
+                channels: Mapping[str, Channel] | None = None) -> Report:
     """Record what an earlier round sent but could not record (`unrecorded`), then send
     up to `batch` due messages, each under a `lease` (see claim_due); each outcome is
     a unit of work of its own. A message sent whose outcome cannot be committed goes
-    into `unrecorded`, and the error ends the round."""
+    into `unrecorded`, and the error ends the round. Messages of a kind in `channels`
+    leave by that channel, all others as mail."""
     report = Report()
     rng = rng or random.Random()
+    mail = Channel(send=lambda message: transport.send(render(message)),
+                   is_obsolete=is_obsolete)
     unrecorded = Unrecorded() if unrecorded is None else unrecorded
     if unrecorded.sent:
         report.sent += record_sent(unrecorded.sent, now)
@@ -101,8 +114,9 @@ def deliver_due(*, now: datetime, transport: Transport,
         outcome: OutboxStatus | None = None
         try:
             with unit_of_work():
-                outcome = _deliver(_claimed(message_id), now=now, transport=transport,
-                                   render=render, is_obsolete=is_obsolete, rng=rng)
+                message = _claimed(message_id)
+                outcome = _deliver(message, (channels or {}).get(message.kind, mail),
+                                   now=now, rng=rng)
         except Exception as error:  # noqa: BLE001 — a bad row must not stop the others
             if outcome is OutboxStatus.SENT:  # it went out; only the commit failed
                 unrecorded.sent.add(message_id)
@@ -126,15 +140,14 @@ def _claimed(message_id: int) -> OutboxMessage:
     return message
 
 
-def _deliver(message: OutboxMessage, *, now: datetime, transport: Transport,
-             render: Callable[[OutboxMessage], EmailMessage],
-             is_obsolete: Callable[[OutboxMessage], bool], rng: random.Random) -> OutboxStatus:
+def _deliver(message: OutboxMessage, channel: Channel, *, now: datetime,
+             rng: random.Random) -> OutboxStatus:
     """Send (or skip) one claimed message and record the outcome (flush only)."""
-    if is_obsolete(message):
+    if channel.is_obsolete(message):
         _finish(message, OutboxStatus.SKIPPED, now)
         return OutboxStatus.SKIPPED
     try:
-        transport.send(render(message))
+        channel.send(message)
     except DeliveryError as error:
         if error.permanent:  # retrying a mailbox that does not exist only delays the news
             return _fail(message, str(error))

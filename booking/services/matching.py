@@ -70,6 +70,12 @@ def first_session_type() -> SessionType | None:
         SessionType.slug == FIRST_SESSION_SLUG, SessionType.active))
 
 
+def bookable_session_type(slug: str) -> SessionType | None:
+    """An offered kind of session, by its slug."""
+    return db.session.scalar(select(SessionType).where(SessionType.slug == slug,
+                                                       SessionType.active))
+
+
 def next_free(therapist: Therapist, session_type: SessionType, *, now: datetime,
               after: datetime | None = None) -> availability.Slot | None:
     """The therapist's first free slot (from `after`), or None within their horizon."""

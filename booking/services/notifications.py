@@ -35,6 +35,7 @@ from booking.models.outbox_payloads import (
     Cancelled,
     PayloadError,
     Reminder,
+    WebhookCall,
     payload_from_json,
 )
 from booking.services.accounts import valid_for
@@ -116,6 +117,8 @@ def render(message: OutboxMessage, *, now: datetime, mail: MailSettings) -> Emai
     details = payload_from_json(message.kind, message.payload)
     if isinstance(details, AccountPayload):
         return _render_account_mail(message.message_id, details, now, mail)
+    if isinstance(details, WebhookCall):
+        raise PayloadError("a webhook call is not a mail (booking.services.webhooks sends it)")
     booking = message.booking
     if booking is None:
         raise PayloadError(f"{message.kind}: the booking is gone")

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import time
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from booking.extensions import db, login
+from booking.extensions import db, limiter, login
+from booking.web.api import is_api_request, problems
 
 # How long a client (or a load balancer) should wait before asking again while the
 # database is away: long enough not to hammer it, short enough for a restart.
@@ -55,6 +57,8 @@ def _database_unavailable(error: Exception):
     What was committed before stays committed; this request's work is dropped."""
     _discard_session()
     response: Response | str
+    if is_api_request():
+        return problems.response(503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     if wants_json():
         response = jsonify(status="unavailable", error=DATABASE_UNAVAILABLE)
     else:
@@ -91,6 +95,8 @@ def _discard_session() -> None:
 
 def _http_error(error: HTTPException):
     code = error.code or 500
+    if is_api_request():  # the API answers every error as problem+json, even a 404
+        return _api_problem(error, code)
     title, text = _EXPLANATIONS.get(code, (
         _l("Something went wrong on our side"),
         _l("Nothing was booked or changed. Please try again in a moment."),
@@ -101,3 +107,13 @@ def _http_error(error: HTTPException):
     except DATABASE_AWAY as away:
         # The page needed the signed-in therapist, and the database is away.
         return _database_unavailable(away)
+
+
+def _api_problem(error: HTTPException, code: int) -> Response:
+    headers = {}
+    if code == 429 and (limit := limiter.current_limit) is not None:
+        headers["Retry-After"] = str(max(1, int(limit.reset_at - time.time())))
+    if code == 405 and error.valid_methods:  # type: ignore[attr-defined]
+        headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
+    return problems.response(code if code in (400, 401, 404, 405, 415, 429, 503) else 500,
+                             headers=headers)

@@ -24,7 +24,12 @@ TOKEN_GUESSES = "30 per hour"
 
 def booking_email_key() -> str:
     """The person a booking form is for, as a keyed hash (the counter's name)."""
-    identity = validation.email_identity((request.form.get("email") or "")[:254])
+    return email_key(request.form.get("email") or "")
+
+
+def email_key(address: str) -> str:
+    """The counter of bookings for the person behind `address` (form and API share it)."""
+    identity = validation.email_identity(address[:254])
     return f"booking-email:{keyed_hash(identity)}"
 
 

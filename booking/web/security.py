@@ -18,7 +18,9 @@ from flask import Flask, Response, current_app, request
 # with an ETag: no proxy stores it, and polling stays a cheap 304. Every other
 # response gets no-store, so a new page with client data is safe by default.
 # embed.js says for itself how long it may be kept: a year at its versioned address.
-OWN_CACHING = frozenset({"static", "feeds.feed", "embed.script"})
+# The API's free slots hold nothing personal: public, for a few seconds, with an ETag.
+OWN_CACHING = frozenset({"static", "feeds.feed", "embed.script", "api.availability",
+                         "api.team_availability"})
 
 # The visitor pages embed.js shows inside an article (team, week, form, "almost
 # done", and the privacy notice linked from the form). Nothing else is ever framed:

@@ -77,3 +77,32 @@ def staff_notices() -> dict[str, str]:
         "feed_details": _("Saved. Your calendar program shows the change after its next "
                           "refresh."),
     }
+
+
+def problem_text(problem: dict | None) -> str:
+    """Why a calendar (or a webhook receiver: the same guard) cannot be used, in the
+    reader's language (see CalendarProblem)."""
+    problem = problem or {"code": ""}
+    host, code = problem.get("host", "?"), problem["code"]
+    texts = {
+        "malformed": lambda: _("The address is not a complete web address."),
+        "scheme": lambda: _("Only addresses beginning with https://, http:// or webcal:// "
+                            "can be read."),
+        "credentials": lambda: _("Addresses with a user name or password are not supported."),
+        "not_public": lambda: _("%(host)s is not on the public internet.", host=host),
+        "redirect_refused": lambda: _("%(host)s forwards to an address that cannot be used.",
+                                      host=host),
+        "not_found": lambda: _("The server %(host)s could not be found.", host=host),
+        "http_status": lambda: _("%(host)s answered with error %(status)s: the address may "
+                                 "be out of date, or the calendar no longer shared.",
+                                 host=host, status=problem.get("status", "?")),
+        "redirects": lambda: _("%(host)s forwards in a way that cannot be followed.",
+                               host=host),
+        "unreadable": lambda: _("No answer from %(host)s, or the connection broke off.",
+                                host=host),
+        "too_large": lambda: _("The calendar from %(host)s is larger than %(limit)s KiB.",
+                               host=host, limit=problem.get("limit", "?")),
+        "too_many_events": lambda: _("The calendar has more appointments than can be read."),
+        "format": lambda: _("The file is not a calendar that can be read."),
+    }
+    return texts.get(code, lambda: _("The calendar could not be read."))()

@@ -20,6 +20,7 @@ from booking.models import (
     OutboxStatus,
     Role,
     Therapist,
+    WebhookEndpoint,
 )
 from booking.services import feeds
 from tests.conftest import FIXED_NOW
@@ -68,7 +69,16 @@ ADMIN_RECORDS = {
     "message_id": lambda booking: db.session.scalar(
         select(OutboxMessage.id).where(OutboxMessage.booking_id == booking.id)),
     "waiver_id": lambda booking: _waiver(booking).id,
+    "endpoint_id": lambda booking: _webhook_endpoint().id,
 }
+
+
+def _webhook_endpoint() -> WebhookEndpoint:
+    endpoint = WebhookEndpoint(url="https://crm.example/hooks", events=["booking.confirmed"],
+                               nonce="n", created_at=FIXED_NOW)
+    db.session.add(endpoint)
+    db.session.commit()
+    return endpoint
 
 
 def _waiver(booking) -> FirstSessionWaiver:

@@ -62,6 +62,8 @@ def check_headers(response, rule=None, where="") -> None:
         assert cache in ("private, max-age=300", "no-store"), where
     elif endpoint == "embed.script":  # the same for everyone, a year at its versioned address
         assert cache.startswith("public, max-age=") or cache == "no-store", where
+    elif endpoint in ("api.availability", "api.team_availability"):  # free slots: public
+        assert cache in ("public, max-age=10", "no-store"), where
     elif endpoint != "static":  # static files: Flask's own validators, nothing personal
         assert cache == "no-store", where
     assert "Strict-Transport-Security" not in headers, where

@@ -55,7 +55,8 @@ def make_practice(make_therapist, first_session) -> Practice:
                                secret_key=SECRET, now=FIXED_NOW)
     values = {"slug": therapist.slug, "booking_id": str(booking.id),
               "therapist_id": str(therapist.id), "message_id": "1", "waiver_id": "1",
-              "calendar_id": "1", "time_off_id": "1", "filename": "site.css"}
+              "calendar_id": "1", "time_off_id": "1", "filename": "site.css",
+              "public_id": booking.public_id, "endpoint_id": "1"}
     return Practice(therapist.email, admin.email, values,
                     manage_token(SECRET, booking.public_id), feed)
 

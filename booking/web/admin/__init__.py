@@ -1,5 +1,6 @@
 """The practice admin's pages: the team, every booking, undeliverable mail, exceptions
-to the one-free-consultation rule, the articles report and the practice feed.
+to the one-free-consultation rule, the articles report, the practice feed and the
+webhooks.
 
 Signed-out visitors are sent to sign in; signed-in therapists who are not admins get
 404 on every page here, as if the area did not exist."""
@@ -26,4 +27,5 @@ def require_admin():
 from booking.web.admin import (  # noqa: E402,F401  (routes register on bp)
     practice,
     team,
+    webhooks,
 )

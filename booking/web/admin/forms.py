@@ -2,9 +2,19 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
+from booking.services.webhooks import BOOKING_EVENTS
 from booking.web.presenting import language_names
 
 
@@ -54,3 +64,17 @@ class WaiverForm(FlaskForm):
                                    Length(max=254)])
     note = StringField(_l("Why (optional, only for the team)"),
                        validators=[Optional(), Length(max=200)])
+
+
+class WebhookForm(FlaskForm):
+    url = StringField(_l("Receiver address (https://…)"),
+                      validators=[DataRequired(), Length(max=2000)])
+    events = SelectMultipleField(
+        _l("Events"), choices=[SelectChoice(event.value, event.value) for event in BOOKING_EVENTS],
+        default=[event.value for event in BOOKING_EVENTS],
+        option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False),
+        validators=[DataRequired(_l("Choose at least one event."))])
+    include_client_details = BooleanField(
+        _l("Include client details (name, email, phone, message)"),
+        description=_l("Only for a receiver the practice controls and may pass client "
+                       "data to. Off: ids, times, therapist, status and source only."))

@@ -180,4 +180,8 @@ def notices() -> dict:
         "erase_unconfirmed": _("Nothing was deleted: please tick the box to confirm."),
         "erase_upcoming": _("This booking is still ahead: cancel it first, so the client is "
                             "told, then delete the data."),
+        "webhook_added": _("Receiver added. Copy its signing secret now: it is not shown "
+                           "again."),
+        "webhook_test_queued": _("Test event queued. It goes out within a minute."),
+        "webhook_removed": _("Receiver removed. Calls still queued for it are not made."),
     }}

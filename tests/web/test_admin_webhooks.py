@@ -1,0 +1,65 @@
+"""The admin's webhooks page: add a receiver, see its secret once, send a test event."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from booking.extensions import db
+from booking.models import OutboxMessage, Role, WebhookEndpoint
+from tests.support import reconfigure
+from tests.web.workspace_support import PASSWORD, csrf, sign_in
+
+PAGE = "/workspace/admin/webhooks"
+
+
+@pytest.fixture
+def admin_client(app, client, make_therapist):
+    admin = make_therapist()
+    admin.role = Role.ADMIN
+    admin.set_password(PASSWORD)
+    db.session.commit()
+    sign_in(client, admin.email)
+    return client
+
+
+def add(client, url: str, **extra):
+    return client.post(PAGE, data={"csrf_token": csrf(client, PAGE), "url": url,
+                                   "events": ["booking.requested", "booking.confirmed"],
+                                   **extra})
+
+
+def test_a_new_receiver_shows_its_secret_once_and_stores_it_nowhere(app, admin_client):
+    reconfigure(app, BUSY_ALLOWED_HOSTS=("127.0.0.1",))
+    added = add(admin_client, "http://127.0.0.1:9/hooks")
+    assert added.status_code == 200
+    page = added.get_data(as_text=True)
+    assert 'value="whsec_' in page
+    secret = page.split('value="whsec_', 1)[1].split('"', 1)[0]
+    db.session.rollback()  # the request committed in a session of its own: read afresh
+    endpoint = db.session.scalar(select(WebhookEndpoint))
+    assert endpoint.events == ["booking.requested", "booking.confirmed"]
+    assert endpoint.include_client_details is False  # off unless ticked
+    assert secret not in str(endpoint.__dict__)
+    assert "whsec_" not in admin_client.get(PAGE).get_data(as_text=True)
+
+
+def test_a_private_receiver_is_refused_in_the_admins_language(app, admin_client):
+    answer = add(admin_client, "http://169.254.169.254/latest")
+    assert answer.status_code == 422
+    assert "169.254.169.254 ist nicht im öffentlichen Internet erreichbar." in \
+        answer.get_data(as_text=True)
+    assert db.session.scalar(select(WebhookEndpoint)) is None
+
+
+def test_send_test_event_queues_a_call_listed_under_recent_deliveries(app, admin_client):
+    reconfigure(app, BUSY_ALLOWED_HOSTS=("127.0.0.1",))
+    add(admin_client, "http://127.0.0.1:9/hooks")
+    db.session.rollback()
+    endpoint = db.session.scalar(select(WebhookEndpoint))
+    sent = admin_client.post(f"{PAGE}/{endpoint.id}/test",
+                             data={"csrf_token": csrf(admin_client, PAGE)})
+    assert sent.status_code == 303
+    db.session.rollback()
+    assert db.session.scalar(select(OutboxMessage.kind)) == "webhook"
+    assert "webhook.test" in admin_client.get(PAGE).get_data(as_text=True)
