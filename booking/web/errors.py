@@ -75,6 +75,8 @@ def _discard_session() -> None:
 
 
 def _http_error(error: HTTPException):
+    if error.response is not None:  # made for its client already (a feed's plain-text 429)
+        return error.response
     code = error.code or 500
     title, text = _EXPLANATIONS.get(code, (
         _l("Something went wrong on our side"),
