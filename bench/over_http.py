@@ -32,7 +32,7 @@ from pathlib import Path
 
 import flask_migrate
 import psycopg
-from sqlalchemy import make_url, select
+from sqlalchemy import func, make_url, select
 
 from booking import create_app
 from booking.clock import FixedClock
@@ -60,6 +60,7 @@ FEED_BOOKINGS = 5_000
 POST_THERAPISTS = 30  # added just before the POST row, so that every client books a free slot
 PAGE_CONNECTIONS = 4
 POST_CONNECTIONS = 32
+THREADS = 4
 TARGETS = {
     "week picker, one therapist": "≥ 25%",
     "week picker, first available": "≥ 25%",
@@ -68,6 +69,7 @@ TARGETS = {
     "feed 5,000 bookings, HEAD": "≥ 70%",
     "feed 5,000 bookings, 304": "≥ 70%",
     "booking POST, 32 clients": "p99 < 150 ms, 0 errors",
+    f"booking POST, 32 clients, gthread x{THREADS}": "p99 < 150 ms, 0 errors",
 }
 
 
@@ -92,7 +94,7 @@ def main() -> None:
     wrk = shutil.which("wrk")
     if wrk is None:
         sys.exit("bench: wrk not found; install it with `apt-get install -y wrk` (Debian/Ubuntu)")
-    print(f"load generator: {wrk} ({_first_line([wrk, '-v'])})")
+    print(f"load generator: {wrk} ({_first_line([wrk, '-v'])})", flush=True)
     load = _load()
     with throwaway_database(args.postgres) as url, tempfile.TemporaryDirectory() as scratch:
         env = dict(os.environ, DATABASE_URL=url, SECRET_KEY=SECRET, BOOKING_ENV="development",
@@ -105,6 +107,7 @@ def main() -> None:
             flask_migrate.upgrade()
             demo.seed_demo(NOW)
             paths = fill()
+        print("data ready", flush=True)
         bench = Bench(wrk, args.seconds, Path(scratch))
         rows: list[Row] = []
         with gunicorn("served:bare", env) as base:
@@ -113,15 +116,22 @@ def main() -> None:
             for name, path in paths["pages"]:
                 rows.append(bench.get(name, base + path))
             feed = base + paths["feed"]
-            etag = urllib.request.urlopen(feed).headers["ETag"]
+            etag = urllib.request.urlopen(feed, timeout=30).headers["ETag"]
             rows.append(bench.get("feed 5,000 bookings, full GET", feed))
             rows.append(bench.get("feed 5,000 bookings, HEAD", feed, method="HEAD"))
             rows.append(bench.get("feed 5,000 bookings, 304", feed,
                                   headers={"If-None-Match": etag}))
             with app.app_context():
                 cookie, bodies = booking_posts(base)
-            rows.append(bench.post("booking POST, 32 clients", base, cookie, bodies))
-            memory = worker_memory(base)
+                rows.append(bench.post("booking POST, 32 clients", base, cookie, bodies))
+            memory = worker_memory()
+        # The same POSTs to workers that each serve several requests while others wait
+        # on the database (gthread), to tell waiting from computing.
+        threaded = dict(env, GUNICORN_CMD_ARGS=f"--worker-class gthread --threads {THREADS}")
+        with gunicorn("served:app", threaded) as base, app.app_context():
+            cookie, bodies = booking_posts(base, prefix="threaded")
+            rows.append(bench.post(f"booking POST, 32 clients, gthread x{THREADS}", base,
+                                   cookie, bodies))
         with app.app_context():
             db.engine.dispose()
     table = report(rows, memory, args.seconds, load)
@@ -182,7 +192,7 @@ def _booking(therapist_id: int, session_type_id: int, start, rng: random.Random,
     )
 
 
-def booking_posts(base: str) -> tuple[str, list[tuple[str, str]]]:
+def booking_posts(base: str, prefix: str = "post") -> tuple[str, list[tuple[str, str]]]:
     """(path, form body) of one booking per free slot of 30 new therapists, in a
     shuffled order, all with the same session cookie and CSRF token (as one browser)."""
     rng = random.Random(SEED)
@@ -190,7 +200,8 @@ def booking_posts(base: str) -> tuple[str, list[tuple[str, str]]]:
     with unit_of_work():
         added = []
         for n in range(POST_THERAPISTS):
-            therapist = new_therapist(email=f"post{n}@praxis.example", name=f"Post Bench {n}",
+            therapist = new_therapist(email=f"{prefix}{n}@praxis.example",
+                                      name=f"{prefix.title()} Bench {n}",
                                       password=None, now=NOW)
             demo._add_weekday_hours(therapist)
             added.append(therapist)
@@ -199,14 +210,15 @@ def booking_posts(base: str) -> tuple[str, list[tuple[str, str]]]:
                                              end=NOW + timedelta(days=60))]
     rng.shuffle(slots)
     first = f"/book/{slots[0][0]}/details?start={urllib.parse.quote(slots[0][1].isoformat())}"
-    with urllib.request.urlopen(base + first) as answer:
+    with urllib.request.urlopen(base + first, timeout=30) as answer:
         cookie = (answer.headers.get("Set-Cookie") or "").split(";")[0]
         page = answer.read().decode()
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
     bodies = []
     for n, (slug, start) in enumerate(slots):
-        form = {"start": start.isoformat(), "form_key": f"bench-{n}", "name": f"Bench Visitor {n}",
-                "email": f"visitor{n}@bench.example", "mode": "alone", "consent": "y",
+        form = {"start": start.isoformat(), "form_key": f"{prefix}-{n}",
+                "name": f"Bench Visitor {n}", "email": f"{prefix}{n}@visitors.example",
+                "mode": "alone", "consent": "y",
                 "tz": "Europe/Berlin", "csrf_token": token.group(1) if token else ""}
         bodies.append((f"/book/{slug}/details", urllib.parse.urlencode(form)))
     return cookie, bodies
@@ -231,9 +243,10 @@ class Bench:
         data.write_text("".join(f"{path}\t{body}\n" for path, body in bodies))
         script = self.scratch / "post.lua"
         script.write_text(POST_LUA.replace("BODIES", str(data)).replace("COOKIE", cookie))
+        before = _bookings()
         row = self._run(base + "/", ["-s", str(script)], connections=POST_CONNECTIONS,
                         name=name)
-        row.note = f"{len(bodies):,} free slots offered"
+        row.note = f"{_bookings() - before:,} booked"
         return row
 
     def _run(self, url: str, options: list[str], *, connections: int, name: str = "",
@@ -242,7 +255,10 @@ class Bench:
                    "--timeout", "10s", "--latency", *options, url]
         output = subprocess.run(command, capture_output=True, text=True, check=True,
                                 timeout=(seconds or self.seconds) + 30).stdout
-        return parse_wrk(name, output)
+        row = parse_wrk(name, output)
+        if name:
+            print(f"  {name}: {row.rps:.0f} req/s", flush=True)
+        return row
 
 
 # Each wrk thread takes every other line of BODIES; a thread that has used up its
@@ -262,6 +278,11 @@ function request()
     ["Cookie"] = "COOKIE"}, body)
 end
 """
+
+
+def _bookings() -> int:
+    db.session.rollback()
+    return db.session.scalar(select(func.count(Booking.id))) or 0
 
 
 def parse_wrk(name: str, output: str) -> Row:
@@ -302,32 +323,37 @@ def gunicorn(target: str, env: dict[str, str]) -> Iterator[str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
-         "--pythonpath", str(BENCH), "--bind", f"127.0.0.1:{port}",
-         target],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(base + "/healthz" if target.endswith(":app") else base,
-                                       timeout=1)
-                break
-            except OSError as error:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(server.stderr.read().decode() if server.stderr
-                                       else "gunicorn did not start") from error
-                time.sleep(0.2)
-        gunicorn.current = server  # type: ignore[attr-defined]
-        yield base
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=40)
+    # The logs go to a file: a pipe nobody reads would fill up and stop the workers.
+    with tempfile.TemporaryFile() as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
+             "--pythonpath", str(BENCH), "--bind", f"127.0.0.1:{port}", target],
+            cwd=ROOT, env=env, stdout=log, stderr=log)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            _wait_until_serving(server, base + ("/healthz" if target.endswith(":app") else "/"),
+                                log)
+            gunicorn.current = server  # type: ignore[attr-defined]
+            yield base
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=40)
 
 
-def worker_memory(base: str) -> str:
+def _wait_until_serving(server: subprocess.Popen, url: str, log) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return
+        except OSError as error:
+            if server.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                raise RuntimeError(log.read().decode()[-3000:]) from error
+            time.sleep(0.2)
+
+
+def worker_memory() -> str:
     """Resident and proportional memory of each worker of the running server."""
     master = gunicorn.current.pid  # type: ignore[attr-defined]
     children = subprocess.run(["ps", "-o", "pid=", "--ppid", str(master)], capture_output=True,
