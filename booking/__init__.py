@@ -14,7 +14,7 @@ from booking import clock, logs, settings
 from booking.config import load_settings
 from booking.database import configure_sqlite
 from booking.extensions import babel, csrf, db, limiter, login, migrate
-from booking.web import errors, presenting, requests, security
+from booking.web import errors, presenting, requests, security, static_files
 from booking.web.api import is_api_request
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +45,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     logs.init_app(app)
     requests.init_app(app)
     security.init_app(app)
+    static_files.init_app(app)
     _register_blueprints(app)
     settings.init_app(app)  # after the blueprints: its link builder needs their routes
     from booking.cli import register_commands

@@ -97,4 +97,6 @@ def _has_no_space_or_control(value: str) -> bool:
     # URI and CAL-ADDRESS values are written unescaped, so a space or control
     # character would either be rejected by parsers or start a new line; a
     # UID is compared verbatim by clients, so it gets the same care.
+    if value.isascii():  # the usual case, without a look at each character
+        return value.isprintable() and " " not in value
     return not any(char.isspace() or unicodedata.category(char).startswith("C") for char in value)

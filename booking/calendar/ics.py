@@ -6,10 +6,12 @@ argument; nothing here reads the clock, so equal input gives equal bytes.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from icalendar import Alarm, Calendar, Event, Timezone, vCalAddress, vDuration
+from icalendar.timezone import tzid_from_tzinfo
 
 from booking.calendar.events import CalendarEvent, Person, require_aware, zone_info
 from booking.calendar.text import multi_line, one_line, parameter_value
@@ -55,7 +57,7 @@ def download(event: CalendarEvent, *, stamp: datetime, prodid: str = DEFAULT_PRO
     return _serialised(_calendar(prodid, [vevent]))
 
 
-def feed(events: Iterable[CalendarEvent], *, name: str, zone: str,
+def feed(events: Iterable[CalendarEvent], *, name: str, zone: str, since: date,
          prodid: str = DEFAULT_PRODID) -> bytes:
     """A subscription calendar (webcal/https) named `name`, displayed in `zone`.
 
@@ -64,13 +66,16 @@ def feed(events: Iterable[CalendarEvent], *, name: str, zone: str,
     (feeds are cached by ETag). Cancelled bookings stay with STATUS:CANCELLED
     so subscribers drop them. No ORGANIZER or ATTENDEE: the feed is
     health-related and must not carry e-mail addresses.
+
+    The VTIMEZONE of `zone` is always there, so a feed without events is still
+    a calendar with a component (RFC 5545 requires one; icalendar and ical.js
+    reject an empty VCALENDAR); it covers the events' years, or that of `since`
+    (the first day the feed covers) when there are none.
     """
     zone_info(zone)
-    vevents = [
-        _vevent(event, stamp=_revision(event), status=event.status)
-        for event in sorted(_latest_per_uid(events), key=lambda event: (event.start, event.uid))
-    ]
-    calendar = _calendar(prodid, vevents)
+    latest = sorted(_latest_per_uid(events), key=lambda event: (event.start, event.uid))
+    written = [(event, *_wall_times(event)) for event in latest]
+    calendar = _calendar(prodid, [], timezones=False)
     title = one_line(name)
     calendar.add("name", title)
     calendar.add("x-wr-calname", title)
@@ -79,7 +84,97 @@ def feed(events: Iterable[CalendarEvent], *, name: str, zone: str,
     # Outlook reads X-PUBLISHED-TTL instead.
     calendar.add("refresh-interval", FEED_TTL, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", vDuration(FEED_TTL))
-    return _serialised(calendar)
+    used = {tzid for _, start, _ in written if (tzid := _tzid(start.tzinfo)) not in (None, "UTC")}
+    years = [moment.year for _, start, end in written for moment in (start, end)]
+    _insert_timezones(calendar, sorted({*used, zone}), years or [since.year])
+    frame = _serialised(calendar)
+    end = b"END:VCALENDAR\r\n"
+    if not frame.endswith(end):
+        raise AssertionError("icalendar ended the calendar unexpectedly")
+    body = "".join(_feed_vevent(event, start, end_)
+                   for event, start, end_ in written).encode("utf-8")
+    return frame[:-len(end)] + body + end
+
+
+def _feed_vevent(event: CalendarEvent, start: datetime, end: datetime) -> str:
+    """One feed VEVENT as text, byte for byte what icalendar writes for `_vevent`
+    (a test holds them equal) at a small part of its cost: a feed of 5,000
+    bookings took 2.2 s through icalendar's objects, 90% of it in the library."""
+    stamp = _revision(event)
+    lines = [
+        "BEGIN:VEVENT",
+        "SUMMARY:" + _text(one_line(event.summary)),
+        "DTSTART" + _date_time(start),
+        "DTEND" + _date_time(end),
+        "DTSTAMP" + _date_time(_utc(stamp)),
+        "UID:" + _text(event.uid),
+        f"SEQUENCE:{event.sequence}",
+    ]
+    if event.created is not None:
+        lines.append("CREATED" + _date_time(_utc(event.created)))
+    if description := multi_line(event.description):
+        lines.append("DESCRIPTION:" + _text(description))
+    if event.last_modified is not None:
+        lines.append("LAST-MODIFIED" + _date_time(_utc(event.last_modified)))
+    if location := one_line(event.location):
+        lines.append("LOCATION:" + _text(location))
+    lines.append("STATUS:" + _text(event.status))
+    if event.url:
+        lines.append("URL:" + event.url)
+    if event.alarm_before is not None and event.status != "CANCELLED":
+        lines += ["BEGIN:VALARM", "ACTION:DISPLAY",
+                  "DESCRIPTION:" + _text(one_line(event.summary)),
+                  "TRIGGER:" + _duration(-event.alarm_before),
+                  "END:VALARM"]
+    lines.append("END:VEVENT")
+    return "".join(_folded(line) + "\r\n" for line in lines)
+
+
+def _duration(value: timedelta) -> str:
+    text: bytes = vDuration(value).to_ical()  # type: ignore[no-untyped-call]
+    return text.decode()
+
+
+def _text(value: str) -> str:
+    # RFC 5545 §3.3.11 TEXT, in the order icalendar applies it.
+    return (value.replace(r"\N", "\n").replace("\\", "\\\\").replace(";", r"\;")
+            .replace(",", r"\,").replace("\r\n", r"\n").replace("\n", r"\n")
+            .replace("\r", r"\n"))
+
+
+def _date_time(moment: datetime) -> str:
+    """";TZID=…:" or ":" and the time, as icalendar writes a DATE-TIME property."""
+    tzid = _tzid(moment.tzinfo)
+    # isoformat is the quickest way to the digits: 2026-06-01T10:00:00 -> 20260601T100000
+    wall = moment.replace(tzinfo=None).isoformat(timespec="seconds").replace(
+        "-", "").replace(":", "")
+    return f":{wall}Z" if tzid == "UTC" else f";TZID={tzid}:{wall}"
+
+
+@functools.lru_cache(maxsize=64)
+def _tzid(zone: tzinfo | None) -> str | None:
+    return tzid_from_tzinfo(zone)
+
+
+def _folded(line: str) -> str:
+    """Lines of at most 74 octets, never split inside a UTF-8 character nor right
+    after a backslash (icalendar's folding, RFC 5545 §3.1)."""
+    if len(line) < 75 and (line.isascii() or len(line.encode()) < 75):
+        return line
+    parts: list[str] = []
+    current: list[str] = []
+    size = 0
+    for char in line:
+        width = len(char.encode())
+        if current and size + width >= 75:
+            carried = current.pop() if len(current) > 1 and current[-1] in "\\^" else ""
+            parts.append("".join(current))
+            current = [carried] if carried else []
+            size = len(carried.encode())
+        current.append(char)
+        size += width
+    parts.append("".join(current))
+    return "\r\n ".join(parts)
 
 
 def _revision(event: CalendarEvent) -> datetime:
@@ -104,7 +199,8 @@ def _serialised(calendar: Calendar) -> bytes:
     return ics
 
 
-def _calendar(prodid: str, vevents: list[Event], *, method: str | None = None) -> Calendar:
+def _calendar(prodid: str, vevents: list[Event], *, method: str | None = None,
+              timezones: bool = True) -> Calendar:
     calendar = Calendar()
     calendar.add("prodid", one_line(prodid))
     calendar.add("version", "2.0")
@@ -113,7 +209,8 @@ def _calendar(prodid: str, vevents: list[Event], *, method: str | None = None) -
         calendar.add("method", method)
     for vevent in vevents:
         calendar.add_component(vevent)
-    _add_timezones(calendar)
+    if timezones:
+        _add_timezones(calendar)
     return calendar
 
 
@@ -201,6 +298,10 @@ def _add_timezones(calendar: Calendar) -> None:
         for vevent in calendar.events
         for moment in (vevent.start, vevent.end)
     ]
+    _insert_timezones(calendar, tzids, years)
+
+
+def _insert_timezones(calendar: Calendar, tzids: list[str], years: list[int]) -> None:
     first, last = date(min(years), 1, 1), date(max(years) + 1, 1, 1)
     for position, tzid in enumerate(tzids):
         timezone = Timezone.from_tzid(tzid, first_date=first, last_date=last)

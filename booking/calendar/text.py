@@ -9,11 +9,11 @@ split lines on U+2028/U+2029, and lone surrogates cannot be written as UTF-8.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 _LINE_BREAK = re.compile("\r\n|[\r\n\u2028\u2029]")
 _SPACES = re.compile(" {2,}")
-_UNWRITABLE = ("Cc", "Cs")
+# Unicode's categories Cc (controls) and Cs (surrogates), exactly.
+_UNWRITABLE_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def one_line(text: str) -> str:
@@ -39,7 +39,4 @@ def parameter_value(name: str) -> str:
 
 
 def _controls_to_spaces(text: str, *, keep: str) -> str:
-    return "".join(
-        " " if char not in keep and unicodedata.category(char) in _UNWRITABLE else char
-        for char in text
-    )
+    return _UNWRITABLE_CHARS.sub(lambda found: found[0] if found[0] in keep else " ", text)

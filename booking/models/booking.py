@@ -157,9 +157,7 @@ class Booking(Model):
     @property
     def ical_status(self) -> str:
         """STATUS in calendar files: a booking that no longer holds its time is CANCELLED."""
-        if self.status in (BookingStatus.CANCELLED, BookingStatus.EXPIRED):
-            return "CANCELLED"
-        return "TENTATIVE" if self.status is BookingStatus.PENDING else "CONFIRMED"
+        return ical_status_of(self.status)
 
     def occupies_time(self, now: datetime) -> bool:
         """True while this booking keeps its slot from others."""
@@ -312,3 +310,10 @@ class BookingEvent(Model):
 
     booking: Mapped[Booking] = relationship(back_populates="events")
     previous_therapist: Mapped[Therapist | None] = relationship()
+
+
+def ical_status_of(status: BookingStatus) -> str:
+    """Booking.ical_status for a status read without its booking (feeds read columns)."""
+    if status in (BookingStatus.CANCELLED, BookingStatus.EXPIRED):
+        return "CANCELLED"
+    return "TENTATIVE" if status is BookingStatus.PENDING else "CONFIRMED"

@@ -6,6 +6,7 @@ import random
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from booking import availability
 from booking.extensions import db
@@ -16,6 +17,10 @@ from booking.services.schedule import occupying_at
 # Fairness looks at how busy each therapist is over the coming weeks.
 _FAIRNESS_WINDOW = timedelta(days=28)
 ALTERNATIVES = 3  # free times offered when the chosen one was just taken
+# Most therapists are free within two weeks: look there first, then up to the horizon.
+_NEAR = timedelta(days=14)
+# What the slot engine reads of each therapist, loaded with the team in one query each.
+_SCHEDULE_LOADED = (selectinload(Therapist.rules), selectinload(Therapist.working_hours))
 
 
 def bookable_team(language: str | None = None) -> list[Therapist]:
@@ -23,21 +28,23 @@ def bookable_team(language: str | None = None) -> list[Therapist]:
     have set theirs), optionally only those who hold sessions in `language`."""
     team = db.session.scalars(
         select(Therapist).where(Therapist.active, Therapist.working_hours.any())
-        .order_by(Therapist.display_name)
+        .options(*_SCHEDULE_LOADED).order_by(Therapist.display_name)
     ).all()
     return [t for t in team if language is None or language in t.languages]
 
 
 def bookable_therapist(slug: str) -> Therapist | None:
-    return db.session.scalar(select(Therapist).where(Therapist.slug == slug, Therapist.active))
+    return db.session.scalar(select(Therapist).where(Therapist.slug == slug, Therapist.active)
+                             .options(*_SCHEDULE_LOADED))
 
 
 def team_slots(team: list[Therapist], session_type: SessionType, *, now: datetime,
                start: datetime, end: datetime) -> list[availability.Slot]:
     """Every start at which at least one of `team` is free, sorted and unique."""
     starts: dict[datetime, availability.Slot] = {}
+    each = schedule.free_slots_of_team(team, session_type, now=now, start=start, end=end)
     for therapist in team:
-        for slot in schedule.free_slots(therapist, session_type, now=now, start=start, end=end):
+        for slot in each[therapist.id]:
             starts.setdefault(slot.start, slot)
     return [starts[key] for key in sorted(starts)]
 
@@ -76,19 +83,30 @@ def bookable_session_type(slug: str) -> SessionType | None:
                                                        SessionType.active))
 
 
-def next_free(therapist: Therapist, session_type: SessionType, *, now: datetime,
-              after: datetime | None = None) -> availability.Slot | None:
-    """The therapist's first free slot (from `after`), or None within their horizon."""
-    horizon = now + timedelta(days=therapist.rules.horizon_days if therapist.rules else 0)
-    found = schedule.free_slots(therapist, session_type, now=now, start=after or now,
-                                end=horizon, limit=1)
-    return found[0] if found else None
+def next_free(team: list[Therapist], session_type: SessionType, *, now: datetime,
+              after: datetime | None = None) -> dict[int, availability.Slot | None]:
+    """Each therapist's first free slot (from `after`), or None within their horizon;
+    by therapist id."""
+    start = after or now
+    found: dict[int, availability.Slot | None] = {}
+    horizon = max((now + timedelta(days=t.rules.horizon_days) for t in team if t.rules),
+                  default=now)
+    for end in (min(start + _NEAR, horizon), horizon):
+        missing = [t for t in team if found.get(t.id) is None]
+        if not missing or end <= start:
+            break
+        each = schedule.free_slots_of_team(missing, session_type, now=now, start=start, end=end,
+                                           limit=1)
+        found.update({t.id: slots[0] if slots else None for t, slots in
+                      ((t, each[t.id]) for t in missing)})
+    return {t.id: found.get(t.id) for t in team}
 
 
 def first_free(team: list[Therapist], session_type: SessionType, *, now: datetime,
                after: datetime) -> availability.Slot | None:
     """The earliest free slot of anyone in `team` from `after` (the "jump to" link)."""
-    found = [slot for t in team if (slot := next_free(t, session_type, now=now, after=after))]
+    found = [slot for slot in next_free(team, session_type, now=now, after=after).values()
+             if slot]
     return min(found, key=lambda slot: slot.start) if found else None
 
 

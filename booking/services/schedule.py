@@ -3,6 +3,7 @@ which booked time changes."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TypedDict
 from zoneinfo import ZoneInfo
@@ -43,10 +44,20 @@ def free_slots(therapist: Therapist, session_type: SessionType, *, now: datetime
                ignoring: Booking | None = None) -> list[availability.Slot]:
     """The slots a visitor is offered for this therapist and session type in [start, end)
     (to the booking `ignoring`, when it is being moved)."""
-    schedule = _schedule(therapist, session_type, now, start, end, ignoring)
-    if schedule is None:
-        return []
-    return availability.free_slots(**schedule, start=start, end=end, limit=limit)
+    return free_slots_of_team([therapist], session_type, now=now, start=start, end=end,
+                              limit=limit, ignoring=ignoring)[therapist.id]
+
+
+def free_slots_of_team(team: Sequence[Therapist], session_type: SessionType, *,
+                       now: datetime, start: datetime, end: datetime, limit: int | None = None,
+                       ignoring: Booking | None = None) -> dict[int, list[availability.Slot]]:
+    """free_slots for each of `team` (by therapist id), from a fixed number of queries
+    however large the team: each therapist's bookings and unavailable time are read
+    for all of them at once."""
+    schedules = _schedules(team, session_type, now, start, end, ignoring)
+    return {therapist.id: availability.free_slots(**schedule, start=start, end=end, limit=limit)
+            if (schedule := schedules.get(therapist.id)) is not None else []
+            for therapist in team}
 
 
 def is_offered(therapist: Therapist, session_type: SessionType, slot_start: datetime,
@@ -54,7 +65,8 @@ def is_offered(therapist: Therapist, session_type: SessionType, slot_start: date
     """True when `slot_start` is a slot this therapist offers right now (to the
     booking `ignoring`, when it is being moved: its own time does not stand in its way)."""
     end = slot_start + timedelta(seconds=1)
-    schedule = _schedule(therapist, session_type, now, slot_start, end, ignoring)
+    schedule = _schedules([therapist], session_type, now, slot_start, end, ignoring).get(
+        therapist.id)
     return schedule is not None and availability.is_offered(slot_start, **schedule)
 
 
@@ -64,60 +76,74 @@ def engine_rules(therapist: Therapist, session_type: SessionType) -> availabilit
     return therapist.rules.for_session(session_type.duration)
 
 
-def _schedule(therapist: Therapist, session_type: SessionType, now: datetime,
-              start: datetime, end: datetime, ignoring: Booking | None = None) -> _Schedule | None:
-    rules = engine_rules(therapist, session_type)
-    if rules is None or not therapist.active or not session_type.active:
-        return None
-    margin = _CAP_MARGIN + rules.duration + rules.buffer_before + rules.buffer_after
+def _schedules(team: Sequence[Therapist], session_type: SessionType, now: datetime,
+               start: datetime, end: datetime, ignoring: Booking | None = None
+               ) -> dict[int, _Schedule]:
+    """The engine's input for each of `team` who can be booked at all, by therapist id."""
+    rules = {t.id: r for t in team
+             if t.active and session_type.active and (r := engine_rules(t, session_type))}
+    if not rules:
+        return {}
+    margin = _CAP_MARGIN + max(r.duration + r.buffer_before + r.buffer_after
+                               for r in rules.values())
     low, high = start - margin, end + margin
+    ids = list(rules)
+    unavailable = _unavailable(ids, low, high)
+    booked = _booked(ids, low, high, now, ignoring)
     return {
-        "zone": therapist.zone,
-        "weekly": therapist.weekly_hours(),
-        "unavailable": _unavailable(therapist.id, low, high),
-        "booked": _booked(therapist.id, low, high, now, ignoring),
-        "rules": rules,
-        "now": now,
+        therapist.id: {
+            "zone": therapist.zone,
+            "weekly": therapist.weekly_hours(),
+            "unavailable": unavailable.get(therapist.id, []),
+            "booked": booked.get(therapist.id, []),
+            "rules": rules[therapist.id],
+            "now": now,
+        }
+        for therapist in team if therapist.id in rules
     }
 
 
 def is_blocked(therapist_id: int, window: availability.Interval, now: datetime) -> bool:
     """True when anything in the therapist's calendar overlaps `window`: a booking that
     holds its time, time off, or the busy time of their own calendars."""
-    return bool(_booked(therapist_id, window.start, window.end, now, ignoring=None)
-                or _unavailable(therapist_id, window.start, window.end))
+    return bool(_booked([therapist_id], window.start, window.end, now, ignoring=None)
+                or _unavailable([therapist_id], window.start, window.end))
 
 
-def _unavailable(therapist_id: int, low: datetime, high: datetime) -> list[availability.Interval]:
-    """Time off and the busy time of the therapist's own calendars."""
-    time_off = select(TimeOff.start_utc, TimeOff.end_utc).where(
-        TimeOff.therapist_id == therapist_id, TimeOff.end_utc > low, TimeOff.start_utc < high)
-    busy = select(BusyInterval.start_utc, BusyInterval.end_utc).where(
-        BusyInterval.therapist_id == therapist_id, BusyInterval.end_utc > low,
+def _unavailable(therapist_ids: list[int], low: datetime, high: datetime
+                 ) -> dict[int, list[availability.Interval]]:
+    """Time off and the busy time of the therapists' own calendars, by therapist id."""
+    time_off = select(TimeOff.therapist_id, TimeOff.start_utc, TimeOff.end_utc).where(
+        TimeOff.therapist_id.in_(therapist_ids), TimeOff.end_utc > low, TimeOff.start_utc < high)
+    busy = select(BusyInterval.therapist_id, BusyInterval.start_utc, BusyInterval.end_utc).where(
+        BusyInterval.therapist_id.in_(therapist_ids), BusyInterval.end_utc > low,
         BusyInterval.start_utc < high)
-    rows = db.session.execute(time_off.union_all(busy))
-    return [availability.Interval(start, end) for start, end in rows]
+    found: dict[int, list[availability.Interval]] = {}
+    for therapist_id, start, end in db.session.execute(time_off.union_all(busy)):
+        found.setdefault(therapist_id, []).append(availability.Interval(start, end))
+    return found
 
 
-def _booked(therapist_id: int, low: datetime, high: datetime, now: datetime,
-            ignoring: Booking | None) -> list[availability.Booked]:
+def _booked(therapist_ids: list[int], low: datetime, high: datetime, now: datetime,
+            ignoring: Booking | None) -> dict[int, list[availability.Booked]]:
     ignored_id = ignoring.id if ignoring is not None else None
     rows = db.session.execute(
-        select(Booking.start_utc, Booking.blocked_start_utc, Booking.blocked_end_utc,
-               SessionType.is_free)
+        select(Booking.therapist_id, Booking.start_utc, Booking.blocked_start_utc,
+               Booking.blocked_end_utc, SessionType.is_free)
         .join(SessionType, Booking.session_type_id == SessionType.id)
         .where(
-            Booking.therapist_id == therapist_id,
+            Booking.therapist_id.in_(therapist_ids),
             Booking.blocked_end_utc > low,
             Booking.blocked_start_utc < high,
             occupying_at(now),
             Booking.id != ignored_id if ignored_id is not None else true(),
         )
     )
-    return [
-        availability.Booked(start, availability.Interval(blocked_start, blocked_end), is_free)
-        for start, blocked_start, blocked_end, is_free in rows
-    ]
+    found: dict[int, list[availability.Booked]] = {}
+    for therapist_id, start, blocked_start, blocked_end, is_free in rows:
+        found.setdefault(therapist_id, []).append(availability.Booked(
+            start, availability.Interval(blocked_start, blocked_end), is_free))
+    return found
 
 
 def occupying_at(now: datetime) -> ColumnElement[bool]:

@@ -94,6 +94,8 @@ def _discard_session() -> None:
 
 
 def _http_error(error: HTTPException):
+    if error.response is not None:  # made for its client already (a feed's plain-text 429)
+        return error.response
     code = error.code or 500
     if is_api_request():  # the API answers every error as problem+json, even a 404
         return _api_problem(error, code)

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
+import time
 
 from flask import Response, request
+from flask_limiter import RequestLimit
 
 from booking import validation
 from booking.settings import current_settings
@@ -20,6 +23,10 @@ from booking.settings import current_settings
 BOOKINGS_PER_EMAIL = "5 per hour;10 per day"
 # Wrong manage-link and feed tokens from one network address.
 TOKEN_GUESSES = "30 per hour"
+# Fetches of one feed address. Google and Microsoft poll everyone's feeds from a few
+# shared network addresses, so feeds are counted per feed, not per address; generous,
+# because the usual answer (304) costs next to nothing.
+FEED_POLLS = "60 per minute;600 per hour"
 
 
 def booking_email_key() -> str:
@@ -38,6 +45,21 @@ def keyed_hash(value: str) -> str:
     name, and without SECRET_KEY nobody can tell which value it was."""
     return hmac.new(current_settings().secret_key.encode(), value.encode(),
                     hashlib.sha256).hexdigest()[:32]
+
+
+def feed_key() -> str:
+    """The feed asked for, as a keyed hash of its token (the counter's name)."""
+    token = str((request.view_args or {}).get("token", ""))[:200]
+    digest = hmac.new(current_settings().secret_key.encode(), token.encode(),
+                      hashlib.sha256).hexdigest()[:32]
+    return f"feed:{digest}"
+
+
+def too_many_polls(limit: RequestLimit) -> Response:
+    """A calendar client's 429: plain text, and when to come back (Retry-After)."""
+    wait = max(1, math.ceil(limit.window.reset_time - time.time()))
+    return Response(f"Too many requests for this calendar feed. Try again in {wait} seconds.\n",
+                    status=429, headers={"Retry-After": str(wait)}, mimetype="text/plain")
 
 
 def without_email() -> bool:

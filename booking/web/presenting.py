@@ -69,13 +69,26 @@ def _zone_names() -> tuple[str, ...]:
         ("Etc/", "SystemV/", "US/", "posix/", "right/"))))
 
 
-def zone_choices(now: datetime, current: ZoneInfo) -> list[tuple[str, str]]:
-    """(IANA name, label with its current UTC offset) for the zone picker; the zone
-    the page is shown in is always among them (a browser may report plain UTC)."""
-    names = _zone_names()
+@functools.lru_cache(maxsize=2)
+def _zone_labels(minute: datetime) -> dict[str, str]:
+    # The labels depend only on the zone database and the instant. No zone changes
+    # its offset within a minute, so one build serves every request of that minute;
+    # without it a page spent most of its time here, loading 400 zones again (the
+    # zoneinfo module keeps only the last few in memory).
+    return {name: zone_label(name, minute) for name in _zone_names()}
+
+
+def zone_choices(now: datetime, current: ZoneInfo, *, complete: bool = True
+                 ) -> list[tuple[str, str]]:
+    """(IANA name, label with its current UTC offset) for the zone picker: every zone,
+    or (not `complete`) the common ones for a light page. The zone the page is shown
+    in is always among them (a browser may report plain UTC)."""
+    labels = _zone_labels(now.replace(second=0, microsecond=0))
+    names = _zone_names() if complete else tuple(dict.fromkeys((
+        current.key, *COMMON_ZONES, "Etc/UTC")))
     if current.key not in names:
         names = (current.key, *names)
-    return [(name, zone_label(name, now)) for name in names]
+    return [(name, labels.get(name) or zone_label(name, now)) for name in names]
 
 
 def zone_label(name: str, now: datetime) -> str:

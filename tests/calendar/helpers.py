@@ -14,6 +14,7 @@ import vobject
 from booking.calendar import CalendarEvent, Person, download, feed, invite
 
 STAMP = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
+SINCE = STAMP.date()  # the first day a feed covers
 CREATED = datetime(2026, 5, 20, 9, 15, tzinfo=UTC)
 REVISED = datetime(2026, 5, 28, 17, 45, tzinfo=UTC)
 ORGANIZER = Person("praxis@praxis.example", "Dr. Anna Berger")
@@ -55,7 +56,7 @@ def build(kind: str, event: CalendarEvent) -> bytes:
     if kind == "download":
         return download(event, stamp=event.last_modified)
     if kind == "feed":
-        return feed([event], name=FEED_NAME, zone="Europe/Berlin")
+        return feed([event], name=FEED_NAME, zone="Europe/Berlin", since=SINCE)
     raise ValueError(kind)
 
 

@@ -16,6 +16,7 @@ from booking.calendar import Person, download, feed, invite
 from tests.calendar.helpers import (
     KINDS,
     ORGANIZER,
+    SINCE,
     STAMP,
     build,
     content_lines,
@@ -118,7 +119,8 @@ def test_hostile_name_cannot_add_parameters_to_the_attendee():
 
 
 def test_hostile_calendar_name_and_prodid_stay_single_properties():
-    raw = feed([make_event()], name=INJECTION, zone="Europe/Berlin", prodid=INJECTION)
+    raw = feed([make_event()], name=INJECTION, zone="Europe/Berlin", since=SINCE,
+               prodid=INJECTION)
     assert physical_line_problems(raw) == []
     ical, vcal = parse_both(raw)
     assert len(ical.events) == 1 and len(vcal.contents["vevent"]) == 1

@@ -11,6 +11,7 @@ import pytest
 from booking.calendar import feed
 from tests.calendar.helpers import (
     KINDS,
+    SINCE,
     build,
     instant_by_vtimezone_in_file,
     lines_of,
@@ -93,13 +94,15 @@ def test_ambiguous_fall_back_time_given_as_berlin_wall_time_is_written_in_utc():
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_utc_zone_writes_utc_times_and_no_vtimezone(kind):
+def test_utc_zone_writes_utc_times_and_no_vtimezone_for_them(kind):
     berlin_start = datetime(2026, 6, 15, 10, 0, tzinfo=ZoneInfo("Europe/Berlin"))
     raw = build(kind, make_event(zone="UTC", start=berlin_start,
                                  end=berlin_start + timedelta(minutes=50)))
-    assert lines_of(raw, "DTSTART") == ["DTSTART:20260615T080000Z"]
+    assert lines_of(raw, "DTSTART", inside="VEVENT") == ["DTSTART:20260615T080000Z"]
     assert lines_of(raw, "DTEND") == ["DTEND:20260615T085000Z"]
-    assert b"VTIMEZONE" not in raw
+    # Only a feed has a zone of its own (X-WR-TIMEZONE), and always its VTIMEZONE.
+    ical, _ = parse_both(raw)
+    assert [tz["TZID"] for tz in ical.timezones] == (["Europe/Berlin"] if kind == "feed" else [])
 
 
 def test_feed_has_one_vtimezone_per_zone_used_in_a_stable_order():
@@ -108,7 +111,7 @@ def test_feed_has_one_vtimezone_per_zone_used_in_a_stable_order():
         make_event(uid="b@x.example", zone="America/New_York"),
         make_event(uid="c@x.example", zone="Europe/Berlin"),
     ]
-    raw = feed(events, name="Team", zone="Europe/Berlin")
+    raw = feed(events, name="Team", zone="Europe/Berlin", since=SINCE)
     ical, _ = parse_both(raw)
     assert [timezone["TZID"] for timezone in ical.timezones] == [
         "America/New_York", "Europe/Berlin",

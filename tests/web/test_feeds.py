@@ -96,13 +96,39 @@ def test_an_unchanged_feed_answers_304_and_a_change_gives_a_new_etag(
     assert changed.headers["ETag"] != etag
 
 
-def test_head_answers_like_get_without_a_body(client, anna, make_booking):
+def test_head_answers_like_get_without_a_body(client, anna, make_booking, monkeypatch):
     make_booking(anna, confirmed=True)
     url = feed_url(anna)
-    head, get = client.head(url), client.get(url)
+    get = client.get(url)
+    monkeypatch.setattr(feeds, "render", lambda *args: pytest.fail("HEAD built the feed"))
+    head = client.head(url)
     assert head.status_code == 200 and head.data == b""
     assert head.headers["ETag"] == get.headers["ETag"]
     assert head.headers["Content-Type"] == get.headers["Content-Type"]
+
+
+def test_a_new_therapists_feed_without_bookings_is_a_calendar_two_parsers_accept(
+        client, anna):
+    body = client.get(feed_url(anna)).data
+    calendar = icalendar.Calendar.from_ical(body)
+    assert calendar.walk("VEVENT") == []
+    assert [str(zone["TZID"]) for zone in calendar.walk("VTIMEZONE")] == ["Europe/Berlin"]
+    [theirs] = vobject.readComponents(body.decode(), validate=True)
+    assert [zone.tzid.value for zone in theirs.contents["vtimezone"]] == ["Europe/Berlin"]
+
+
+def test_polling_is_limited_per_feed_not_per_network_address(client, anna, make_therapist):
+    # Google and Microsoft fetch everyone's feeds from a few shared addresses.
+    mine, theirs = feed_url(anna), feed_url(make_therapist())
+    etag = client.get(mine).headers["ETag"]
+    answers = [client.get(mine, headers={"If-None-Match": etag}) for _ in range(59)]
+    assert {answer.status_code for answer in answers} == {304}
+    refused = client.get(mine, headers={"If-None-Match": etag})
+    assert refused.status_code == 429
+    assert refused.content_type.startswith("text/plain")
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
+    assert b"Try again in" in refused.data
+    assert client.get(theirs).status_code == 200  # the same address, another feed
 
 
 def test_rotating_ends_the_old_address(client, anna, first_session):

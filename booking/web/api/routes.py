@@ -89,8 +89,10 @@ def therapists(query: TherapistsQuery) -> Response:
     session_type = _first_session_type()
     locale = str(get_locale())
     found = []
-    for therapist in matching.bookable_team(query.language):
-        slot = matching.next_free(therapist, session_type, now=now)
+    team = matching.bookable_team(query.language)
+    next_free = matching.next_free(team, session_type, now=now)
+    for therapist in team:
+        slot = next_free[therapist.id]
         found.append(TherapistOut(
             slug=therapist.slug, name=therapist.display_name, title=therapist.title_in(locale),
             languages=[LanguageOut(code=code, name=Locale(code).get_display_name(locale) or code)

@@ -14,9 +14,10 @@ from booking.web.feeds import bp
 
 
 @bp.route("/feeds/<token>.ics", methods=["GET", "HEAD"])
-@limiter.limit("120 per hour")
+@limiter.limit(limits.FEED_POLLS, key_func=limits.feed_key, scope="feed-polls",
+               on_breach=limits.too_many_polls)
 @limiter.limit(limits.TOKEN_GUESSES, key_func=get_remote_address, deduct_when=limits.not_found,
-               scope="feed-token")
+               scope="feed-token", on_breach=limits.too_many_polls)
 def feed(token: str):
     now = clock.utcnow()
     try:
@@ -37,5 +38,7 @@ def feed(token: str):
         response.make_conditional(request)
         if response.status_code == 304:
             return response
+    if request.method == "HEAD":  # the headers say all a HEAD asks; the body is not built
+        return response
     response.set_data(feeds.render(found, now))
     return response

@@ -142,7 +142,7 @@ def reschedule(token: str):
         this_week=monday <= now.astimezone(zone).date(), problem=problem,
         can_change=booking.can_visitor_change(now, _policy().change_cutoff),
         live=booking.is_live(now),
-        zones=zone_choices(now, zone),
+        zones=zone_choices(now, zone, complete=request.args.get("zones") == "all"),
     ), {"unverified": 400}.get(problem or "", 409 if problem else 200)
 
 

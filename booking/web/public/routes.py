@@ -35,9 +35,10 @@ def team():
     now = clock.utcnow()
     session_type = _first_session_or_503()
     members = matching.bookable_team(visit.speaks)
-    next_free = {t.id: matching.next_free(t, session_type, now=now) for t in members}
+    next_free = matching.next_free(members, session_type, now=now)
     return render_template("public/team.html", visit=visit, team=members, next_free=next_free,
-                           session_type=session_type, zones=zone_choices(now, visit.zone))
+                           session_type=session_type,
+                           zones=zone_choices(now, visit.zone, complete=_all_zones()))
 
 
 @bp.get("/book/<slug>")
@@ -56,7 +57,7 @@ def slots(slug: str):
         session_type=session_type, days=days_of_week(monday, week, visit.zone),
         monday=monday, previous=monday - timedelta(days=7), next=monday + timedelta(days=7),
         this_week=monday <= now.astimezone(visit.zone).date(), later=later,
-        zones=zone_choices(now, visit.zone),
+        zones=zone_choices(now, visit.zone, complete=_all_zones()),
     )
 
 
@@ -153,6 +154,12 @@ def _who(slug: str, visit: VisitContext) -> tuple[Therapist | None, list[Therapi
     if therapist is None:
         abort(404)
     return therapist, [therapist]
+
+
+def _all_zones() -> bool:
+    """The picker lists the common zones; every zone when the visitor asks for them
+    (a page with all 400 weighs three times as much)."""
+    return request.args.get("zones") == "all"
 
 
 def _dev_mail_folder() -> str | None:

@@ -1,0 +1,77 @@
+"""Several servers, one database: what one server changes, every other server shows on
+its next request (no answer is kept anywhere but in the database)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from booking import create_app
+from booking.extensions import db
+from booking.models import FeedScope, TimeOff
+from booking.services import feeds
+from booking.web.presenting import zone_choices
+from tests.conftest import FIXED_NOW, IsolatedClient, app_config
+from tests.support import WEDNESDAY_9
+
+
+@pytest.fixture
+def other_host(database_url, app):
+    """A second instance of the service on the same database."""
+    other = create_app(app_config(database_url))
+    other.test_client_class = IsolatedClient
+    yield other.test_client()
+    with other.app_context():
+        db.engine.dispose()
+
+
+def offers(client, slug: str, start: datetime) -> bool:
+    page = client.get(f"/book/{slug}?tz=Europe/Berlin").get_data(as_text=True)
+    return f'datetime="{start.astimezone(UTC).isoformat()}"' in page
+
+
+def test_a_booking_made_through_one_server_is_gone_from_every_servers_pages_at_once(
+        client, other_host, make_therapist, make_booking, first_session):
+    anna = make_therapist()
+    assert offers(client, anna.slug, WEDNESDAY_9) and offers(other_host, anna.slug, WEDNESDAY_9)
+    assert offers(other_host, "any", WEDNESDAY_9)
+    make_booking(anna)  # through this server's services
+    assert not offers(other_host, anna.slug, WEDNESDAY_9)
+    assert not offers(other_host, "any", WEDNESDAY_9)
+
+
+def test_time_off_set_through_one_server_is_seen_by_every_other_at_once(
+        client, other_host, make_therapist, first_session):
+    anna = make_therapist()
+    assert offers(other_host, anna.slug, WEDNESDAY_9)
+    db.session.add(TimeOff(therapist_id=anna.id, start_utc=WEDNESDAY_9.astimezone(UTC),
+                           end_utc=WEDNESDAY_9.astimezone(UTC).replace(hour=16)))
+    db.session.commit()
+    assert not offers(other_host, anna.slug, WEDNESDAY_9)
+
+
+def test_a_feed_changed_through_one_server_has_a_new_etag_and_event_on_every_other(
+        client, other_host, make_therapist, make_booking, first_session):
+    anna = make_therapist()
+    url = "/feeds/{}.ics".format(feeds.current_token(
+        therapist_id=anna.id, scope=FeedScope.THERAPIST, secret_key="test-secret-key",
+        now=FIXED_NOW))
+    before = other_host.get(url)
+    booking = make_booking(anna)
+    after = other_host.get(url, headers={"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200
+    assert booking.ical_uid.encode() in after.data
+    assert client.get(url).headers["ETag"] == after.headers["ETag"]
+
+
+def test_zone_labels_kept_for_a_minute_follow_the_clock_across_a_change_of_offset():
+    berlin = ZoneInfo("Europe/Berlin")  # summer time from 01:00 UTC on 2026-03-29
+    for complete in (True, False):
+        before = dict(zone_choices(datetime(2026, 3, 29, 0, 59, 59, tzinfo=UTC), berlin,
+                                   complete=complete))
+        after = dict(zone_choices(datetime(2026, 3, 29, 1, 0, tzinfo=UTC), berlin,
+                                  complete=complete))
+        assert before["Europe/Berlin"] == "Europe/Berlin (UTC+01:00)"
+        assert after["Europe/Berlin"] == "Europe/Berlin (UTC+02:00)"

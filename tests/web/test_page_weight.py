@@ -1,0 +1,41 @@
+"""Pages weigh what they show: at most 15 KB of HTML (uncompressed) for the week
+picker, the team page and the form, with every time zone one link away."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+from urllib.parse import quote
+from zoneinfo import available_timezones
+
+import pytest
+
+from tests.support import WEDNESDAY_9
+
+LIMIT = 15 * 1024
+
+
+@pytest.fixture
+def team(make_therapist, first_session):
+    return [make_therapist() for _ in range(5)]
+
+
+def test_the_pages_a_visitor_sees_first_weigh_at_most_15_kb(client, team):
+    start = quote(WEDNESDAY_9.isoformat())
+    for url in ("/book?tz=Europe/Berlin", f"/book/{team[0].slug}?tz=Europe/Berlin",
+                "/book/any?tz=Europe/Berlin", f"/book/any/details?start={start}"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert len(response.data) <= LIMIT, (url, len(response.data))
+
+
+def test_every_time_zone_is_one_link_away_from_the_picker(client, team):
+    page = client.get(f"/book/{team[0].slug}?tz=America/Sao_Paulo").get_data(as_text=True)
+    options = re.findall(r'<option value="([^"]+)"', page)
+    assert "America/Sao_Paulo" in options and "Europe/Berlin" in options
+    [everything] = re.findall(r'<a href="([^"]*zones=all[^"]*)"', page)
+    complete = client.get(unescape(everything)).get_data(as_text=True)
+    all_options = set(re.findall(r'<option value="([^"]+)"', complete))
+    assert {"Pacific/Auckland", "America/Argentina/Buenos_Aires", "Asia/Kathmandu"} <= all_options
+    assert len(all_options) > 0.8 * len([z for z in available_timezones() if "/" in z])
+    assert 'value="America/Sao_Paulo" selected' in complete

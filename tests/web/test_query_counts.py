@@ -1,0 +1,83 @@
+"""No N+1: the pages and feeds that visitors and calendar clients fetch most ask the
+database the same number of times whatever the size of the team and its bookings."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from urllib.parse import quote
+
+import pytest
+from sqlalchemy import event
+
+from booking.extensions import db
+from booking.models import Booking, BookingStatus, FeedScope
+from booking.services import feeds
+from tests.conftest import FIXED_NOW
+from tests.support import WEDNESDAY_9
+
+
+@contextmanager
+def counted() -> Iterator[list[str]]:
+    """The SQL statements run while the block runs."""
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+
+def practice(make_therapist, first_session, *, team: int, bookings: int) -> list[str]:
+    """A team with `bookings` confirmed bookings shared among them (from ten days back,
+    so the feeds show some past ones too), and the URLs to count."""
+    members = [make_therapist() for _ in range(team)]
+    for n in range(bookings):
+        therapist = members[n % team]
+        start = FIXED_NOW - timedelta(days=10) + timedelta(hours=n // team)
+        db.session.add(Booking(
+            public_id=uuid.uuid4().hex[:16], ical_uid=f"{uuid.uuid4()}@test",
+            therapist_id=therapist.id, session_type_id=first_session.id, start_utc=start,
+            end_utc=start + timedelta(minutes=50), blocked_start_utc=start,
+            blocked_end_utc=start + timedelta(minutes=50), status=BookingStatus.CONFIRMED,
+            visitor_name=f"Visitor {n}", visitor_email=f"v{n}@example.org",
+            visitor_email_key=f"v{n}@example.org", consent_at=FIXED_NOW,
+            manage_token_hash=uuid.uuid4().hex, sequence=0, created_at=FIXED_NOW,
+            updated_at=FIXED_NOW, confirmed_at=FIXED_NOW))
+    db.session.commit()
+    token = feeds.current_token(therapist_id=members[0].id, scope=FeedScope.THERAPIST,
+                                secret_key="test-secret-key", now=FIXED_NOW)
+    practice_token = feeds.current_token(therapist_id=None, scope=FeedScope.PRACTICE,
+                                         secret_key="test-secret-key", now=FIXED_NOW)
+    return ["/book", "/book/any", f"/book/{members[0].slug}",
+            f"/book/{members[0].slug}/details?start={quote(WEDNESDAY_9.isoformat())}",
+            f"/feeds/{token}.ics", f"/feeds/{practice_token}.ics"]
+
+
+def queries_per_page(client, urls: list[str]) -> dict[str, int]:
+    found = {}
+    for url in urls:
+        client.get(url)  # warm: the first request of an app loads its settings
+        with counted() as statements:
+            response = client.get(url)
+        assert response.status_code == 200, url
+        found[url.split("/")[2 if url.startswith("/feeds") else -1][:8]] = len(statements)
+    return found
+
+
+@pytest.mark.parametrize("team, bookings", [(30, 10), (3, 1_000), (30, 1_000)])
+def test_pages_and_feeds_ask_the_database_as_often_for_a_big_practice_as_for_a_small_one(
+        app, client, make_therapist, first_session, team, bookings):
+    small = queries_per_page(client, practice(make_therapist, first_session, team=3,
+                                              bookings=10))
+    db.session.execute(db.delete(Booking))
+    db.session.commit()
+    big = queries_per_page(client, practice(make_therapist, first_session, team=team,
+                                            bookings=bookings))
+    assert list(big.values()) == list(small.values())
