@@ -163,7 +163,12 @@ def invite_therapist_command(email: str, name: str, admin: bool, languages: str)
 def about_command() -> None:
     """Say where the service is, how to sign in to the demo, and where mail goes."""
     config = current_app.config
-    click.echo(f"Booking page:   {config['BASE_URL']}/")
+    base = config["BASE_URL"]
+    if config["DEMO_ARTICLE"]:
+        click.echo(f"Demo article:   {base}/demo/article  (start here: an article with "
+                   "its booking buttons)")
+    click.echo(f"Booking page:   {base}/book?source=getting-him-back")
+    click.echo(f"Workspace:      {base}/workspace/")
     if demo.has_demo_login():
         click.echo(f"Demo sign-in:   {demo.DEMO_LOGIN} / {demo.DEMO_PASSWORD}")
     click.echo(f"Outgoing mail:  {without_password(config['MAIL_URL'])}")
