@@ -112,9 +112,21 @@ def validator(feed: CalendarFeed, now: datetime) -> Validator:
     ).one()
     last_modified = max(filter(None, (latest, feed.created_at)))
     basis = (f"{feed.id}:{feed.nonce}:{feed.full_details}:{count}:{id_sum}:{last_modified}:"
-             f"{_since(now).year}")
+             f"{_since(now).year}:{_shown_profile(feed)}")
     return Validator(etag=f'"{hashlib.sha256(basis.encode()).hexdigest()[:32]}"',
                      last_modified=last_modified)
+
+
+def _shown_profile(feed: CalendarFeed) -> str:
+    """What of the therapist's profile the feed shows (its name, zone, language, the
+    video link in each event): a change there is a new feed, not a 304. (The practice
+    feed's names change with bookings only; Last-Modified follows bookings alone.)"""
+    therapist = feed.therapist
+    if therapist is None:
+        return ""
+    meeting = therapist.rules.meeting_url if therapist.rules else ""
+    return "|".join((therapist.display_name, therapist.timezone, ",".join(therapist.languages),
+                     meeting))
 
 
 def render(feed: CalendarFeed, now: datetime) -> bytes:

@@ -96,6 +96,21 @@ def test_an_unchanged_feed_answers_304_and_a_change_gives_a_new_etag(
     assert changed.headers["ETag"] != etag
 
 
+@pytest.mark.parametrize("change", [
+    lambda anna: setattr(anna, "display_name", "Dr. Anna Berger-Lang"),
+    lambda anna: setattr(anna, "timezone", "Europe/Vienna"),
+    lambda anna: setattr(anna.rules, "meeting_url", "https://meet.example/anna"),
+], ids=["name", "zone", "video-link"])
+def test_a_change_to_what_the_feed_shows_of_the_therapist_gives_a_new_etag(
+        client, anna, make_booking, change):
+    make_booking(anna, confirmed=True)
+    url = feed_url(anna)
+    etag = client.get(url).headers["ETag"]
+    change(anna)
+    db.session.commit()
+    assert client.get(url, headers={"If-None-Match": etag}).status_code == 200
+
+
 def test_head_answers_like_get_without_a_body(client, anna, make_booking, monkeypatch):
     make_booking(anna, confirmed=True)
     url = feed_url(anna)
