@@ -61,7 +61,7 @@ def manage(token: str):
         can_change=booking.can_visitor_change(now, policy.change_cutoff),
         can_confirm=booking.can_confirm(now), links=calendar_links(event),
         live=booking.is_live(now), lapsed=booking.lapsed(now),
-        cancel_form=CancelForm(), confirm_form=ConfirmForm(),
+        confirm_form=ConfirmForm(),
         practice=current_app.config,
     )
 
@@ -90,6 +90,18 @@ def confirm(token: str):
     except SlotUnavailable:
         return redirect(url_for("public.manage", token=token, notice="expired"), code=303)
     return redirect(url_for("public.manage", token=token), code=303)
+
+
+@bp.get("/b/<token>/cancel")
+@_token_guesses
+def cancel_page(token: str):
+    """The step before cancelling: what will happen and who is told, and a way back."""
+    booking = _booking_or_404(token)
+    now = clock.utcnow()
+    if not (booking.is_live(now) and booking.can_visitor_change(now, _policy().change_cutoff)):
+        return redirect(url_for("public.manage", token=token))  # that page says why
+    return render_template("public/cancel.html", booking=booking, token=token,
+                           zone=visitor_zone(booking.visitor_timezone), form=CancelForm())
 
 
 @bp.post("/b/<token>/cancel")
@@ -144,6 +156,27 @@ def reschedule(token: str):
         live=booking.is_live(now),
         zones=zone_choices(now, zone, complete=request.args.get("zones") == "all"),
     ), {"unverified": 400}.get(problem or "", 409 if problem else 200)
+
+
+@bp.get("/b/<token>/move")
+@_token_guesses
+def move_page(token: str):
+    """The step before moving: the old and the new time, who is told, and a way back.
+    Its button posts to `reschedule`, which does the move."""
+    booking = _booking_or_404(token)
+    now = clock.utcnow()
+    zone = visitor_zone(request.args.get("tz") or booking.visitor_timezone)
+    start = parse_start(request.args.get("start"))
+    if start is None or not (booking.is_live(now) and booking.can_visitor_change(
+            now, _policy().change_cutoff)):
+        return redirect(url_for("public.reschedule", token=token, tz=zone.key))
+    offered = start != booking.start_utc and schedule.is_offered(
+        booking.therapist, booking.session_type, start, now=now, ignoring=booking)
+    form = RescheduleForm(start=start.isoformat())
+    return render_template(
+        "public/move.html", booking=booking, token=token, zone=zone, form=form, start=start,
+        end=start + booking.session_type.duration, offered=offered,
+    ), 200 if offered else 409
 
 
 @bp.get("/b/<token>/invite.ics")
