@@ -8,9 +8,9 @@ import icalendar
 import pytest
 
 from booking.extensions import db
-from booking.models import Booking, BookingStatus
+from booking.models import Booking, BookingStatus, TimeOff
 from booking.web.public.forms import RescheduleForm
-from tests.support import WEDNESDAY_9
+from tests.support import WEDNESDAY_9, berlin
 from tests.web.forms import hidden_inputs, visitor_form_token
 
 
@@ -321,3 +321,24 @@ def test_the_move_step_without_a_readable_time_goes_back_to_the_picker(client, p
     _, token = pending
     response = client.get(f"/b/{token}/move?start=soon")
     assert response.status_code == 302 and f"/b/{token}/reschedule" in response.location
+
+
+def test_an_empty_week_on_the_move_page_offers_a_jump_to_the_next_free_time(client, pending):
+    booking, token = pending
+    booking.therapist.time_off.append(TimeOff(start_utc=berlin("2026-06-08", "00:00"),
+                                              end_utc=berlin("2026-06-22", "00:00")))
+    db.session.commit()
+    page = client.get(f"/b/{token}/reschedule?week=2026-06-15&tz=Europe/Berlin&lang=en"
+                      ).get_data(as_text=True)
+    assert "No free times in this week." in page
+    jump = re.search(r'class="jump" href="([^"]+)">Next free time: ([^<]+)<', page)
+    assert jump.group(1) == (f"/b/{token}/reschedule?week=2026-06-22"
+                             "&amp;tz=Europe/Berlin&amp;lang=en")
+    assert "June 22" in jump.group(2)
+
+
+def test_a_week_with_free_times_on_the_move_page_needs_no_jump(client, pending):
+    _, token = pending
+    page = client.get(f"/b/{token}/reschedule?week=2026-06-01&tz=Europe/Berlin"
+                      ).get_data(as_text=True)
+    assert 'class="jump"' not in page

@@ -15,7 +15,7 @@ from booking import clock
 from booking.errors import NotFound, SlotUnavailable, TooLateToChange
 from booking.extensions import limiter
 from booking.models import Booking, BookingStatus
-from booking.services import bookings, schedule
+from booking.services import bookings, matching, schedule
 from booking.services.bookings import Policy
 from booking.services.invites import calendar_links, download_ics, event_for
 from booking.settings import current_settings
@@ -147,11 +147,14 @@ def reschedule(token: str):
                                                  now=now, start=start, end=end,
                                                  ignoring=booking)
             if slot.start != booking.start_utc]  # its own time is no move
+    # As on the week picker: an empty week points to the next free time.
+    later = None if week else matching.first_free([booking.therapist], booking.session_type,
+                                                  now=now, after=end)
     return render_template(
         "public/reschedule.html", booking=booking, token=token, zone=zone, form=form,
         days=days_of_week(monday, week, zone), monday=monday,
         previous=monday - timedelta(days=7), next=monday + timedelta(days=7),
-        this_week=monday <= now.astimezone(zone).date(), problem=problem,
+        this_week=monday <= now.astimezone(zone).date(), later=later, problem=problem,
         can_change=booking.can_visitor_change(now, _policy().change_cutoff),
         live=booking.is_live(now),
         zones=zone_choices(now, zone, complete=request.args.get("zones") == "all"),
