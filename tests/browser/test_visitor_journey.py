@@ -121,6 +121,25 @@ def test_a_visitor_books_confirms_and_cancels(site, browser, shots, language, vi
     context.close()
 
 
+def test_an_english_visitor_sees_english_speakers_first_and_can_widen_it(site, browser,
+                                                                           shots):
+    context = browser.new_context(viewport=DESKTOP, locale="en")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.goto(f"{site['url']}/book?lang=en")
+    page.get_by_text("As this page is in English").wait_for()
+    step(page, shots, "1-team-in-english", DESKTOP)
+    speaks = page.locator(".therapist .languages").all_inner_texts()
+    assert speaks and all("English" in line for line in speaks), speaks
+    page.locator(".first-available a.button").click()
+    page.get_by_text("Only with therapists who hold sessions in English.").wait_for()
+    step(page, shots, "2-first-available-in-english", DESKTOP)
+    page.get_by_role("link", name="Show times with everyone").click()
+    page.wait_for_url(re.compile(r"speaks=any"))
+    assert page.get_by_text("Only with therapists").count() == 0
+    context.close()
+
+
 def test_the_browser_zone_is_applied_to_the_slot_picker(site, browser, shots):
     context = browser.new_context(viewport=DESKTOP, locale="en", timezone_id="Asia/Kolkata")
     page = context.new_page()

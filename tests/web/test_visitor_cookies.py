@@ -96,7 +96,7 @@ def test_a_whole_booking_sets_no_cookie(client, make_therapist, first_session, t
 
 
 def test_the_language_choice_travels_in_the_links(client, make_therapist, first_session):
-    therapist = make_therapist()
+    therapist = make_therapist(languages=("de", "en"))  # shown on English pages
     page = client.get("/book?lang=en", headers={"Accept-Language": "de"}).get_data(as_text=True)
     assert '<html lang="en">' in page
     assert f"/book/{therapist.slug}?" in page
