@@ -159,11 +159,12 @@ def make_therapist(app):
     counter = iter(range(1, 1000))
 
     def make(*, timezone: str = "Europe/Berlin", hours=LUNCH_GAP_HOURS,
-             weekdays=range(5), **rules) -> Therapist:
+             weekdays=range(5), languages=("de",), **rules) -> Therapist:
         n = next(counter)
         therapist = Therapist(
             slug=f"therapist-{n}", display_name=f"Therapist {n}", email=f"t{n}@praxis.example",
-            timezone=timezone, languages=["de"], created_at=FIXED_NOW, password_hash="",
+            timezone=timezone, languages=list(languages), created_at=FIXED_NOW,
+            password_hash="",
         )
         therapist.rules = BookingRules(**{
             "buffer_before_minutes": 0, "buffer_after_minutes": 0, "minimum_notice_minutes": 0,

@@ -72,8 +72,6 @@ def staff_notices() -> dict[str, str]:
         "hours_saved": _("Hours saved. Existing bookings stay as they are."),
         "time_off_saved": _("Time off saved."),
         "time_off_removed": _("Time off removed."),
-        "time_off_reversed": _("The time off ends before it starts."),
-        "time_off_incomplete": _("Please give the first and the last day of the time off."),
         "feed_details": _("Saved. Your calendar program shows the change after its next "
                           "refresh."),
     }

@@ -1,4 +1,5 @@
-"""From an article's call to action to a confirmed, then cancelled booking, in a real browser."""
+"""From an article's call to action to a confirmed, moved, then cancelled booking,
+in a real browser."""
 
 from __future__ import annotations
 
@@ -54,13 +55,19 @@ def newest_link(mail_folder: Path, kind: str, path_pattern: str) -> str:
 GERMAN = {
     "choose": "Termin wählen", "book": "Kostenfreies Erstgespräch buchen",
     "confirm": "Ja, diese Buchung bestätigen", "confirmed": "Ihre Buchung ist bestätigt",
-    "cancel": "Buchung absagen", "cancelled": "Diese Buchung ist abgesagt",
+    "move": "Anderen Termin wählen", "moving": "Buchung verschieben?",
+    "move_yes": "Ja, Buchung verschieben", "moved": "Ihr Termin ist verschoben",
+    "cancel": "Buchung absagen", "cancel_yes": "Ja, Buchung absagen",
+    "cancelled": "Diese Buchung ist abgesagt",
     "check": "Bitte bestätigen Sie per E-Mail", "name": "Kim Beispiel",
 }
 ENGLISH = {
     "choose": "Choose a time", "book": "Book free first consultation",
     "confirm": "Yes, confirm this booking", "confirmed": "Your booking is confirmed",
-    "cancel": "Cancel booking", "cancelled": "This booking is cancelled",
+    "move": "Choose another time", "moving": "Move your booking?",
+    "move_yes": "Yes, move my booking", "moved": "Your booking has moved",
+    "cancel": "Cancel booking", "cancel_yes": "Yes, cancel my booking",
+    "cancelled": "This booking is cancelled",
     "check": "please confirm by email", "name": "Kim Example",
 }
 
@@ -97,9 +104,39 @@ def test_a_visitor_books_confirms_and_cancels(site, browser, shots, language, vi
     page.get_by_role("heading", name=texts["confirmed"]).wait_for()
     step(page, shots, "6-confirmed", viewport)
 
-    page.get_by_role("button", name=texts["cancel"]).click()
+    # Moving and cancelling each ask first, showing what will happen.
+    page.get_by_role("link", name=texts["move"]).click()
+    page.locator("a[rel=next]").click()  # not so close that changes would be closed
+    page.locator("a.slot").first.click()
+    page.get_by_role("heading", name=texts["moving"]).wait_for()
+    step(page, shots, "7-move-step", viewport)
+    page.get_by_role("button", name=texts["move_yes"]).click()
+    page.get_by_text(texts["moved"]).wait_for()
+
+    page.get_by_role("link", name=texts["cancel"]).click()
+    step(page, shots, "8-cancel-step", viewport)
+    page.get_by_role("button", name=texts["cancel_yes"]).click()
     page.get_by_role("heading", name=texts["cancelled"]).wait_for()
-    step(page, shots, "7-cancelled", viewport)
+    step(page, shots, "9-cancelled", viewport)
+    context.close()
+
+
+def test_an_english_visitor_sees_english_speakers_first_and_can_widen_it(site, browser,
+                                                                           shots):
+    context = browser.new_context(viewport=DESKTOP, locale="en")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.goto(f"{site['url']}/book?lang=en")
+    page.get_by_text("As this page is in English").wait_for()
+    step(page, shots, "1-team-in-english", DESKTOP)
+    speaks = page.locator(".therapist .languages").all_inner_texts()
+    assert speaks and all("English" in line for line in speaks), speaks
+    page.locator(".first-available a.button").click()
+    page.get_by_text("Only with therapists who hold sessions in English.").wait_for()
+    step(page, shots, "2-first-available-in-english", DESKTOP)
+    page.get_by_role("link", name="Show times with everyone").click()
+    page.wait_for_url(re.compile(r"speaks=any"))
+    assert page.get_by_text("Only with therapists").count() == 0
     context.close()
 
 

@@ -65,6 +65,55 @@ def test_the_language_filter_shows_only_therapists_who_speak_it(client, anna):
     assert "Anna Berger" in client.get("/book?speaks=de").get_data(as_text=True)
 
 
+@pytest.fixture
+def emily(make_therapist):
+    """A colleague who holds sessions in English as well as German."""
+    therapist = make_therapist(languages=("en", "de"))
+    therapist.display_name, therapist.slug = "Emily Carter", "emily"
+    db.session.commit()
+    return therapist
+
+
+def test_an_english_page_shows_only_therapists_who_speak_english_and_says_so(
+        client, anna, emily):
+    page = client.get("/book?lang=en").get_data(as_text=True)
+    assert "Emily Carter" in page and "Anna Berger" not in page
+    assert "As this page is in English, we show the therapists who hold sessions in it" in page
+    assert '<span aria-current="true">English</span>' in page
+    everyone = re.search(r'<a href="([^"]*speaks=any[^"]*)">any</a>', page).group(1)
+    page = client.get(everyone.replace("&amp;", "&")).get_data(as_text=True)
+    assert "Anna Berger" in page and "Emily Carter" in page
+    assert "As this page is in English" not in page
+    assert '<span aria-current="true">any</span>' in page
+    assert "speaks=any" in links(page, "button")[0]  # the choice travels on
+
+
+def test_a_german_page_still_shows_the_whole_team(client, anna, emily):
+    page = client.get("/book?lang=de").get_data(as_text=True)
+    assert "Anna Berger" in page and "Emily Carter" in page
+    assert '<span aria-current="true">alle</span>' in page
+
+
+def test_first_available_on_an_english_page_books_an_english_speaker(
+        client, anna, emily, make_booking):
+    make_booking(emily, start=TUESDAY_9, email="alex@example.org")
+    # Anna is free then, but holds sessions only in German.
+    response = fill(client, details_url(slug="any", lang="en"))
+    assert response.status_code == 409
+    assert bookings_count() == 1
+    assert fill(client, details_url(slug="any", lang="en", speaks="any")).status_code == 303
+    db.session.rollback()
+    assert db.session.scalars(select(Booking).where(Booking.visitor_email == "kim@example.org")
+                              ).one().therapist_id == anna.id
+
+
+def test_first_available_on_an_english_page_says_whom_it_chooses_from(client, anna, emily):
+    page = client.get("/book/any?lang=en&week=2026-06-01").get_data(as_text=True)
+    assert "Only with therapists who hold sessions in English." in page
+    everyone = re.search(r'<a href="([^"]+)">Show times with everyone</a>', page).group(1)
+    assert "speaks=any" in everyone and "week=2026-06-01" in everyone
+
+
 def test_slots_are_shown_in_the_visitors_zone_with_the_zone_named(client, anna):
     page = client.get("/book/anna?tz=Asia/Kolkata&week=2026-06-01").get_data(as_text=True)
     # 09:00 in Berlin (UTC+2 in June) is 12:30 in Kolkata (UTC+5:30).

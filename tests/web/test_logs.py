@@ -53,7 +53,7 @@ def a_day_in_the_life(client, anna) -> list[str]:
     token = manage_token("test-secret-key", booking.public_id)
     form = hidden_inputs(client.get(f"/b/{token}/confirm").get_data(as_text=True))
     assert client.post(f"/b/{token}/confirm", data=form).status_code == 303
-    form = hidden_inputs(client.get(f"/b/{token}").get_data(as_text=True))
+    form = hidden_inputs(client.get(f"/b/{token}/cancel").get_data(as_text=True))
     assert client.post(f"/b/{token}/cancel", data={**form, "reason": "Wir haben uns versöhnt"},
                        ).status_code == 303
     assert client.get("/b/not-a-real-token-but-secret-looking").status_code == 404

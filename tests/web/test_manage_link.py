@@ -1,15 +1,16 @@
 """The visitor's manage link: GET shows, only POST acts."""
 
 import re
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
 
 import icalendar
 import pytest
 
 from booking.extensions import db
-from booking.models import Booking, BookingStatus
+from booking.models import Booking, BookingStatus, TimeOff
 from booking.web.public.forms import RescheduleForm
-from tests.support import WEDNESDAY_9
+from tests.support import WEDNESDAY_9, berlin
 from tests.web.forms import hidden_inputs, visitor_form_token
 
 
@@ -32,6 +33,11 @@ def status_of(booking: Booking) -> BookingStatus:
 def post_form(client, page_url: str, action: str, **data):
     form = hidden_inputs(client.get(page_url).get_data(as_text=True))
     return client.post(action, data={"csrf_token": form["csrf_token"], **data})
+
+
+def move_url(token: str, start) -> str:
+    """The step before a move: the page that asks "move to this time?"."""
+    return f"/b/{token}/move?" + urlencode({"start": start.isoformat()})
 
 
 def test_following_the_confirmation_link_confirms_nothing(client, pending):
@@ -62,18 +68,24 @@ def test_the_confirmed_page_shows_the_time_in_the_visitors_zone(client, pending)
 def test_a_wrong_token_is_not_found(client, pending):
     _, token = pending
     assert client.get("/b/not-a-real-token").status_code == 404
-    assert post_form(client, f"/b/{token}", "/b/not-a-real-token/cancel").status_code == 404
+    assert post_form(client, f"/b/{token}/cancel", "/b/not-a-real-token/cancel"
+                     ).status_code == 404
 
 
-def test_the_cancel_action_accepts_only_post(client, pending):
+def test_following_the_cancel_link_cancels_nothing(client, pending):
     booking, token = pending
-    assert client.get(f"/b/{token}/cancel").status_code == 405
+    for _ in range(3):
+        assert client.get(f"/b/{token}/cancel").status_code == 200
+        client.head(f"/b/{token}/cancel")
     assert status_of(booking) is BookingStatus.PENDING
 
 
 def test_cancelling_from_the_manage_page(client, pending):
     booking, token = pending
-    response = post_form(client, f"/b/{token}", f"/b/{token}/cancel", reason="Zeit passt nicht")
+    manage = client.get(f"/b/{token}").get_data(as_text=True)
+    assert f'href="/b/{token}/cancel"' in manage
+    response = post_form(client, f"/b/{token}/cancel", f"/b/{token}/cancel",
+                         reason="Zeit passt nicht")
     assert response.status_code == 303
     assert status_of(booking) is BookingStatus.CANCELLED
     assert "Diese Buchung ist abgesagt" in client.get(f"/b/{token}").get_data(as_text=True)
@@ -83,7 +95,7 @@ def test_moving_to_another_free_slot_keeps_the_booking(client, pending):
     booking, token = pending
     post_form(client, f"/b/{token}/confirm", f"/b/{token}/confirm")
     later = WEDNESDAY_9 + timedelta(hours=1)
-    response = post_form(client, f"/b/{token}/reschedule", f"/b/{token}/reschedule",
+    response = post_form(client, move_url(token, later), f"/b/{token}/reschedule",
                          start=later.isoformat())
     assert response.status_code == 303
     moved = fresh(booking)
@@ -92,7 +104,8 @@ def test_moving_to_another_free_slot_keeps_the_booking(client, pending):
 
 def test_moving_to_a_time_that_is_not_offered_changes_nothing(client, pending):
     booking, token = pending
-    response = post_form(client, f"/b/{token}/reschedule", f"/b/{token}/reschedule",
+    offered = WEDNESDAY_9 + timedelta(hours=1)
+    response = post_form(client, move_url(token, offered), f"/b/{token}/reschedule",
                          start=(WEDNESDAY_9 + timedelta(minutes=7)).isoformat())
     assert response.status_code == 409
     assert fresh(booking).start_utc == WEDNESDAY_9
@@ -218,3 +231,114 @@ def test_with_a_fixed_meeting_link_the_page_shows_it(client, make_therapist, mak
     page = client.get(f"/b/{token_of(booking)}?lang=en").get_data(as_text=True)
     assert 'open this link in your browser; no installation is needed:' in page
     assert 'href="https://meet.example/anna"' in page
+
+
+def test_the_manage_page_cancels_nothing_itself_it_links_to_the_confirmation_step(
+        client, make_booking, token_of):
+    token = token_of(make_booking(confirmed=True))
+    page = client.get(f"/b/{token}").get_data(as_text=True)
+    assert f'action="/b/{token}/cancel"' not in page
+    assert f'href="/b/{token}/cancel"' in page
+
+
+def test_the_cancel_step_says_what_ends_and_who_is_told_and_leads_back(
+        client, make_booking, token_of):
+    booking = make_booking(confirmed=True, partner_name="Alex",
+                           partner_email="alex@example.org")
+    token = token_of(booking)
+    page = client.get(f"/b/{token}/cancel?lang=en").get_data(as_text=True)
+    assert "Cancel your booking?" in page
+    assert "9:00" in page  # Wednesday 09:00, in Berlin
+    assert f"{booking.therapist.display_name} is told" in page
+    assert "You receive a confirmation of the cancellation by email." in page
+    assert "alex@example.org receives it too." in page
+    assert f'action="/b/{token}/cancel?lang=en"' in page
+    assert f'href="/b/{token}?lang=en">No, keep my booking' in page
+
+
+def test_the_cancel_step_of_an_unconfirmed_booking_tells_only_the_visitor(client, pending):
+    booking, token = pending
+    page = client.get(f"/b/{token}/cancel?lang=en").get_data(as_text=True)
+    assert f"{booking.therapist.display_name} is told" not in page
+    assert "You receive a confirmation of the cancellation by email." in page
+
+
+def test_the_cancel_step_is_not_offered_when_changes_are_closed(client, pending, clock):
+    _, token = pending
+    post_form(client, f"/b/{token}/confirm", f"/b/{token}/confirm")
+    clock.set(WEDNESDAY_9 - timedelta(hours=23))
+    response = client.get(f"/b/{token}/cancel")
+    assert response.status_code == 302 and response.location.endswith(f"/b/{token}")
+
+
+def test_tapping_a_time_on_the_move_page_only_opens_the_confirmation_step(client, pending):
+    booking, token = pending
+    page = client.get(f"/b/{token}/reschedule?week=2026-06-01&tz=Europe/Berlin").get_data(
+        as_text=True)
+    later = WEDNESDAY_9 + timedelta(hours=1)
+    assert 'method="post"' not in page.split("week-title")[1]
+    start = later.astimezone(UTC).isoformat().replace("+", "%2B")
+    assert f'href="/b/{token}/move?start={start}&amp;tz=Europe/Berlin"' in page
+    assert client.get(move_url(token, later)).status_code == 200
+    assert fresh(booking).start_utc == WEDNESDAY_9
+
+
+def test_the_move_step_shows_the_old_and_new_time_and_who_is_told(client, make_booking,
+                                                                   token_of):
+    booking = make_booking(confirmed=True)
+    token = token_of(booking)
+    later = WEDNESDAY_9 + timedelta(hours=1)
+    page = client.get(move_url(token, later) + "&lang=en").get_data(as_text=True)
+    assert "Move your booking?" in page
+    assert "<del>" in page and "9:00" in page.split("<del>")[1].split("</del>")[0]
+    assert "10:00" in page.split("New time")[1]
+    assert f"{booking.therapist.display_name} is told" in page
+    assert "You receive an updated calendar invitation by email." in page
+    form = hidden_inputs(page)
+    assert datetime.fromisoformat(form["start"]) == later
+    assert f'action="/b/{token}/reschedule?' in page
+    assert "No, choose another time" in page and "Keep the current time" in page
+
+
+def test_the_move_step_of_an_unconfirmed_booking_says_nobody_is_told(client, pending):
+    _, token = pending
+    page = client.get(move_url(token, WEDNESDAY_9 + timedelta(hours=1)) + "&lang=en"
+                      ).get_data(as_text=True)
+    assert "Nobody is told yet" in page
+
+
+def test_the_move_step_for_a_time_no_longer_free_offers_no_button(client, pending,
+                                                                  make_booking):
+    booking, token = pending
+    taken = WEDNESDAY_9 + timedelta(hours=1)
+    make_booking(booking.therapist, start=taken, email="alex@example.org")
+    response = client.get(move_url(token, taken))
+    assert response.status_code == 409
+    assert 'name="start"' not in response.get_data(as_text=True)
+
+
+def test_the_move_step_without_a_readable_time_goes_back_to_the_picker(client, pending):
+    _, token = pending
+    response = client.get(f"/b/{token}/move?start=soon")
+    assert response.status_code == 302 and f"/b/{token}/reschedule" in response.location
+
+
+def test_an_empty_week_on_the_move_page_offers_a_jump_to_the_next_free_time(client, pending):
+    booking, token = pending
+    booking.therapist.time_off.append(TimeOff(start_utc=berlin("2026-06-08", "00:00"),
+                                              end_utc=berlin("2026-06-22", "00:00")))
+    db.session.commit()
+    page = client.get(f"/b/{token}/reschedule?week=2026-06-15&tz=Europe/Berlin&lang=en"
+                      ).get_data(as_text=True)
+    assert "No free times in this week." in page
+    jump = re.search(r'class="jump" href="([^"]+)">Next free time: ([^<]+)<', page)
+    assert jump.group(1) == (f"/b/{token}/reschedule?week=2026-06-22"
+                             "&amp;tz=Europe/Berlin&amp;lang=en")
+    assert "June 22" in jump.group(2)
+
+
+def test_a_week_with_free_times_on_the_move_page_needs_no_jump(client, pending):
+    _, token = pending
+    page = client.get(f"/b/{token}/reschedule?week=2026-06-01&tz=Europe/Berlin"
+                      ).get_data(as_text=True)
+    assert 'class="jump"' not in page

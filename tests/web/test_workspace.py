@@ -321,6 +321,56 @@ def test_part_day_time_off_takes_only_those_hours(client, anna, first_session):
     assert "2026-06-02T09:00:00+00:00" in page  # 11:00 Berlin
 
 
+def time_off_count() -> int:
+    db.session.rollback()
+    return len(db.session.scalars(select(TimeOff)).all())
+
+
+def test_reversed_days_of_time_off_are_named_at_the_field_and_keep_what_was_typed(
+        client, anna, first_session):
+    sign_in(client, anna.email)
+    response = client.post("/workspace/time-off", data={
+        "csrf_token": csrf(client, "/workspace/hours"), "first_day": "2026-06-10",
+        "last_day": "2026-06-08", "from_time": "", "to_time": "", "note": "Fortbildung"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert re.search(r'id="last_day-error">Der letzte Tag liegt vor dem ersten\.<', page)
+    assert 'aria-invalid="true"' in re.search(r'<input[^>]*id="last_day"[^>]*>', page).group(0)
+    assert 'value="2026-06-10"' in page and 'value="2026-06-08"' in page
+    assert 'value="Fortbildung"' in page
+    assert time_off_count() == 0
+
+
+def test_a_same_day_time_off_ending_before_it_starts_is_named_at_the_end_time(
+        client, anna, first_session):
+    sign_in(client, anna.email)
+    response = client.post("/workspace/time-off", data={
+        "csrf_token": csrf(client, "/workspace/hours"), "first_day": "2026-06-10",
+        "last_day": "2026-06-10", "from_time": "14:00", "to_time": "09:00", "note": ""})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="to_time-error">Die Abwesenheit endet, bevor sie beginnt.<' in page
+    assert 'value="14:00"' in page and 'value="09:00"' in page
+    assert time_off_count() == 0
+
+
+def test_a_failed_time_off_leaves_the_weekly_hours_form_as_stored(client, anna, first_session):
+    sign_in(client, anna.email)
+    before = client.get("/workspace/hours").get_data(as_text=True)
+    monday = re.search(r'<input[^>]*name="monday"[^>]*>', before).group(0)
+    response = client.post("/workspace/time-off", data={
+        "csrf_token": csrf(client, "/workspace/hours"), "first_day": "",
+        "last_day": "", "from_time": "", "to_time": "", "note": ""})
+    assert response.status_code == 422
+    assert monday in response.get_data(as_text=True)
+
+
+def test_the_workspace_shows_who_is_signed_in(client, anna):
+    sign_in(client, anna.email)
+    page = client.get("/workspace/hours?lang=en").get_data(as_text=True)
+    assert f'<span class="signed-in">Signed in as {anna.display_name}</span>' in page
+
+
 RULES = {"buffer_before_minutes": "0", "buffer_after_minutes": "10",
          "minimum_notice_hours": "0", "horizon_days": "60", "slot_step_minutes": "30",
          "daily_cap": "", "meeting_url": "https://meet.example/anna", "languages": ["de", "en"]}

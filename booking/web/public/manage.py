@@ -15,7 +15,7 @@ from booking import clock
 from booking.errors import NotFound, SlotUnavailable, TooLateToChange
 from booking.extensions import limiter
 from booking.models import Booking, BookingStatus
-from booking.services import bookings, schedule
+from booking.services import bookings, matching, schedule
 from booking.services.bookings import Policy
 from booking.services.invites import calendar_links, download_ics, event_for
 from booking.settings import current_settings
@@ -61,7 +61,7 @@ def manage(token: str):
         can_change=booking.can_visitor_change(now, policy.change_cutoff),
         can_confirm=booking.can_confirm(now), links=calendar_links(event),
         live=booking.is_live(now), lapsed=booking.lapsed(now),
-        cancel_form=CancelForm(), confirm_form=ConfirmForm(),
+        confirm_form=ConfirmForm(),
         practice=current_app.config,
     )
 
@@ -90,6 +90,18 @@ def confirm(token: str):
     except SlotUnavailable:
         return redirect(url_for("public.manage", token=token, notice="expired"), code=303)
     return redirect(url_for("public.manage", token=token), code=303)
+
+
+@bp.get("/b/<token>/cancel")
+@_token_guesses
+def cancel_page(token: str):
+    """The step before cancelling: what will happen and who is told, and a way back."""
+    booking = _booking_or_404(token)
+    now = clock.utcnow()
+    if not (booking.is_live(now) and booking.can_visitor_change(now, _policy().change_cutoff)):
+        return redirect(url_for("public.manage", token=token))  # that page says why
+    return render_template("public/cancel.html", booking=booking, token=token,
+                           zone=visitor_zone(booking.visitor_timezone), form=CancelForm())
 
 
 @bp.post("/b/<token>/cancel")
@@ -135,15 +147,39 @@ def reschedule(token: str):
                                                  now=now, start=start, end=end,
                                                  ignoring=booking)
             if slot.start != booking.start_utc]  # its own time is no move
+    # As on the week picker: an empty week points to the next free time.
+    later = None if week else matching.first_free([booking.therapist], booking.session_type,
+                                                  now=now, after=end)
     return render_template(
         "public/reschedule.html", booking=booking, token=token, zone=zone, form=form,
         days=days_of_week(monday, week, zone), monday=monday,
         previous=monday - timedelta(days=7), next=monday + timedelta(days=7),
-        this_week=monday <= now.astimezone(zone).date(), problem=problem,
+        this_week=monday <= now.astimezone(zone).date(), later=later, problem=problem,
         can_change=booking.can_visitor_change(now, _policy().change_cutoff),
         live=booking.is_live(now),
         zones=zone_choices(now, zone, complete=request.args.get("zones") == "all"),
     ), {"unverified": 400}.get(problem or "", 409 if problem else 200)
+
+
+@bp.get("/b/<token>/move")
+@_token_guesses
+def move_page(token: str):
+    """The step before moving: the old and the new time, who is told, and a way back.
+    Its button posts to `reschedule`, which does the move."""
+    booking = _booking_or_404(token)
+    now = clock.utcnow()
+    zone = visitor_zone(request.args.get("tz") or booking.visitor_timezone)
+    start = parse_start(request.args.get("start"))
+    if start is None or not (booking.is_live(now) and booking.can_visitor_change(
+            now, _policy().change_cutoff)):
+        return redirect(url_for("public.reschedule", token=token, tz=zone.key))
+    offered = start != booking.start_utc and schedule.is_offered(
+        booking.therapist, booking.session_type, start, now=now, ignoring=booking)
+    form = RescheduleForm(start=start.isoformat())
+    return render_template(
+        "public/move.html", booking=booking, token=token, zone=zone, form=form, start=start,
+        end=start + booking.session_type.duration, offered=offered,
+    ), 200 if offered else 409
 
 
 @bp.get("/b/<token>/invite.ics")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from booking import clock
 from booking.errors import InvalidInput, NotFound
+from booking.models import Booking
 from booking.services import hours, matching, schedule
 from booking.web.presenting import days_of_week
 from booking.web.shared import ActionForm
@@ -41,11 +43,7 @@ def hours_page():
             flash("hours_saved", "done")
         else:
             status = 422
-    return render_template("workspace/hours.html", form=form, outside=outside,
-                           time_off_form=TimeOffForm(), action_form=ActionForm(),
-                           time_off=hours.upcoming_time_off(current_user.id, now=now),
-                           during_time_off=hours.during_time_off(current_user.id, now=now),
-                           preview=_preview(now), zone=current_user.zone, visit=None), status
+    return _hours_page(now, form=form, outside=outside), status
 
 
 @bp.post("/time-off")
@@ -57,12 +55,26 @@ def time_off_add():
                                last_day=form.last_day.data, from_time=form.from_time.data,
                                to_time=form.to_time.data, note=(form.note.data or "").strip())
         except InvalidInput:
-            flash("time_off_reversed", "problem")
+            # Only a same-day period whose end time is not after its start gets here.
+            form.to_time.errors = [_("The time off ends before it starts.")]
         else:
             flash("time_off_saved", "done")
-    else:
-        flash("time_off_incomplete", "problem")
-    return redirect(url_for("workspace.hours_page"), code=303)
+            return redirect(url_for("workspace.hours_page"), code=303)
+    # The page again, with what was typed and each problem next to its field.
+    return _hours_page(clock.utcnow(), time_off_form=form), 422
+
+
+def _hours_page(now: datetime, *, form: WeeklyHoursForm | None = None,
+                outside: list[Booking] | None = None,
+                time_off_form: TimeOffForm | None = None) -> str:
+    """The hours page; a form not given starts from what is stored, whatever was posted."""
+    form = form or WeeklyHoursForm(formdata=None, data=_current_week())
+    return render_template("workspace/hours.html", form=form, outside=outside,
+                           time_off_form=time_off_form or TimeOffForm(formdata=None),
+                           action_form=ActionForm(),
+                           time_off=hours.upcoming_time_off(current_user.id, now=now),
+                           during_time_off=hours.during_time_off(current_user.id, now=now),
+                           preview=_preview(now), zone=current_user.zone, visit=None)
 
 
 @bp.post("/time-off/<int:time_off_id>/remove")
