@@ -31,7 +31,9 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _HANDLER_NAME = "booking"
 
 # Status codes that say someone was refused something, and what to call it.
-_DENIALS = {401: "sign_in_failed", 403: "forbidden", 429: "rate_limited"}
+_DENIALS = {401: "unauthenticated", 403: "forbidden", 429: "rate_limited"}
+# The routes whose 401 is a wrong password or code, not a missing credential.
+_SIGN_IN = frozenset({"workspace.sign_in", "workspace.sign_in_code"})
 
 
 class JsonFormatter(logging.Formatter):
@@ -126,6 +128,8 @@ def _denial(status: int) -> str | None:
     """The kind of refusal a response stands for, if it is one. A 404 on a route
     that takes a token or a record id is a wrong guess or someone else's record
     (the two look the same to the client on purpose)."""
+    if status == 401 and request.endpoint in _SIGN_IN:
+        return "sign_in_failed"
     if status in _DENIALS:
         return _DENIALS[status]
     rule = request.url_rule

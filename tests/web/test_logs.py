@@ -102,6 +102,7 @@ def test_a_request_id_that_could_forge_log_lines_is_replaced(client, anna):
     (lambda client, anna: client.get("/b/some-wrong-token"), "unknown_token"),
     (lambda client, anna: client.get("/feeds/some-wrong-token.ics"), "unknown_token"),
     (lambda client, anna: sign_in(client, anna.email, "not-the-password"), "sign_in_failed"),
+    (lambda client, anna: client.get("/api/v1/bookings/abcdefgh"), "unauthenticated"),
     (lambda client, anna: (sign_in(client, anna.email),
                            client.get("/workspace/bookings/999999")), "not_found_or_not_theirs"),
 ])
