@@ -30,6 +30,8 @@ if TYPE_CHECKING:  # the redis package comes with the production extra only
 BOOKINGS_PER_EMAIL = "5 per hour;10 per day"
 # Wrong manage-link and feed tokens from one network address.
 TOKEN_GUESSES = "30 per hour"
+# Copies of their data one booking's client may ask for: each sends a mail.
+COPY_REQUESTS = "3 per hour;6 per day"
 # Fetches of one feed address. Google and Microsoft poll everyone's feeds from a few
 # shared network addresses, so feeds are counted per feed, not per address; generous,
 # because the usual answer (304) costs next to nothing.
