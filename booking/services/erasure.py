@@ -166,13 +166,12 @@ def _erase(booking: Booking, now: datetime, *, by: Actor) -> None:
     email_key = booking.visitor_email_key
     booking.erase(now, dead_link_hash=token_hash(secrets.token_urlsafe(32)), by=by)
     # Queued mail is skipped at delivery (notifications.is_obsolete), also mail a
-    # worker holds right now; failed mail leaves the admin's re-send list. A mail
-    # server's answer may quote the address: it goes too.
+    # worker holds right now; failed mail leaves the admin's re-send list. (Rows keep
+    # kind, times and status only: payloads name no one, bodies are rendered at
+    # delivery, and a failure's reason carries codes, never addresses.)
     db.session.execute(update(OutboxMessage).where(
         OutboxMessage.booking_id == booking.id,
         OutboxMessage.status == OutboxStatus.FAILED).values(status=OutboxStatus.SKIPPED))
-    db.session.execute(update(OutboxMessage).where(
-        OutboxMessage.booking_id == booking.id).values(last_error=""))
     db.session.execute(delete(DataExport).where(DataExport.booking_id == booking.id))
     if email_key:
         waivers.revoke_for(email_key)

@@ -56,12 +56,12 @@ def take(app, client, path: str):
 def test_the_manage_page_sends_the_link_by_mail_and_shows_it_nowhere(app, client, booked):
     booking, token = booked
     manage = client.get(f"/b/{token}").get_data(as_text=True)
-    assert f'action="/b/{token}/copy"' in manage and "Request a copy of my data" in manage
+    assert f'action="/b/{token}/copy"' in manage and "Kopie meiner Daten anfordern" in manage
     asked = ask_for_copy(app, client, token)
     assert asked.status_code == 303
     assert asked.headers["Location"].endswith(f"/b/{token}?notice=copy_sent")
     after = client.get(asked.headers["Location"]).get_data(as_text=True)
-    assert "We have sent a link to a copy of your data" in after
+    assert "Wir haben einen Link zu einer Kopie Ihrer Daten" in after
     assert "/copy/" not in after
     [mail] = copy_mails()
     # The outbox row holds the copy's id, not its link: the secret is derived at delivery.
@@ -87,7 +87,7 @@ def test_the_link_shows_a_button_and_the_button_gives_the_data_once(app, client,
     [mine] = document["bookings"]
     assert (mine["name"], mine["email"], mine["message"]) == (
         "Kim Beispiel", "Kim.Beispiel@example.org", "Wir streiten viel.")
-    assert document["summary"].startswith("We store: 1 booking in your name")
+    assert document["summary"].startswith("Wir speichern: 1 Buchung auf Ihren Namen")
     assert [m["kind"] for m in mine["messages"]] == ["confirm_request", "copy_of_data"]
     wrong = "/copy/" + "x" * 43
     for again, guessed in ((take(app, client, link), take(app, client, wrong)),
