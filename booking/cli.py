@@ -338,6 +338,9 @@ def privacy_erase_command(email: str) -> None:
     if result.cancelled:
         click.echo(f"Cancelled {len(result.cancelled)} upcoming booking(s) first: "
                    f"{', '.join(f'#{i}' for i in result.cancelled)}; the client is told.")
+    if result.partner_in:
+        click.echo(f"Removed them as partner from {len(result.partner_in)} booking(s) of "
+                   f"others: {', '.join(f'#{i}' for i in result.partner_in)}.")
     if result.waiting:
         click.echo(f"{len(result.waiting)} booking(s) keep their data until the cancellation "
                    "mail is sent: run this command again after the worker's next round.")

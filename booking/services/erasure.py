@@ -85,6 +85,7 @@ class PersonErased:
     cancelled: list[int]
     waiting: list[int]
     email_keys: frozenset[str]
+    partner_in: list[int]  # others' bookings that named them as partner
 
 
 def erase_personal_data(booking_id: int, *, now: datetime) -> Booking:
@@ -103,7 +104,8 @@ def erase_person(email: str, *, now: datetime) -> PersonErased:
     """Erase every booking of the person behind `email` (as the admin's erase does,
     booking by booking). An upcoming booking is cancelled first with the usual
     notices; it is erased by a later call, once those mails have left (erasing at once
-    would leave them unsent). InvalidInput for what is not an email address."""
+    would leave them unsent). Where someone else's booking names them as partner, their
+    name and address leave it. InvalidInput for what is not an email address."""
     key = _identity(email)
     ids = list(db.session.scalars(select(Booking.id).where(
         Booking.visitor_email_key == key, Booking.erased_at.is_(None)).order_by(Booking.id)))
@@ -123,8 +125,14 @@ def erase_person(email: str, *, now: datetime) -> PersonErased:
                 _erase(booking, now, by=Actor.PRACTICE)
                 erased.append(booking_id)
         waivers.revoke_for(key)  # also an exception granted before any booking
+        partner_in = []
+        for booking in db.session.scalars(select(Booking).where(
+                Booking.partner_email != "").order_by(Booking.id).with_for_update()):
+            if validation.email_identity(booking.partner_email) == key:
+                booking.forget_partner(now)
+                partner_in.append(booking.id)
     return PersonErased(erased=erased, cancelled=cancelled, waiting=waiting,
-                        email_keys=frozenset({key}))
+                        email_keys=frozenset({key}), partner_in=partner_in)
 
 
 def due_for_erasure(now: datetime, *, retention: Retention) -> list[Due]:

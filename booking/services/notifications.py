@@ -107,6 +107,9 @@ def is_obsolete(message: OutboxMessage) -> bool:
     details = payload_from_json(message.kind, message.payload)
     if isinstance(details, CopyOfData):
         return data_copies.is_obsolete(details.export_id)
+    if details.recipient is Recipient.PARTNER and booking is not None and (
+            not booking.partner_email):  # the partner's data was deleted since
+        return True
     if _METHODS.get(details.kind) == "REQUEST":
         return booking is None or booking.ical_status == "CANCELLED"
     if not isinstance(details, Reminder):

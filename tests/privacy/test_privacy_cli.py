@@ -13,7 +13,7 @@ from sqlalchemy import select
 from booking import create_app
 from booking.extensions import db, limiter
 from booking.models import Booking, OutboxMessage
-from booking.services import waivers
+from booking.services import notifications, waivers
 from booking.web import limits
 from tests.conftest import FIXED_NOW, IsolatedClient, app_config
 from tests.support import berlin
@@ -80,6 +80,26 @@ def test_erase_deletes_a_past_booking_and_cancels_an_upcoming_one_first(
     assert again.output.splitlines() == [f"Erased 1 booking(s): #{ahead.id}."]
     db.session.rollback()
     assert {b.visitor_email for b in db.session.scalars(select(Booking))} == {""}
+    assert "Nothing is stored" in cli("export", "kim@example.org").stderr
+
+
+def test_erase_takes_a_partner_out_of_someone_elses_booking_and_their_mail(
+        cli, anna, make_booking):
+    other = make_booking(anna, name="Lou Muster", email="lou@example.org",
+                         partner_name="Kim Beispiel", partner_email="KIM@example.org",
+                         confirmed=True)
+    assert [b["role"] for b in json.loads(cli("export", "kim@example.org").stdout)[
+        "bookings"]] == ["partner"]
+    result = cli("erase", "kim@example.org")
+    assert result.output.splitlines() == [
+        "Erased 0 booking(s).",
+        f"Removed them as partner from 1 booking(s) of others: #{other.id}."]
+    db.session.rollback()
+    kept = db.session.get(Booking, other.id)
+    assert (kept.visitor_name, kept.partner_name, kept.partner_email) == ("Lou Muster", "", "")
+    to_partner = [m for m in db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.booking_id == other.id)) if m.payload["recipient"] == "partner"]
+    assert to_partner and all(notifications.is_obsolete(m) for m in to_partner)
     assert "Nothing is stored" in cli("export", "kim@example.org").stderr
 
 
