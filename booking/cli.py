@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import Counter
 
 import click
 import flask.cli as flask_cli
@@ -18,8 +19,18 @@ from booking.errors import BookingError
 from booking.extensions import db
 from booking.mail.transports import without_password
 from booking.models import FeedScope, Therapist
-from booking.services import accounts, busy_calendars, delivery, demo, feeds, team
+from booking.services import (
+    accounts,
+    busy_calendars,
+    delivery,
+    demo,
+    erasure,
+    feeds,
+    privacy_export,
+    team,
+)
 from booking.settings import current_settings
+from booking.web.limits import forget_rate_counters
 
 
 def main() -> None:
@@ -50,6 +61,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(feed_url_command)
     app.cli.add_command(invite_therapist_command)
     app.cli.add_command(busy_calendar_group)
+    app.cli.add_command(privacy_group)
 
 
 @click.command("run", params=flask_cli.run_command.params,
@@ -287,3 +299,72 @@ def _echo_refreshed(refreshed: busy_calendars.Refreshed) -> None:
         busy_calendars.Outcome.GONE: "removed meanwhile",
     }[refreshed.outcome]
     click.echo(f"#{refreshed.calendar_id}: {outcome}")
+
+
+@click.group("privacy")
+def privacy_group() -> None:
+    """Clients' personal data: a copy for them, erasure, retention."""
+
+
+@privacy_group.command("export")
+@click.argument("email")
+@click.option("--lang", type=click.Choice(["de", "en"]), default="de", show_default=True,
+              help="Language of the summary.")
+def privacy_export_command(email: str, lang: str) -> None:
+    """Print everything stored about the person behind EMAIL as JSON (GDPR Art. 15, 20)."""
+    try:
+        document = privacy_export.export_person(email, now=clock.utcnow(), locale=lang)
+    except BookingError as error:
+        raise _fail_cleanly(error) from error
+    if document is None:
+        click.echo(f"Nothing is stored about {email}.", err=True)
+        return
+    click.echo(privacy_export.to_json(document), nl=False)
+
+
+@privacy_group.command("erase")
+@click.argument("email")
+def privacy_erase_command(email: str) -> None:
+    """Delete the personal data of every booking of the person behind EMAIL, as the
+    admin's erase does. Upcoming bookings are cancelled first, with the usual mails;
+    run the command again once the worker has sent them, to delete those too."""
+    try:
+        result = erasure.erase_person(email, now=clock.utcnow())
+    except BookingError as error:
+        raise _fail_cleanly(error) from error
+    forget_rate_counters(result.email_keys)
+    click.echo(f"Erased {len(result.erased)} booking(s)"
+               + (f": {', '.join(f'#{i}' for i in result.erased)}." if result.erased else "."))
+    if result.cancelled:
+        click.echo(f"Cancelled {len(result.cancelled)} upcoming booking(s) first: "
+                   f"{', '.join(f'#{i}' for i in result.cancelled)}; the client is told.")
+    if result.partner_in:
+        click.echo(f"Removed them as partner from {len(result.partner_in)} booking(s) of "
+                   f"others: {', '.join(f'#{i}' for i in result.partner_in)}.")
+    if result.waiting:
+        click.echo(f"{len(result.waiting)} booking(s) keep their data until the cancellation "
+                   "mail is sent: run this command again after the worker's next round.")
+
+
+@privacy_group.command("purge")
+@click.option("--dry-run", is_flag=True, help="Only show what would be erased.")
+def privacy_purge_command(dry_run: bool) -> None:
+    """Erase the personal data the retention periods no longer allow to keep
+    (RETENTION_UNCONFIRMED_DAYS, RETENTION_CANCELLED_DAYS, RETENTION_DAYS)."""
+    retention = current_settings().retention
+    now = clock.utcnow()
+    due = erasure.due_for_erasure(now, retention=retention)
+    if dry_run:
+        by_status = Counter(item.status.value for item in due)
+        click.echo(f"{len(due)} booking(s) would be erased"
+                   + (": " + ", ".join(f"{n} {s}" for s, n in sorted(by_status.items()))
+                      if due else "."))
+        for item in due:
+            click.echo(f"#{item.booking_id}  {item.status.value:<9}  "
+                       f"{item.start_utc:%Y-%m-%d %H:%M} UTC  "
+                       f"last change {item.updated_at:%Y-%m-%d}")
+        return
+    total = 0
+    while erased := erasure.erase_old(now, retention=retention):
+        total += erased
+    click.echo(f"Erased the personal data of {total} booking(s).")

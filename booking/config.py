@@ -76,7 +76,13 @@ def load_settings(instance_path: str, environ: Mapping[str, str] | None = None,
         "REMINDER_HOURS_BEFORE": int(env.get("REMINDER_HOURS_BEFORE", 24)),
         # A booking's personal data is erased this many days after its time (and its
         # last change) have passed; 0 keeps it until an admin erases it.
-        "RETENTION_DAYS": max(0, int(env.get("RETENTION_DAYS", 365))),
+        "RETENTION_DAYS": days("RETENTION_DAYS", env.get("RETENTION_DAYS", "365")),
+        # Shorter for what never became a session: a request never confirmed, counted
+        # from when its hold lapsed, and a cancelled booking, from the cancellation.
+        "RETENTION_UNCONFIRMED_DAYS": days("RETENTION_UNCONFIRMED_DAYS",
+                                           env.get("RETENTION_UNCONFIRMED_DAYS", "7")),
+        "RETENTION_CANCELLED_DAYS": days("RETENTION_CANCELLED_DAYS",
+                                         env.get("RETENTION_CANCELLED_DAYS", "90")),
         "PRACTICE_NAME": env.get("PRACTICE_NAME", "Praxis für Paarberatung"),
         "PRACTICE_PHONE": env.get("PRACTICE_PHONE", ""),
         "PRACTICE_EMAIL": env.get("PRACTICE_EMAIL", "praxis@localhost"),
@@ -139,6 +145,17 @@ def positive_seconds(name: str, value: str) -> float:
     if not seconds > 0:
         raise ConfigError(f"{name} must be more than 0 seconds")
     return seconds
+
+
+def days(name: str, value: str) -> int:
+    """A number of days, checked at start: 0 or more (0 switches the rule off)."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number of days, not {value!r}") from None
+    if number < 0:
+        raise ConfigError(f"{name} must be 0 (keep) or more days")
+    return number
 
 
 def comma_list(value: str) -> tuple[str, ...]:

@@ -15,13 +15,13 @@ REDACTED = "…"
 # Every route with a <token> argument; tests/test_redaction.py walks the URL map
 # so that a new one cannot be forgotten here.
 _SECRET_SEGMENTS = re.compile(
-    r"^(?P<prefix>/b/|/feeds/|/workspace/welcome/|/workspace/reset/)[^/]+?(?P<suffix>\.ics)?(?=/|$)"
+    r"^(?P<prefix>/b/|/copy/|/feeds/|/workspace/welcome/|/workspace/reset/)[^/]+?(?P<suffix>\.ics)?(?=/|$)"
 )
 
 
 # The same secret segments anywhere in a text (a path in a log message, a traceback).
-_SECRETS_IN_TEXT = re.compile(r"(?P<prefix>/b/|/feeds/|/workspace/welcome/|/workspace/reset/)"
-                              r"[^/\s\"'?]+?(?P<suffix>\.ics)?(?=[/\s\"'?]|$)")
+_SECRETS_IN_TEXT = re.compile(r"(?P<prefix>/b/|/copy/|/feeds/|/workspace/welcome/"
+                              r"|/workspace/reset/)[^/\s\"'?]+?(?P<suffix>\.ics)?(?=[/\s\"'?]|$)")
 # A query string after a path: it may carry a search, a name or an address.
 _QUERY_IN_TEXT = re.compile(r"(?P<path>/[^\s\"'?]*)\?[^\s\"']+")
 _EMAIL_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")

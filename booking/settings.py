@@ -13,9 +13,11 @@ from booking.links import Links
 from booking.services.bookings import Policy
 from booking.services.busy_calendars import RefreshSettings
 from booking.services.delivery import DeliverySettings
+from booking.services.erasure import Retention
 from booking.services.notifications import MailSettings
 
 EXTENSION = "booking.settings"
+__all__ = ["Retention", "Settings", "current_settings", "init_app", "settings_of"]
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,7 @@ class Settings:
     delivery: DeliverySettings  # delivering the outbox (the worker's lease)
     links: Links  # absolute links on BASE_URL
     secret_key: str  # signs feed and account tokens
+    retention: Retention  # how long personal data is kept, by how a booking ended
 
     @classmethod
     def of(cls, app: Flask) -> Settings:
@@ -40,6 +43,7 @@ class Settings:
             delivery=DeliverySettings.from_config(config),
             links=links,
             secret_key=config["SECRET_KEY"],
+            retention=Retention.from_config(config),
         )
 
 

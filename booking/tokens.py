@@ -24,6 +24,11 @@ def feed_token(secret_key: str, feed_id: int, nonce: str) -> str:
     return _derive(secret_key, f"feed:{feed_id}:{nonce}")
 
 
+def export_token(secret_key: str, nonce: str) -> str:
+    """The secret in a one-time link to a copy of a client's data (see DataExport)."""
+    return _derive(secret_key, f"export:{nonce}")
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
-from datetime import timedelta
 from functools import partial
 
 from flask import Flask
@@ -31,7 +30,7 @@ def run_once(app: Flask, unrecorded: delivery.Unrecorded | None = None) -> int:
     with app.app_context():
         now = clock.utcnow()
         expired = bookings.expire_all_lapsed(now)
-        erased = _erase_old(app, now)
+        erased = erasure.erase_old(now, retention=settings.retention)
         try:
             report = delivery.deliver_due(
                 now=now, transport=transport_from_url(app.config["MAIL_URL"]),
@@ -66,11 +65,6 @@ def run_once(app: Flask, unrecorded: delivery.Unrecorded | None = None) -> int:
                  outcomes[busy_calendars.Outcome.UNCHANGED],
                  outcomes[busy_calendars.Outcome.FAILED])
     return report.handled + expired + erased + len(calendars)
-
-
-def _erase_old(app: Flask, now) -> int:
-    days = app.config["RETENTION_DAYS"]
-    return erasure.erase_old(now, keep=timedelta(days=days)) if days else 0
 
 
 def drain(app: Flask) -> int:

@@ -271,6 +271,12 @@ class Booking(Model):
         self.erased_at = self.updated_at = now
         self.record(EventKind.ERASED, now, by)
 
+    def forget_partner(self, now: datetime) -> None:
+        """The partner named in this booking had their data deleted: their name and
+        address leave it (mail queued for them is not sent); the client's stay."""
+        self.partner_name = self.partner_email = ""
+        self.updated_at = now
+
     def record(self, kind: EventKind, now: datetime, by: Actor, *,
                previous_start_utc: datetime | None = None,
                previous_therapist_id: int | None = None) -> None:

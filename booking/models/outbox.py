@@ -26,6 +26,7 @@ class MessageKind(enum.StrEnum):
     PASSWORD_RESET = "password_reset"  # to a therapist, with a single-use link
     INVITATION = "invitation"  # to a new therapist, to set their password
     WEBHOOK = "webhook"  # a signed event to one webhook endpoint, not a mail
+    COPY_OF_DATA = "copy_of_data"  # a one-time link to a copy of the visitor's data
 
 
 class Recipient(enum.StrEnum):

@@ -97,6 +97,15 @@ class AlreadyBooked(BookingPayload):
     kind = MessageKind.ALREADY_BOOKED
 
 
+class CopyOfData(BookingPayload):
+    """The link to a copy of the visitor's data. Only the DataExport row's id: the
+    link's secret is derived at delivery (from SECRET_KEY and the row's nonce), so
+    this row never holds a usable link."""
+
+    kind = MessageKind.COPY_OF_DATA
+    export_id: int
+
+
 class AccountPayload(Payload):
     """A mail to a therapist about their account; its link is signed at delivery."""
 
@@ -135,7 +144,7 @@ AnyPayload = BookingPayload | AccountPayload | WebhookCall
 PAYLOAD_TYPES: dict[MessageKind, type[AnyPayload]] = {
     cls.kind: cls for cls in (ConfirmRequest, Confirmed, NewBooking, Cancelled, Rescheduled,
                               Reassigned, Reminder, Expired, AlreadyBooked, PasswordReset,
-                              Invitation, WebhookCall)
+                              Invitation, WebhookCall, CopyOfData)
 }
 
 

@@ -33,11 +33,13 @@ from booking.models.outbox_payloads import (
     AccountPayload,
     BookingPayload,
     Cancelled,
+    CopyOfData,
     PayloadError,
     Reminder,
     WebhookCall,
     payload_from_json,
 )
+from booking.services import data_copies
 from booking.services.accounts import valid_for
 from booking.services.invites import event_for
 from booking.tokens import account_token, manage_token
@@ -103,6 +105,11 @@ def is_obsolete(message: OutboxMessage) -> bool:
     if booking is not None and booking.erased_at is not None:
         return True
     details = payload_from_json(message.kind, message.payload)
+    if isinstance(details, CopyOfData):
+        return data_copies.is_obsolete(details.export_id)
+    if details.recipient is Recipient.PARTNER and booking is not None and (
+            not booking.partner_email):  # the partner's data was deleted since
+        return True
     if _METHODS.get(details.kind) == "REQUEST":
         return booking is None or booking.ical_status == "CANCELLED"
     if not isinstance(details, Reminder):
@@ -137,6 +144,8 @@ def render(message: OutboxMessage, *, now: datetime, mail: MailSettings) -> Emai
         "confirm_url": links.url("public.confirm_page", token=token, lang=to.locale),
         "book_url": links.url("public.team", lang=to.locale), "settings": mail,
     }
+    if isinstance(details, CopyOfData):
+        context["copy_url"] = _copy_url(details, mail, to.locale)
     with force_locale(to.locale):
         subject = mail.render(f"emails/{kind.value}/subject.txt", context)
         text = mail.render(f"emails/{kind.value}/body.txt", context)
@@ -150,6 +159,14 @@ def render(message: OutboxMessage, *, now: datetime, mail: MailSettings) -> Emai
                              links.url("public.manage", token=token), to.locale, now),
         language=to.locale,
     )
+
+
+def _copy_url(details: CopyOfData, mail: MailSettings, locale: str) -> str:
+    """The one-time link to a copy of the visitor's data, derived now: it is in no row."""
+    secret = data_copies.link_of(details.export_id, mail.link_secret)
+    if secret is None:
+        raise PayloadError(f"{details.kind.value}: the copy is gone")
+    return mail.links.url("public.data_copy", token=secret, lang=locale)
 
 
 def _therapist_of(booking: Booking, therapist_id: int | None) -> Therapist:

@@ -11,18 +11,27 @@ import hashlib
 import hmac
 import math
 import time
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, cast
 
 from flask import Response, request
 from flask_limiter import RequestLimit
+from limits.storage import MemoryStorage, RedisStorage, Storage
 
 from booking import validation
+from booking.extensions import limiter
 from booking.settings import current_settings
+
+if TYPE_CHECKING:  # the redis package comes with the production extra only
+    import redis
 
 # How often one address may be booked for, from anywhere: a person books once; a
 # stranger who types someone else's address must not flood their mailbox.
 BOOKINGS_PER_EMAIL = "5 per hour;10 per day"
 # Wrong manage-link and feed tokens from one network address.
 TOKEN_GUESSES = "30 per hour"
+# Copies of their data one booking's client may ask for: each sends a mail.
+COPY_REQUESTS = "3 per hour;6 per day"
 # Fetches of one feed address. Google and Microsoft poll everyone's feeds from a few
 # shared network addresses, so feeds are counted per feed, not per address; generous,
 # because the usual answer (304) costs next to nothing.
@@ -38,6 +47,33 @@ def email_key(address: str) -> str:
     """The counter of bookings for the person behind `address` (form and API share it)."""
     identity = validation.email_identity(address[:254])
     return f"booking-email:{keyed_hash(identity)}"
+
+
+def forget_rate_counters(email_identities: Iterable[str]) -> int:
+    """Delete the booking counters of these people (normalised addresses), wherever the
+    limits are kept: after an erasure nothing derived from the address stays, not even
+    its keyed hash. Returns how many counters went."""
+    names = [f"booking-email:{keyed_hash(identity)}" for identity in email_identities]
+    stores = [limiter.storage, getattr(limiter, "_fallback_storage", None)]
+    return sum(_forget(store, name) for store in stores if store is not None for name in names)
+
+
+def _forget(store: Storage, name: str) -> int:
+    # The limits library builds a counter's key from the limit and this name
+    # (LIMITER/<name>/<limit>…, per strategy), so the keys are found by the name.
+    if isinstance(store, RedisStorage):
+        connection = cast("redis.Redis", store.get_connection())
+        found = list(connection.scan_iter(match=f"{store.key_prefix}:*{name}*"))
+        if found:
+            connection.delete(*found)
+        return len(found)
+    if isinstance(store, MemoryStorage):
+        keys = {key for table in (store.storage, store.expirations, store.events)
+                for key in list(table) if name in key}
+        for key in keys:
+            store.clear(key)
+        return len(keys)
+    return 0
 
 
 def keyed_hash(value: str) -> str:

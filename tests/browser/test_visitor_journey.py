@@ -4,6 +4,7 @@ in a real browser."""
 from __future__ import annotations
 
 import email
+import json
 import re
 from email import policy
 from pathlib import Path
@@ -60,6 +61,8 @@ GERMAN = {
     "cancel": "Buchung absagen", "cancel_yes": "Ja, Buchung absagen",
     "cancelled": "Diese Buchung ist abgesagt",
     "check": "Bitte bestätigen Sie per E-Mail", "name": "Kim Beispiel",
+    "copy": "Kopie meiner Daten anfordern", "copy_sent": "Wir haben einen Link zu einer Kopie",
+    "download": "Meine Daten herunterladen",
 }
 ENGLISH = {
     "choose": "Choose a time", "book": "Book free first consultation",
@@ -69,6 +72,8 @@ ENGLISH = {
     "cancel": "Cancel booking", "cancel_yes": "Yes, cancel my booking",
     "cancelled": "This booking is cancelled",
     "check": "please confirm by email", "name": "Kim Example",
+    "copy": "Request a copy of my data", "copy_sent": "We have sent a link to a copy",
+    "download": "Download my data",
 }
 
 
@@ -103,6 +108,20 @@ def test_a_visitor_books_confirms_and_cancels(site, browser, shots, language, vi
     page.get_by_role("button", name=texts["confirm"]).click()
     page.get_by_role("heading", name=texts["confirmed"]).wait_for()
     step(page, shots, "6-confirmed", viewport)
+    manage_url = page.url
+
+    # A copy of one's data: the link comes by mail only; its page has the button.
+    page.get_by_role("button", name=texts["copy"]).click()
+    page.get_by_text(texts["copy_sent"]).wait_for()
+    assert "/copy/" not in page.content()
+    deliver_mail(site)
+    page.goto(newest_link(site["mail"], "copy_of_data", "/copy/[^?\\s]+"))
+    step(page, shots, "6a-copy-of-data", viewport)
+    with page.expect_download() as download:
+        page.get_by_role("button", name=texts["download"]).click()
+    document = json.loads(Path(download.value.path()).read_text())
+    assert document["bookings"][0]["name"] == texts["name"]
+    page.goto(manage_url)
 
     # Moving and cancelling each ask first, showing what will happen.
     page.get_by_role("link", name=texts["move"]).click()

@@ -22,7 +22,7 @@ from booking.models import Booking, OutboxMessage, OutboxStatus
 from booking.services import bookings, delivery
 from tests.conftest import FIXED_NOW
 from tests.smtp import LoopbackController, RecordingHandler, free_port
-from tests.support import WEDNESDAY_9
+from tests.support import WEDNESDAY_9, reconfigure
 
 
 @pytest.fixture
@@ -277,11 +277,11 @@ def test_the_worker_erases_old_bookings_unless_retention_is_off(
     booking = make_booking()
     bookings.confirm_booking(token_of(booking), now=FIXED_NOW, policy=policy)
     clock.set(WEDNESDAY_9 + timedelta(days=400))
-    app.config["RETENTION_DAYS"] = 0
+    reconfigure(app, RETENTION_DAYS=0)
     worker.drain(app)
     db.session.rollback()
     assert db.session.get(Booking, booking.id).erased_at is None
-    app.config["RETENTION_DAYS"] = 365
+    reconfigure(app, RETENTION_DAYS=365)
     worker.drain(app)
     db.session.rollback()
     assert db.session.get(Booking, booking.id).erased_at is not None

@@ -19,7 +19,7 @@ from booking.errors import (
 from booking.extensions import db
 from booking.models import Booking, BookingStatus, OutboxMessage, TimeOff
 from booking.services import bookings, erasure, handover, notifications, waivers
-from booking.settings import settings_of
+from booking.settings import Retention, settings_of
 from tests.conftest import FIXED_NOW
 from tests.support import WEDNESDAY_9, policy_of
 
@@ -346,15 +346,16 @@ def test_mail_queued_before_the_erasure_is_never_sent_and_a_second_erasure_is_ha
 
 
 def test_old_bookings_lose_their_personal_data_after_the_retention_time(anna, make_booking):
-    old = make_booking(anna)
-    recent = make_booking(anna, start=WEDNESDAY_9 + timedelta(hours=1), email="lou@example.org")
+    old = make_booking(anna, confirmed=True)
+    recent = make_booking(anna, start=WEDNESDAY_9 + timedelta(hours=1), email="lou@example.org",
+                          confirmed=True)
     recent.updated_at = FIXED_NOW + timedelta(days=200)  # changed long after its time
     db.session.commit()
     a_year_on = WEDNESDAY_9 + timedelta(days=366)
-    assert erasure.erase_old(a_year_on, keep=timedelta(days=365)) == 1
+    assert erasure.erase_old(a_year_on, retention=Retention()) == 1
     db.session.rollback()
     assert db.session.get(Booking, old.id).visitor_name == ""
     assert history(db.session.get(Booking, old.id))[-1] == ("erased", "system")
     # changed 200 days later: counted from that change
     assert db.session.get(Booking, recent.id).visitor_name == "Kim Beispiel"
-    assert erasure.erase_old(a_year_on, keep=timedelta(days=365)) == 0
+    assert erasure.erase_old(a_year_on, retention=Retention()) == 0

@@ -4,16 +4,27 @@ from __future__ import annotations
 
 import re
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from booking import clock
 from booking.errors import AlreadyExists, InvalidInput, InvalidTransition, NotFound, SlotUnavailable
 from booking.models import Booking, BookingStatus, Therapist
-from booking.services import accounts, agenda, bookings, delivery, erasure, handover, team
+from booking.services import (
+    accounts,
+    agenda,
+    bookings,
+    delivery,
+    erasure,
+    handover,
+    privacy_export,
+    team,
+)
 from booking.web.admin import bp
 from booking.web.admin.forms import InviteForm, ProfileForm, ReassignForm
+from booking.web.limits import forget_rate_counters
 from booking.web.presenting import by_local_day, zone_choices
 from booking.web.shared import ActionForm, CancelForm, message_labels
 
@@ -156,9 +167,24 @@ def reassign(booking_id: int):
     return _back_to(booking_id)
 
 
+@bp.get("/bookings/<int:booking_id>/personal-data.json")
+def personal_data(booking_id: int):
+    """Everything stored about this booking's client (all their bookings), for their
+    request under GDPR Art. 15 and 20."""
+    _booking(booking_id)
+    document = privacy_export.export_of_booking(booking_id, now=clock.utcnow(),
+                                                locale=str(get_locale() or "de"))
+    if document is None:  # erased: nothing left to give
+        abort(404)
+    return Response(privacy_export.to_json(document), mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="personal-data-{booking_id}.json"',
+        "Cache-Control": "no-store",
+    })
+
+
 @bp.post("/bookings/<int:booking_id>/erase")
 def erase(booking_id: int):
-    _booking(booking_id)
+    email_key = _booking(booking_id).visitor_email_key
     if not ActionForm().validate_on_submit():
         abort(400)
     if request.form.get("confirm") != "yes":  # it cannot be undone: asked twice
@@ -169,6 +195,7 @@ def erase(booking_id: int):
     except InvalidTransition:
         flash("erase_upcoming", "problem")
     else:
+        forget_rate_counters({email_key} - {""})
         flash("erased", "done")
     return _back_to(booking_id)
 

@@ -14,4 +14,8 @@ from booking.web.public.context import carry_visit  # noqa: E402
 
 bp.url_defaults(carry_visit)
 
-from booking.web.public import manage, routes  # noqa: E402,F401  (routes register on bp)
+from booking.web.public import (  # noqa: E402,F401  (routes register on bp)
+    data_copy,
+    manage,
+    routes,
+)

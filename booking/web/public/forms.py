@@ -81,6 +81,10 @@ class ConfirmForm(VisitorForm):
     """A button only: links in mails are looked at by scanners, buttons are not pressed."""
 
 
+class CopyForm(VisitorForm):
+    """A button only: asking for a copy of one's data, or taking it from its link."""
+
+
 class CancelForm(VisitorForm):
     reason = TextAreaField(_l("Reason (optional)"), validators=[Optional(), Length(max=500)])
 

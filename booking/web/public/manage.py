@@ -29,7 +29,7 @@ from booking.web.presenting import (
 )
 from booking.web.public import bp
 from booking.web.public.context import parse_start
-from booking.web.public.forms import CancelForm, ConfirmForm, RescheduleForm
+from booking.web.public.forms import CancelForm, ConfirmForm, CopyForm, RescheduleForm
 
 # Wrong manage links from one network address, counted over all of its routes.
 _token_guesses = limiter.shared_limit(limits.TOKEN_GUESSES, scope="manage-token",
@@ -61,7 +61,7 @@ def manage(token: str):
         can_change=booking.can_visitor_change(now, policy.change_cutoff),
         can_confirm=booking.can_confirm(now), links=calendar_links(event),
         live=booking.is_live(now), lapsed=booking.lapsed(now),
-        confirm_form=ConfirmForm(),
+        confirm_form=ConfirmForm(), copy_form=CopyForm(),
         practice=current_app.config,
     )
 
@@ -199,7 +199,8 @@ def invite_download(token: str):
 # What a change's outcome is called in the redirect after it (?notice=…): a flashed
 # message would need the session, and visitor pages set no cookie. Only these keys
 # show anything; each says "done" or "problem".
-NOTICE_KINDS = {"cancelled": "done", "moved": "done", "expired": "problem", "too_late": "problem"}
+NOTICE_KINDS = {"cancelled": "done", "moved": "done", "expired": "problem", "too_late": "problem",
+                "copy_sent": "done"}
 
 
 @bp.context_processor
@@ -214,5 +215,7 @@ def notices() -> dict:
                    "calendar invitation."),
         "expired": _("This reservation was not confirmed in time and has lapsed."),
         "too_late": _("Online changes are no longer possible this close to the appointment."),
+        "copy_sent": _("We have sent a link to a copy of your data to the email address of "
+                       "this booking. It works once, for 24 hours."),
     }
     return {"visitor_notice": (NOTICE_KINDS[key], texts[key])}

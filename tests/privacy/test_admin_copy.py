@@ -1,0 +1,56 @@
+"""The admin's copy of a client's data, from the booking's page."""
+
+from __future__ import annotations
+
+import pytest
+
+from booking.extensions import db
+from booking.models import Role
+from booking.services import erasure
+from tests.support import berlin
+from tests.web.workspace_support import PASSWORD, sign_in
+
+
+@pytest.fixture
+def admin(make_therapist):
+    therapist = make_therapist()
+    therapist.role = Role.ADMIN
+    therapist.set_password(PASSWORD)
+    db.session.commit()
+    return therapist
+
+
+@pytest.fixture
+def colleague(make_therapist):
+    therapist = make_therapist()
+    therapist.set_password(PASSWORD)
+    db.session.commit()
+    return therapist
+
+
+def test_the_admin_downloads_everything_about_a_client_from_their_booking(
+        client, admin, colleague, make_booking, clock):
+    first = make_booking(colleague, name="Kim Beispiel", message="Wir streiten viel.")
+    sign_in(client, admin.email)
+    page = client.get(f"/workspace/admin/bookings/{first.id}").get_data(as_text=True)
+    link = f"/workspace/admin/bookings/{first.id}/personal-data.json"
+    assert f'href="{link}"' in page
+    answer = client.get(link)
+    assert answer.status_code == 200
+    assert answer.headers["Content-Disposition"] == (
+        f'attachment; filename="personal-data-{first.id}.json"')
+    assert answer.headers["Cache-Control"] == "no-store"
+    [booking] = answer.get_json()["bookings"]
+    assert (booking["name"], booking["message"]) == ("Kim Beispiel", "Wir streiten viel.")
+    clock.set(berlin("2026-06-01", "12:00"))  # the unconfirmed hold has lapsed
+    erasure.erase_personal_data(first.id, now=clock.now())
+    assert client.get(link).status_code == 404
+    assert link not in client.get(f"/workspace/admin/bookings/{first.id}").get_data(
+        as_text=True)
+
+
+def test_therapists_who_are_not_admins_cannot_download_it(client, colleague, make_booking):
+    booking = make_booking(colleague)
+    sign_in(client, colleague.email)
+    assert client.get(
+        f"/workspace/admin/bookings/{booking.id}/personal-data.json").status_code == 404
