@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from booking.extensions import db
 from booking.models import Booking
-from tests.web.forms import hidden_inputs
+from tests.support import berlin
+from tests.web.forms import hidden_inputs, links
 from tests.web.test_booking_flow import TUESDAY_9, details_url, fill
 
 
@@ -147,3 +148,36 @@ def test_the_correction_is_offered_in_english_too(client, anna):
                                      "kim@mail.de", "kim@uni-bonn.de"])
 def test_ordinary_addresses_are_booked_without_a_question(client, anna, address):
     assert fill(client, details_url(), email=address).status_code == 303
+
+
+FRIDAY_EVENING = berlin("2026-06-05", "19:00")
+
+
+def test_on_friday_evening_the_picker_opens_on_next_week_and_says_why(client, anna, clock):
+    clock.set(FRIDAY_EVENING)
+    page = client.get("/book/anna?tz=Europe/Berlin").get_data(as_text=True)
+    assert "Woche ab Montag, 8. Juni 2026" in page
+    assert "erste Woche mit freien Terminen" in page
+    assert links(page, "slot")  # times to choose at once
+    assert 'rel="prev"' in page  # the empty current week stays one link away
+
+
+def test_first_available_opens_on_a_week_with_a_free_time_too(client, anna, clock):
+    clock.set(FRIDAY_EVENING)
+    page = client.get("/book/any?tz=Europe/Berlin").get_data(as_text=True)
+    assert links(page, "slot") and "8. Juni 2026" in page
+
+
+def test_a_week_asked_for_is_shown_even_when_empty_with_the_next_free_link(
+        client, anna, clock):
+    clock.set(FRIDAY_EVENING)
+    page = client.get("/book/anna?tz=Europe/Berlin&week=2026-06-05").get_data(as_text=True)
+    assert "In dieser Woche sind keine Termine frei." in page
+    assert 'class="jump" href="/book/anna?week=2026-06-08' in page
+    assert "erste Woche mit freien Terminen" not in page
+
+
+def test_a_week_with_free_times_opens_as_before(client, anna):
+    page = client.get("/book/anna?tz=Europe/Berlin").get_data(as_text=True)
+    assert "Woche ab Montag, 1. Juni 2026" in page
+    assert "erste Woche mit freien Terminen" not in page

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_timedelta
 from flask import Response, abort, current_app, redirect, render_template, request, url_for
@@ -13,6 +14,7 @@ from flask_limiter import RequestLimit
 from werkzeug.exceptions import HTTPException
 
 from booking import clock, validation
+from booking.availability import Slot
 from booking.config import is_loopback
 from booking.errors import FirstSessionAlreadyBooked, SlotUnavailable
 from booking.extensions import limiter
@@ -52,15 +54,21 @@ def slots(slug: str):
     therapist, members = _who(slug, visit)
     session_type = _first_session_or_503()
     monday = week_of(request.args.get("week"), visit.zone, now)
-    start, end = local_midnight(monday, visit.zone), local_midnight(
-        monday + timedelta(days=7), visit.zone)
-    week = matching.team_slots(members, session_type, now=now, start=start, end=end)
+    week, end = _week_slots(members, session_type, monday, visit.zone, now)
     later = None if week else matching.first_free(members, session_type, now=now, after=end)
+    skipped = later is not None and "week" not in request.args
+    if skipped:
+        # From Friday to Sunday this week often has nothing left: a picker opened
+        # without a week asked for opens on the first week with a free time.
+        assert later is not None
+        monday = week_of(later.start.astimezone(visit.zone).date().isoformat(), visit.zone, now)
+        week, end = _week_slots(members, session_type, monday, visit.zone, now)
+        later = None
     return render_template(
         "public/slots.html", visit=visit, therapist=therapist, slug=slug,
         session_type=session_type, days=days_of_week(monday, week, visit.zone),
         monday=monday, previous=monday - timedelta(days=7), next=monday + timedelta(days=7),
-        this_week=monday <= now.astimezone(visit.zone).date(), later=later,
+        this_week=monday <= now.astimezone(visit.zone).date(), later=later, skipped=skipped,
         zones=zone_choices(now, visit.zone, complete=_all_zones()),
     )
 
@@ -218,6 +226,13 @@ def _book(members: list[Therapist], session_type: SessionType, start: datetime,
         now=now, policy=current_settings().policy,
         idempotency_key=form.form_key.data or None,
     )
+
+
+def _week_slots(members: list[Therapist], session_type: SessionType, monday: date,
+                zone: ZoneInfo, now: datetime) -> tuple[list[Slot], datetime]:
+    """The free slots of the week from `monday` in `zone`, and the instant it ends."""
+    start, end = local_midnight(monday, zone), local_midnight(monday + timedelta(days=7), zone)
+    return matching.team_slots(members, session_type, now=now, start=start, end=end), end
 
 
 def _first_session_or_503() -> SessionType:
