@@ -14,8 +14,9 @@ from booking.models import Booking, BookingStatus, Therapist
 from booking.services import accounts, agenda, bookings, delivery, erasure, handover, team
 from booking.web.admin import bp
 from booking.web.admin.forms import InviteForm, ProfileForm, ReassignForm
-from booking.web.presenting import by_local_day, zone_choices
+from booking.web.presenting import by_local_day, locale_name
 from booking.web.shared import ActionForm, CancelForm, message_labels
+from booking.web.zones import zone_choices
 
 
 @bp.get("/")
@@ -48,7 +49,7 @@ def member(therapist_id: int):
     now = clock.utcnow()
     form = ProfileForm(obj=None if request.method == "POST" else therapist,
                        admin=therapist.is_admin)
-    form.timezone.choices = zone_choices(now, therapist.zone)
+    form.timezone.choices = zone_choices(now, therapist.zone, locale_name())
     if form.validate_on_submit():
         profile = team.Profile(display_name=form.display_name.data, email=form.email.data,
                                title=form.title.data or "", bio=form.bio.data or "",

@@ -23,10 +23,11 @@ from booking.services import bookings, matching
 from booking.services.bookings import Visitor
 from booking.settings import current_settings
 from booking.web import limits
-from booking.web.presenting import days_of_week, local_midnight, week_of, zone_choices
+from booking.web.presenting import days_of_week, local_midnight, locale_name, week_of
 from booking.web.public import bp
 from booking.web.public.context import VisitContext, parse_start
 from booking.web.public.forms import BookingForm
+from booking.web.zones import ZonePicker, zone_picker
 
 ANY = "any"  # the slug that stands for "whoever is free first"
 
@@ -44,7 +45,7 @@ def team():
     next_free = matching.next_free(members, session_type, now=now)
     return render_template("public/team.html", visit=visit, team=members, next_free=next_free,
                            session_type=session_type,
-                           zones=zone_choices(now, visit.zone, complete=_all_zones()))
+                           zones=_zones(now, visit.zone))
 
 
 @bp.get("/book/<slug>")
@@ -69,7 +70,7 @@ def slots(slug: str):
         session_type=session_type, days=days_of_week(monday, week, visit.zone),
         monday=monday, previous=monday - timedelta(days=7), next=monday + timedelta(days=7),
         this_week=monday <= now.astimezone(visit.zone).date(), later=later, skipped=skipped,
-        zones=zone_choices(now, visit.zone, complete=_all_zones()),
+        zones=_zones(now, visit.zone),
     )
 
 
@@ -253,10 +254,11 @@ def _who(slug: str, visit: VisitContext) -> tuple[Therapist | None, list[Therapi
     return therapist, [therapist]
 
 
-def _all_zones() -> bool:
-    """The picker lists the common zones; every zone when the visitor asks for them
-    (a page with all 400 weighs three times as much)."""
-    return request.args.get("zones") == "all"
+def _zones(now: datetime, zone: ZoneInfo) -> ZonePicker:
+    """The zone picker: the common zones, every zone when the visitor asks for them
+    (a page with all 400 weighs three times as much), and what they searched for."""
+    return zone_picker(now, zone, locale_name(), complete=request.args.get("zones") == "all",
+                       query=request.args.get("zq", ""))
 
 
 def _dev_mail_folder() -> str | None:
