@@ -14,7 +14,7 @@ from booking.models import Booking, BookingStatus, Therapist
 from booking.services import accounts, agenda, bookings, delivery, erasure, handover, team
 from booking.web.admin import bp
 from booking.web.admin.forms import InviteForm, ProfileForm, ReassignForm
-from booking.web.presenting import by_local_day, locale_name
+from booking.web.presenting import locale_name
 from booking.web.shared import ActionForm, CancelForm, message_labels
 from booking.web.zones import zone_choices
 
@@ -94,18 +94,6 @@ def invite_again(therapist_id: int):
     sent = accounts.invite_again(therapist_id, now=clock.utcnow())
     flash("invited" if sent else "has_password", "done" if sent else "problem")
     return redirect(url_for("admin.member", therapist_id=therapist_id), code=303)
-
-
-@bp.get("/bookings")
-def booking_list():
-    now = clock.utcnow()
-    past = request.args.get("past") == "1"
-    search = request.args.get("q", "")[:100]
-    zone = current_user.zone
-    found = agenda.bookings_of(None, now=now, past=past, search=search)
-    days = by_local_day(found, zone)
-    return render_template("admin/bookings.html", days=days, past=past, search=search,
-                           zone=zone)
 
 
 @bp.get("/bookings/<int:booking_id>")
