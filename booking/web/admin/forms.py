@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.i18n import translations
+from flask_wtf.i18n import translations  # type: ignore[import-untyped]
 from wtforms import (
     BooleanField,
     DateField,
