@@ -181,3 +181,16 @@ def test_a_week_with_free_times_opens_as_before(client, anna):
     page = client.get("/book/anna?tz=Europe/Berlin").get_data(as_text=True)
     assert "Woche ab Montag, 1. Juni 2026" in page
     assert "erste Woche mit freien Terminen" not in page
+
+
+def test_a_limit_reached_after_a_lost_time_still_never_sends_the_lost_time(client, anna):
+    url = details_url()
+    page = lose_the_slot(client, url).get_data(as_text=True)  # two accepted forms
+    for n in range(3):
+        fill(client, url, email=f"v{n}@example.org")  # lost as well: five in all
+    limited = client.post(url, data={**hidden_inputs(page), "name": "Lou",
+                                     "email": "lou@example.org", "mode": "alone",
+                                     "consent": "y"})
+    assert limited.status_code == 429
+    hidden = hidden_inputs(limited.get_data(as_text=True))
+    assert not hidden.get("start") and hidden["lost"] == TUESDAY_9.isoformat()
