@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -74,3 +75,48 @@ def visitor_zone(name: str | None) -> ZoneInfo:
         return timezone(get_global("zone_aliases").get(name, name))
     except InvalidInput:
         return ZoneInfo(DEFAULT_ZONE)
+
+
+# Mail providers most of the practice's visitors use, by name: an address at a name
+# close to one of these ("gmial") or at a known name under an odd ending ("gmail.con")
+# is most likely a typo.
+MAIL_PROVIDERS = {
+    "gmail": ("gmail.com",), "googlemail": ("googlemail.com",),
+    "gmx": ("gmx.de", "gmx.net", "gmx.at", "gmx.ch"), "web": ("web.de",),
+    "t-online": ("t-online.de",), "freenet": ("freenet.de",),
+    "posteo": ("posteo.de", "posteo.net"), "mailbox": ("mailbox.org",), "arcor": ("arcor.de",),
+    "outlook": ("outlook.com", "outlook.de"), "hotmail": ("hotmail.com", "hotmail.de"),
+    "live": ("live.com", "live.de"), "yahoo": ("yahoo.com", "yahoo.de"),
+    "icloud": ("icloud.com",), "aol": ("aol.com",), "protonmail": ("protonmail.com",),
+    "proton": ("proton.me",), "bluewin": ("bluewin.ch",), "mail": ("mail.de",),
+    "email": ("email.de",), "online": ("online.de",),
+}
+# Endings that are real where the practice's visitors live: "hotmail.fr" is no typo.
+_COMMON_ENDINGS = frozenset((
+    "com", "de", "net", "org", "at", "ch", "li", "lu", "fr", "it", "es", "nl", "be", "dk",
+    "se", "no", "fi", "pl", "cz", "uk", "eu", "info", "me", "io", "edu", "tr", "ru", "us",
+    "ca", "au"))
+
+
+def email_suggestion(address: str) -> str | None:
+    """The address with its domain corrected, when the domain looks like a typo of a
+    common mail provider's ("kim@gmial.con" -> "kim@gmail.com"); else None. Only a
+    suggestion: the address as typed stays valid."""
+    local, at, domain = address.strip().rpartition("@")
+    name, dot, ending = domain.lower().rpartition(".")
+    if not (at and local and dot and name):
+        return None
+    if name in MAIL_PROVIDERS:
+        if ending in _COMMON_ENDINGS:
+            return None
+        provider = name
+    else:
+        close = difflib.get_close_matches(name, MAIL_PROVIDERS, n=1, cutoff=0.8)
+        if not close:
+            return None
+        provider = close[0]
+    domains = MAIL_PROVIDERS[provider]
+    fitting = [d for d in domains if d.endswith(f".{ending}")]
+    nearest = difflib.get_close_matches(ending, [d.rpartition(".")[2] for d in domains], n=1,
+                                        cutoff=0)
+    return f"{local}@{fitting[0] if fitting else provider + '.' + nearest[0]}"

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from booking.extensions import db
-from booking.models import Booking
+from booking.models import Booking, BookingStatus
 
 # A spreadsheet runs a cell starting with one of these as a formula (OWASP CSV injection).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -91,8 +91,34 @@ def as_csv(rows: Iterable[SourceMonth], delimiter: str = ",",
     return out.getvalue()
 
 
-def _defused(cell: str) -> str:
-    # The source comes from a URL parameter anyone can set.
+def bookings_as_csv(rows: Iterable[Booking], *, zone: ZoneInfo, delimiter: str,
+                    header: tuple[str, ...], status_labels: dict[BookingStatus, str]) -> str:
+    """The admin's list of bookings as CSV under `header` (the reader's words): date and
+    time in `zone`, minutes, therapist, client, email, phone, partner, status (in
+    `status_labels`' words), source and when it was booked. Never the client's message
+    or the therapist's notes. Every text a visitor or an admin typed is defused against
+    spreadsheet formulas."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter)
+    writer.writerow(header)
+    for booking in rows:
+        start = booking.start_utc.astimezone(zone)
+        writer.writerow([
+            f"{start:%Y-%m-%d}", f"{start:%H:%M}",
+            int((booking.end_utc - booking.start_utc).total_seconds() // 60),
+            *(_defused(text) for text in (
+                booking.therapist.display_name, booking.visitor_name, booking.visitor_email,
+                booking.visitor_phone, booking.partner_name)),
+            status_labels.get(booking.status, booking.status.value),
+            _defused(booking.cta_source),
+            f"{booking.created_at.astimezone(zone):%Y-%m-%d %H:%M}",
+        ])
+    return out.getvalue()
+
+
+def _defused(cell: str | None) -> str:
+    # The source comes from a URL parameter anyone can set; names from a form.
+    cell = cell or ""
     return f"'{cell}" if cell.startswith(_FORMULA_STARTS) else cell
 
 

@@ -98,6 +98,17 @@ def too_many_polls(limit: RequestLimit) -> Response:
                     status=429, headers={"Retry-After": str(wait)}, mimetype="text/plain")
 
 
+def seconds_left(limit: RequestLimit) -> int:
+    """How long until a reached limit lets the next request through."""
+    return max(1, math.ceil(limit.window.reset_time - time.time()))
+
+
+def accepted(response: Response) -> bool:
+    """A form that got through its checks: it booked (or looks as if it did), or it
+    lost its time to someone else. A form sent back with mistakes costs nothing."""
+    return response.status_code in (303, 409)
+
+
 def without_email() -> bool:
     """A form without an address books nothing; it is counted per network address only."""
     return not (request.form.get("email") or "").strip()

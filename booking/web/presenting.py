@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import groupby
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_time, get_timezone_name
@@ -17,11 +16,6 @@ from flask_babel import get_locale, gettext
 from booking.availability import Slot
 from booking.models import Booking
 from booking.validation import DEFAULT_ZONE, visitor_zone  # noqa: F401  (used by views)
-
-# Shown first in the zone picker: where the practice's visitors mostly are.
-COMMON_ZONES = ("Europe/Berlin", "Europe/Vienna", "Europe/Zurich", "Europe/London",
-                "Europe/Paris", "Europe/Madrid", "Europe/Istanbul", "America/New_York",
-                "America/Los_Angeles", "Asia/Dubai", "Asia/Kolkata", "Australia/Sydney")
 
 
 @dataclass(frozen=True)
@@ -61,39 +55,6 @@ def days_of_week(first: date, slots: list[Slot], zone: ZoneInfo, count: int = 7)
         if day in by_day:
             by_day[day].append(slot)
     return [Day(day, day_slots) for day, day_slots in by_day.items()]
-
-
-@functools.cache
-def _zone_names() -> tuple[str, ...]:
-    return ("Etc/UTC", *sorted(z for z in available_timezones() if "/" in z and not z.startswith(
-        ("Etc/", "SystemV/", "US/", "posix/", "right/"))))
-
-
-@functools.lru_cache(maxsize=2)
-def _zone_labels(minute: datetime) -> dict[str, str]:
-    # The labels depend only on the zone database and the instant. No zone changes
-    # its offset within a minute, so one build serves every request of that minute;
-    # without it a page spent most of its time here, loading 400 zones again (the
-    # zoneinfo module keeps only the last few in memory).
-    return {name: zone_label(name, minute) for name in _zone_names()}
-
-
-def zone_choices(now: datetime, current: ZoneInfo, *, complete: bool = True
-                 ) -> list[tuple[str, str]]:
-    """(IANA name, label with its current UTC offset) for the zone picker: every zone,
-    or (not `complete`) the common ones for a light page. The zone the page is shown
-    in is always among them (a browser may report plain UTC)."""
-    labels = _zone_labels(now.replace(second=0, microsecond=0))
-    names = _zone_names() if complete else tuple(dict.fromkeys((
-        current.key, *COMMON_ZONES, "Etc/UTC")))
-    if current.key not in names:
-        names = (current.key, *names)
-    return [(name, labels.get(name) or zone_label(name, now)) for name in names]
-
-
-def zone_label(name: str, now: datetime) -> str:
-    offset = now.astimezone(ZoneInfo(name)).strftime("%z")
-    return f"{name.replace('_', ' ')} (UTC{offset[:3]}:{offset[3:]})"
 
 
 def locale_name() -> str:

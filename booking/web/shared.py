@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import Length, Optional
 
-from booking.models import MessageKind, Recipient
+from booking.models import BookingStatus, MessageKind, Recipient
 
 
 class ActionForm(FlaskForm):
@@ -47,6 +47,14 @@ def message_labels() -> dict[str, dict[str, str]]:
         "recipient_labels": {Recipient.VISITOR: _("client"), Recipient.PARTNER: _("partner"),
                              Recipient.THERAPIST: _("therapist")},
     }
+
+
+def status_labels() -> dict[BookingStatus, str]:
+    """What each status is called in lists and exports (as workspace/_status.html)."""
+    return {BookingStatus.PENDING: _("not confirmed yet"),
+            BookingStatus.CONFIRMED: _("confirmed"), BookingStatus.CANCELLED: _("cancelled"),
+            BookingStatus.COMPLETED: _("took place"), BookingStatus.NO_SHOW: _("did not come"),
+            BookingStatus.EXPIRED: _("not confirmed in time")}
 
 
 def staff_notices() -> dict[str, str]:

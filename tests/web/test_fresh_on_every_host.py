@@ -12,7 +12,7 @@ from booking import create_app
 from booking.extensions import db
 from booking.models import FeedScope, TimeOff
 from booking.services import feeds
-from booking.web.presenting import zone_choices
+from booking.web.zones import zone_choices
 from tests.conftest import FIXED_NOW, IsolatedClient, app_config
 from tests.support import WEDNESDAY_9
 
@@ -68,10 +68,10 @@ def test_a_feed_changed_through_one_server_has_a_new_etag_and_event_on_every_oth
 
 def test_zone_labels_kept_for_a_minute_follow_the_clock_across_a_change_of_offset():
     berlin = ZoneInfo("Europe/Berlin")  # summer time from 01:00 UTC on 2026-03-29
-    for complete in (True, False):
-        before = dict(zone_choices(datetime(2026, 3, 29, 0, 59, 59, tzinfo=UTC), berlin,
-                                   complete=complete))
-        after = dict(zone_choices(datetime(2026, 3, 29, 1, 0, tzinfo=UTC), berlin,
-                                  complete=complete))
-        assert before["Europe/Berlin"] == "Europe/Berlin (UTC+01:00)"
-        assert after["Europe/Berlin"] == "Europe/Berlin (UTC+02:00)"
+    for locale in ("de", "en"):
+        before = dict(zone_choices(datetime(2026, 3, 29, 0, 59, 59, tzinfo=UTC), berlin, locale))
+        after = dict(zone_choices(datetime(2026, 3, 29, 1, 0, tzinfo=UTC), berlin, locale))
+        country = {"de": "Deutschland", "en": "Germany"}[locale]
+        assert before["Europe/Berlin"] == f"Berlin, {country} (UTC+1)"
+        assert after["Europe/Berlin"] == f"Berlin, {country} (UTC+2)"
+        assert before["Europe/London"] != after["Europe/London"]

@@ -272,6 +272,24 @@ def test_the_hours_preview_shows_exactly_what_the_public_picker_offers(client, a
     assert "2026-06-03T08:00:00+00:00" in preview_slots  # Wednesday 10:00 Berlin
 
 
+def test_the_hours_preview_shows_times_as_plain_text_not_as_buttons(client, anna,
+                                                                    first_session):
+    sign_in(client, anna.email)
+    preview = client.get("/workspace/hours").get_data(as_text=True).split("<h2", 3)[-1]
+    assert slot_times(preview)  # there are times to show
+    assert 'class="slot"' not in preview and "<a " not in preview and "<button" not in preview
+
+
+def test_the_feed_addresses_have_copy_buttons_that_appear_with_script(client, anna):
+    sign_in(client, anna.email)
+    page = client.get("/workspace/calendar-feed").get_data(as_text=True)
+    buttons = re.findall(r'<button type="button"[^>]*data-copy-target="([^"]+)"[^>]*hidden>'
+                         r"Adresse kopieren</button>", page)
+    assert buttons == ["https-url", "webcal-url"]
+    assert 'id="https-url" type="text" readonly' in page  # without script: select and copy
+    assert "select-on-focus.js" in page
+
+
 @pytest.mark.parametrize("text, message", [
     ("09:00-12:30, 12:00-14:00", "Zwei Zeiträume überschneiden sich."),
     ("17:00-09:00", "endet, bevor es beginnt"),

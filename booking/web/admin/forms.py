@@ -2,16 +2,19 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.i18n import translations  # type: ignore[import-untyped]
 from wtforms import (
     BooleanField,
+    DateField,
     EmailField,
+    Form,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from booking.services.webhooks import BOOKING_EVENTS
@@ -78,3 +81,22 @@ class WebhookForm(FlaskForm):
         _l("Include client details (name, email, phone, message)"),
         description=_l("Only for a receiver the practice controls and may pass client "
                        "data to. Off: ids, times, therapist, status and source only."))
+
+
+class BookingFilterForm(Form):
+    """The filters above the practice's booking list (a GET form: it changes nothing,
+    so it carries no CSRF token and its address can be bookmarked). "" is "any"."""
+
+    class Meta:
+        def get_translations(self, form):
+            return translations  # WTForms' own messages in the admin's language
+
+    therapist = SelectField(_l("Therapist"), default="")
+    status = SelectField(_l("Status"), default="")
+    source = SelectField(_l("Source"), default="")
+    start_from = DateField(_l("From"), validators=[Optional()])
+    start_to = DateField(_l("To (inclusive)"), validators=[Optional()])
+
+    def validate_start_to(self, field) -> None:
+        if field.data and self.start_from.data and field.data < self.start_from.data:
+            raise ValidationError(_l("The end date is before the start date."))

@@ -25,8 +25,9 @@ from booking.services import (
 from booking.web.admin import bp
 from booking.web.admin.forms import InviteForm, ProfileForm, ReassignForm
 from booking.web.limits import forget_rate_counters
-from booking.web.presenting import by_local_day, zone_choices
+from booking.web.presenting import locale_name
 from booking.web.shared import ActionForm, CancelForm, message_labels
+from booking.web.zones import zone_choices
 
 
 @bp.get("/")
@@ -59,7 +60,7 @@ def member(therapist_id: int):
     now = clock.utcnow()
     form = ProfileForm(obj=None if request.method == "POST" else therapist,
                        admin=therapist.is_admin)
-    form.timezone.choices = zone_choices(now, therapist.zone)
+    form.timezone.choices = zone_choices(now, therapist.zone, locale_name())
     if form.validate_on_submit():
         profile = team.Profile(display_name=form.display_name.data, email=form.email.data,
                                title=form.title.data or "", bio=form.bio.data or "",
@@ -104,18 +105,6 @@ def invite_again(therapist_id: int):
     sent = accounts.invite_again(therapist_id, now=clock.utcnow())
     flash("invited" if sent else "has_password", "done" if sent else "problem")
     return redirect(url_for("admin.member", therapist_id=therapist_id), code=303)
-
-
-@bp.get("/bookings")
-def booking_list():
-    now = clock.utcnow()
-    past = request.args.get("past") == "1"
-    search = request.args.get("q", "")[:100]
-    zone = current_user.zone
-    found = agenda.bookings_of(None, now=now, past=past, search=search)
-    days = by_local_day(found, zone)
-    return render_template("admin/bookings.html", days=days, past=past, search=search,
-                           zone=zone)
 
 
 @bp.get("/bookings/<int:booking_id>")

@@ -41,8 +41,10 @@ class BookingForm(VisitorForm):
     """The visitor's details. Only the slot's start travels with it: therapist,
     end, price and status are the server's to decide."""
 
-    start = HiddenField(validators=[DataRequired()])
+    start = HiddenField(validators=[DataRequired(_l("Please choose one of the free times."))])
+    lost = HiddenField()  # a time just taken by someone else: only to offer the nearest
     form_key = HiddenField()  # one per rendered form: a re-post books once
+    email_checked = HiddenField()  # the address a correction was offered for, once
     name = StringField(_l("Your name"), validators=[
         DataRequired(_l("Please enter your name.")), Length(max=120), single_line])
     email = StringField(_l("Email address"), validators=[

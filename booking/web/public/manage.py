@@ -21,15 +21,11 @@ from booking.services.invites import calendar_links, download_ics, event_for
 from booking.settings import current_settings
 from booking.validation import visitor_zone
 from booking.web import limits
-from booking.web.presenting import (
-    days_of_week,
-    local_midnight,
-    week_of,
-    zone_choices,
-)
+from booking.web.presenting import days_of_week, local_midnight, locale_name, week_of
 from booking.web.public import bp
 from booking.web.public.context import parse_start
 from booking.web.public.forms import CancelForm, ConfirmForm, CopyForm, RescheduleForm
+from booking.web.zones import zone_picker
 
 # Wrong manage links from one network address, counted over all of its routes.
 _token_guesses = limiter.shared_limit(limits.TOKEN_GUESSES, scope="manage-token",
@@ -157,7 +153,8 @@ def reschedule(token: str):
         this_week=monday <= now.astimezone(zone).date(), later=later, problem=problem,
         can_change=booking.can_visitor_change(now, _policy().change_cutoff),
         live=booking.is_live(now),
-        zones=zone_choices(now, zone, complete=request.args.get("zones") == "all"),
+        zones=zone_picker(now, zone, locale_name(), complete=request.args.get("zones") == "all",
+                          query=request.args.get("zq", "")),
     ), {"unverified": 400}.get(problem or "", 409 if problem else 200)
 
 

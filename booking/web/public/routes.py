@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from babel.dates import format_timedelta
+from flask import Response, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale
+from flask_limiter import RequestLimit
+from werkzeug.exceptions import HTTPException
 
-from booking import clock
+from booking import clock, validation
+from booking.availability import Slot
 from booking.config import is_loopback
 from booking.errors import FirstSessionAlreadyBooked, SlotUnavailable
 from booking.extensions import limiter
@@ -17,10 +23,11 @@ from booking.services import bookings, matching
 from booking.services.bookings import Visitor
 from booking.settings import current_settings
 from booking.web import limits
-from booking.web.presenting import days_of_week, local_midnight, week_of, zone_choices
+from booking.web.presenting import days_of_week, local_midnight, locale_name, week_of
 from booking.web.public import bp
 from booking.web.public.context import VisitContext, parse_start
 from booking.web.public.forms import BookingForm
+from booking.web.zones import ZonePicker, zone_picker
 
 ANY = "any"  # the slug that stands for "whoever is free first"
 
@@ -38,7 +45,7 @@ def team():
     next_free = matching.next_free(members, session_type, now=now)
     return render_template("public/team.html", visit=visit, team=members, next_free=next_free,
                            session_type=session_type,
-                           zones=zone_choices(now, visit.zone, complete=_all_zones()))
+                           zones=_zones(now, visit.zone))
 
 
 @bp.get("/book/<slug>")
@@ -48,37 +55,63 @@ def slots(slug: str):
     therapist, members = _who(slug, visit)
     session_type = _first_session_or_503()
     monday = week_of(request.args.get("week"), visit.zone, now)
-    start, end = local_midnight(monday, visit.zone), local_midnight(
-        monday + timedelta(days=7), visit.zone)
-    week = matching.team_slots(members, session_type, now=now, start=start, end=end)
+    week, end = _week_slots(members, session_type, monday, visit.zone, now)
     later = None if week else matching.first_free(members, session_type, now=now, after=end)
+    skipped = later is not None and "week" not in request.args
+    if skipped:
+        # From Friday to Sunday this week often has nothing left: a picker opened
+        # without a week asked for opens on the first week with a free time.
+        assert later is not None
+        monday = week_of(later.start.astimezone(visit.zone).date().isoformat(), visit.zone, now)
+        week, end = _week_slots(members, session_type, monday, visit.zone, now)
+        later = None
     return render_template(
         "public/slots.html", visit=visit, therapist=therapist, slug=slug,
         session_type=session_type, days=days_of_week(monday, week, visit.zone),
         monday=monday, previous=monday - timedelta(days=7), next=monday + timedelta(days=7),
-        this_week=monday <= now.astimezone(visit.zone).date(), later=later,
-        zones=zone_choices(now, visit.zone, complete=_all_zones()),
+        this_week=monday <= now.astimezone(visit.zone).date(), later=later, skipped=skipped,
+        zones=_zones(now, visit.zone),
     )
 
 
 @bp.route("/book/<slug>/details", methods=["GET", "POST"])
-@limiter.limit("20 per hour;5 per minute", methods=["POST"])
+# Only accepted forms count (a booking, or a time lost to someone else): a visitor who
+# mistypes must not lock themselves out. The generous first limit counts every post,
+# so a bot cannot hammer the form's validation either.
+@limiter.limit("60 per minute", methods=["POST"], on_breach=lambda limit: _limited(limit))
+@limiter.limit("20 per hour;5 per minute", methods=["POST"], deduct_when=limits.accepted,
+               on_breach=lambda limit: _limited(limit))
 @limiter.limit(limits.BOOKINGS_PER_EMAIL, methods=["POST"], key_func=limits.booking_email_key,
-               exempt_when=limits.without_email)
+               exempt_when=limits.without_email, deduct_when=limits.accepted,
+               on_breach=lambda limit: _limited(limit))
 def details(slug: str):
     visit = VisitContext.from_request(request)
     now = clock.utcnow()
     therapist, members = _who(slug, visit)
     session_type = _first_session_or_503()
     form = BookingForm()
-    start = parse_start(form.start.data or request.args.get("start"))
-    if start is None:
+    # A post carries its start in the form only: the address still names the time first
+    # chosen, which may be the one just lost.
+    start = parse_start(form.start.data if request.method == "POST"
+                        else request.args.get("start"))
+    lost = parse_start(form.lost.data) if request.method == "POST" else None
+    if start is None and lost is None:
         return redirect(url_for("public.slots", slug=slug, **visit.query()))
     if request.method == "GET":
-        form.start.data = start.isoformat()
+        form.start.data = start.isoformat() if start else ""
         form.form_key.data = secrets.token_urlsafe(16)
-    problem, alternatives = None, []
+    page = DetailsPage(visit, therapist, slug, session_type, members, form, now)
+    if start is None:
+        # The visitor pressed "book" again after a lost time without choosing one of
+        # the free times: the message and the times stay; the lost time is never sent.
+        assert lost is not None
+        form.validate()
+        return page.render(lost, "taken", 200)
+    if corrected := request.form.get("use_email"):  # the offered correction, taken
+        form.email.data = form.email_checked.data = corrected
     if form.validate_on_submit():
+        if suggestion := _suggestion(form):
+            return page.render(start, None, 200, suggestion=suggestion)
         # The answer is the same whether a booking was made, the person already has
         # one (the explanation goes to their mailbox), or a bot filled the hidden
         # field: the page must not tell whether an address has a booking here.
@@ -89,21 +122,79 @@ def details(slug: str):
         try:
             _book(members, session_type, start, form, visit, now)
         except SlotUnavailable:
-            problem = "taken"
-            alternatives = matching.nearest(members, session_type, start, now=now)
+            return page.render(start, "taken", 409)
         except FirstSessionAlreadyBooked:
             return done
         else:
             return done
-    elif form.csrf_token.errors:
+    if form.csrf_token.errors:
         # A forged, foreign or stale form token: nothing is booked, the details stay in
         # the form (with a fresh token), and the page says why.
-        problem = "unverified"
-    return render_template(
-        "public/details.html", form=form, visit=visit, therapist=therapist, slug=slug,
-        session_type=session_type, start=start, problem=problem, alternatives=alternatives,
-        changes_closed=current_settings().policy.changes_closed(start, now),
-    ), {"taken": 409, "unverified": 400}.get(problem or "", 200)
+        return page.render(start, "unverified", 400)
+    return page.render(start, None, 200, suggestion=_suggestion(form))
+
+
+@dataclass
+class DetailsPage:
+    """The form page with what it needs to show again after any answer."""
+
+    visit: VisitContext
+    therapist: Therapist | None
+    slug: str
+    session_type: SessionType
+    members: list[Therapist]
+    form: BookingForm
+    now: datetime
+
+    def render(self, start: datetime, problem: str | None, status: int, *,
+               suggestion: str | None = None, retry: timedelta | None = None):
+        """The page for `start`; after a lost time ("taken") with the nearest free
+        ones, the lost time kept only to find them again."""
+        alternatives = []
+        if problem == "taken":
+            alternatives = matching.nearest(self.members, self.session_type, start,
+                                            now=self.now)
+            self.form.lost.data = start.isoformat()
+        return render_template(
+            "public/details.html", form=self.form, visit=self.visit,
+            therapist=self.therapist, slug=self.slug, session_type=self.session_type,
+            start=start, problem=problem, alternatives=alternatives, suggestion=suggestion,
+            retry=retry and format_timedelta(retry, add_direction=True,
+                                             locale=str(get_locale())),
+            changes_closed=current_settings().policy.changes_closed(start, self.now),
+        ), status
+
+
+def _suggestion(form: BookingForm) -> str | None:
+    """A likely correction of the address's domain, offered once: the same address
+    sent again (or the correction taken) is booked as it stands."""
+    address = (form.email.data or "").strip()
+    if request.method != "POST" or address == (form.email_checked.data or ""):
+        return None
+    form.email_checked.data = address
+    return validation.email_suggestion(address)
+
+
+def _limited(limit: RequestLimit) -> Response | None:
+    """A form sent once too often: the page again with everything typed in it, and
+    when to try again, instead of a bare error page (None: the plain error page, for
+    a form that names no time or no one bookable)."""
+    visit = VisitContext.from_request(request)
+    slug = (request.view_args or {}).get("slug", ANY)
+    form = BookingForm()
+    start = parse_start(form.start.data) or parse_start(form.lost.data)
+    wait = limits.seconds_left(limit)
+    try:
+        therapist, members = _who(slug, visit)
+        session_type = _first_session_or_503()
+    except HTTPException:
+        # Flask-Limiter would take an exception here for a broken storage.
+        return None
+    if start is None:
+        return None
+    page = DetailsPage(visit, therapist, slug, session_type, members, form, clock.utcnow())
+    body, status = page.render(start, "limited", 429, retry=timedelta(seconds=wait))
+    return Response(body, status, headers={"Retry-After": str(wait)})
 
 
 @bp.get("/book/requested")
@@ -138,6 +229,13 @@ def _book(members: list[Therapist], session_type: SessionType, start: datetime,
     )
 
 
+def _week_slots(members: list[Therapist], session_type: SessionType, monday: date,
+                zone: ZoneInfo, now: datetime) -> tuple[list[Slot], datetime]:
+    """The free slots of the week from `monday` in `zone`, and the instant it ends."""
+    start, end = local_midnight(monday, zone), local_midnight(monday + timedelta(days=7), zone)
+    return matching.team_slots(members, session_type, now=now, start=start, end=end), end
+
+
 def _first_session_or_503() -> SessionType:
     session_type = matching.first_session_type()
     if session_type is None:
@@ -156,10 +254,11 @@ def _who(slug: str, visit: VisitContext) -> tuple[Therapist | None, list[Therapi
     return therapist, [therapist]
 
 
-def _all_zones() -> bool:
-    """The picker lists the common zones; every zone when the visitor asks for them
-    (a page with all 400 weighs three times as much)."""
-    return request.args.get("zones") == "all"
+def _zones(now: datetime, zone: ZoneInfo) -> ZonePicker:
+    """The zone picker: the common zones, every zone when the visitor asks for them
+    (a page with all 400 weighs three times as much), and what they searched for."""
+    return zone_picker(now, zone, locale_name(), complete=request.args.get("zones") == "all",
+                       query=request.args.get("zq", ""))
 
 
 def _dev_mail_folder() -> str | None:
