@@ -78,3 +78,18 @@ class WebhookForm(FlaskForm):
         _l("Include client details (name, email, phone, message)"),
         description=_l("Only for a receiver the practice controls and may pass client "
                        "data to. Off: ids, times, therapist, status and source only."))
+
+
+class PracticeDetailsForm(FlaskForm):
+    name = StringField(_l("Name of the practice"),
+                       validators=[DataRequired(_l("Please give a name.")), Length(max=120)])
+    address = TextAreaField(_l("Address (optional)"), validators=[Optional(), Length(max=500)])
+    phone = StringField(_l("Phone (optional)"), validators=[Optional(), Length(max=40)])
+    email = EmailField(_l("Email address"),
+                       validators=[DataRequired(_l("Please give an email address.")),
+                                   Length(max=254)])
+    accent = StringField(
+        _l("Accent colour (optional)"), validators=[Optional(), Length(max=7)],
+        description=_l("A colour such as #0b5c6b for buttons and links; empty for the "
+                       "standard colour. It must be dark enough for white text on buttons "
+                       "and for links on the page background (WCAG AA, at least 4.5:1)."))
