@@ -22,7 +22,7 @@ def current_practice() -> PracticeDetails:
     """The practice's details, read once per request."""
     if "practice_details" not in g:
         g.practice_details = practice.details(PracticeDetails.from_config(current_app.config))
-    return g.practice_details  # type: ignore[no-any-return]
+    return g.practice_details
 
 
 @bp.get("/media/<name>")

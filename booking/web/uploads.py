@@ -11,8 +11,8 @@ from flask import abort, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
 from werkzeug.exceptions import RequestEntityTooLarge
+from wtforms import FileField
 
 from booking import images
 
