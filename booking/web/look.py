@@ -5,10 +5,13 @@ year; the pages link the stylesheet, since the CSP allows no inline style."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 
-from flask import Blueprint, Response, abort, current_app, g
+from flask import Blueprint, Response, abort, current_app, g, request
+from sqlalchemy.exc import SQLAlchemyError
 
+from booking.extensions import db
 from booking.services import practice
 from booking.services.practice import PracticeDetails
 from booking.web.static_files import YEAR
@@ -19,9 +22,16 @@ _IMAGE_NAME = re.compile(r"[0-9a-f]{64}\.(?:png|jpg)")
 
 
 def current_practice() -> PracticeDetails:
-    """The practice's details, read once per request."""
+    """The practice's details, read once per request. Without a database (the page that
+    says so is rendered too) the PRACTICE_* settings name the practice."""
     if "practice_details" not in g:
-        g.practice_details = practice.details(PracticeDetails.from_config(current_app.config))
+        defaults = PracticeDetails.from_config(current_app.config)
+        try:
+            g.practice_details = practice.details(defaults)
+        except SQLAlchemyError:
+            with contextlib.suppress(SQLAlchemyError):
+                db.session.rollback()
+            g.practice_details = defaults
     return g.practice_details
 
 
@@ -47,6 +57,7 @@ def _forever(response: Response, etag: str) -> Response:
     response.cache_control.public = True
     response.cache_control.max_age = YEAR
     response.cache_control.immutable = True
+    response.make_conditional(request)  # a 304 for a browser that revalidates anyway
     return response
 
 

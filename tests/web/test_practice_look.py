@@ -205,6 +205,8 @@ def test_a_logo_is_shown_on_the_visitor_pages_and_served_for_a_year(
     assert "sandbox" in served.headers["Content-Security-Policy"]
     assert "Set-Cookie" not in served.headers
     assert Image.open(io.BytesIO(served.data)).format == "PNG"
+    again = visitor.client.get(src, headers={"If-None-Match": served.headers["ETag"]})
+    assert again.status_code == 304 and not again.data
 
 
 def test_a_logo_with_gps_metadata_is_stored_without_it(admin_client, visitor):
