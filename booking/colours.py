@@ -53,10 +53,14 @@ def contrast_ratio(first: str, second: str) -> float:
     return (light + 0.05) / (dark + 0.05)
 
 
+def floored(ratio: float) -> float:
+    """A ratio cut (not rounded) to two decimals, as it is shown: a refused 4.499 must
+    never read as 4.50."""
+    return math.floor(ratio * 100) / 100
+
+
 def shown_ratio(ratio: float) -> str:
-    """A ratio as people read it, cut (not rounded) to two decimals so that a
-    refused 4.499 never reads as 4.50."""
-    return f"{math.floor(ratio * 100) / 100:.2f}"
+    return f"{floored(ratio):.2f}"
 
 
 @dataclass(frozen=True)

@@ -146,7 +146,7 @@ def test_mails_sign_with_the_saved_name_and_address_without_a_request(
 
 @pytest.mark.parametrize("lang, message", [
     ("de", "#767676 ist zu hell: Weiße Schrift auf Schaltflächen hat darauf einen Kontrast "
-           "von 4.54:1 und Links in dieser Farbe auf dem Seitenhintergrund 4.35:1."),
+           "von 4,54:1 und Links in dieser Farbe auf dem Seitenhintergrund 4,35:1."),
     ("en", "#767676 is too light: white button text on it has a contrast of 4.54:1 and "
            "links in it on the page background 4.35:1."),
 ])

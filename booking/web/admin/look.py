@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from booking import clock, colours
@@ -110,6 +111,11 @@ def _page(form: PracticeDetailsForm, logo_form: PictureForm, saved: PracticeDeta
                            saved=saved, action_form=ActionForm())
 
 
+def _ratio(ratio: float) -> str:
+    """A contrast ratio in the admin's language's decimals (4,54 in German)."""
+    return format_decimal(colours.floored(ratio), format="0.00")
+
+
 def _show_problem(form: PracticeDetailsForm, problem: InvalidInput) -> None:
     """The service's refusal next to its field, in the admin's language."""
     if isinstance(problem, colours.InsufficientContrast):
@@ -118,8 +124,8 @@ def _show_problem(form: PracticeDetailsForm, problem: InvalidInput) -> None:
             "%(colour)s is too light: white button text on it has a contrast of "
             "%(buttons)s:1 and links in it on the page background %(links)s:1. WCAG AA "
             "needs at least 4.5:1 for both. Please choose a darker colour.",
-            colour=contrast.colour, buttons=colours.shown_ratio(contrast.on_buttons),
-            links=colours.shown_ratio(contrast.as_links)))
+            colour=contrast.colour, buttons=_ratio(contrast.on_buttons),
+            links=_ratio(contrast.as_links)))
         return
     messages = {
         "accent": (form.accent, _("Please give a colour as #rrggbb, such as #0b5c6b.")),
