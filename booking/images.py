@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import struct
 import warnings
 from dataclasses import dataclass
 
@@ -54,6 +55,12 @@ class ImageRefused(InvalidInput):
         self.limit = limit
 
 
+# What Pillow's decoders raise on damaged or hostile files, besides OSError: Pillow's
+# own fuzz tests (Tests/oss-fuzz) expect these too. Any of them refuses the upload.
+_BROKEN = (OSError, ValueError, SyntaxError, EOFError, IndexError, TypeError, KeyError,
+           ZeroDivisionError, struct.error)
+
+
 def _opened(data: bytes) -> Image.Image:
     """The upload opened (header read, nothing decoded yet), when it is one of the
     accepted formats and within the pixel limits."""
@@ -68,8 +75,10 @@ def _opened(data: bytes) -> Image.Image:
             image = Image.open(io.BytesIO(data), formats=sorted(ACCEPTED_FORMATS))
     except Image.DecompressionBombError as error:
         raise _too_many_pixels("more than 179 million") from error
-    except (UnidentifiedImageError, OSError, ValueError) as error:
+    except UnidentifiedImageError as error:
         raise ImageRefused("not_image", "not a PNG, JPEG or WebP image") from error
+    except _BROKEN as error:
+        raise ImageRefused("not_image", "a damaged image") from error
     width, height = image.size
     if width * height > MAX_PIXELS or max(width, height) > MAX_SIDE:
         raise _too_many_pixels(f"{width} x {height}")
@@ -93,7 +102,7 @@ def _pixels(data: bytes) -> Image.Image:
             warnings.simplefilter("ignore")
             image.load()
             upright = ImageOps.exif_transpose(image)
-    except (OSError, ValueError, SyntaxError) as error:
+    except _BROKEN as error:
         raise ImageRefused("not_image", "the image data is damaged") from error
     has_alpha = upright.mode in ("RGBA", "LA", "PA") or (
         upright.mode == "P" and "transparency" in upright.info)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from booking import images
@@ -85,3 +87,23 @@ def test_a_small_file_that_declares_too_many_pixels_is_refused_undecoded(size):
     with pytest.raises(images.ImageRefused) as refused:
         images.clean_photo(bomb)
     assert refused.value.reason == "too_many_pixels"
+
+
+VALID = [encoded(Image.new("RGB", (48, 32), "teal"), format) for format in ("PNG", "JPEG", "WEBP")]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(original=st.sampled_from(VALID), cut=st.integers(min_value=0, max_value=400),
+       flips=st.lists(st.tuples(st.integers(min_value=0, max_value=400),
+                                st.integers(min_value=0, max_value=255)), max_size=8))
+def test_a_damaged_image_is_refused_or_cleaned_never_an_error(original, cut, flips):
+    damaged = bytearray(original[:max(cut, 8)] if cut < len(original) else original)
+    for position, value in flips:
+        if position < len(damaged):
+            damaged[position] = value
+    for clean in (images.clean_photo, images.clean_logo):
+        try:
+            result = clean(bytes(damaged))
+        except images.ImageRefused:
+            continue
+        assert Image.open(io.BytesIO(result.data)).format in ("JPEG", "PNG")

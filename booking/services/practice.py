@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from booking import colours, images, validation
 from booking.errors import InvalidInput, NotFound
@@ -150,10 +151,14 @@ def _row(defaults: PracticeDetails, now: datetime) -> PracticeProfile:
 def _stored(clean: images.CleanImage, now: datetime) -> str:
     """The picture's name, stored unless the same bytes are stored already."""
     if db.session.get(MediaImage, clean.file_name) is None:
-        db.session.add(MediaImage(name=clean.file_name, sha256=clean.sha256,
-                                  content_type=clean.content_type, width=clean.width,
-                                  height=clean.height, data=clean.data, created_at=now))
-        db.session.flush()
+        try:
+            with db.session.begin_nested():
+                db.session.add(MediaImage(name=clean.file_name, sha256=clean.sha256,
+                                          content_type=clean.content_type, width=clean.width,
+                                          height=clean.height, data=clean.data,
+                                          created_at=now))
+        except IntegrityError:
+            pass  # the same bytes, stored by another upload at the same moment
     return clean.file_name
 
 
