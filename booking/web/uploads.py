@@ -1,44 +1,44 @@
-"""Reading a picture from an upload form: the request's size is limited before
-anything is parsed, and every refusal is said in the user's language.
-
-The views that take a picture are exempt from CSRFProtect's check before the request,
-which would read the whole body before the view could limit it; their form checks
-the same token itself (a missing or wrong one is a 400, as everywhere)."""
+"""Reading a picture from an upload form: a body larger than any picture is refused
+before anything reads it, and every refusal is said in the user's language."""
 
 from __future__ import annotations
 
-from flask import abort, request
+from flask import abort, flash, redirect, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
-from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import FileField
 
 from booking import images
 
-# The form's other fields (its CSRF token) and the multipart framing need a little
-# more than the picture itself.
-_FORM_OVERHEAD = 64 * 1024
+# The largest body a picture form may send: the picture, its CSRF token and the
+# multipart framing.
+LARGEST_BODY = images.MAX_UPLOAD_BYTES + 64 * 1024
 
 
 class PictureForm(FlaskForm):
     picture = FileField(_l("Picture (PNG, JPEG or WebP, at most 2 MB)"))
 
 
+def refuse_oversized_body(back: str) -> None:
+    """For a URL value preprocessor of the routes that take a picture: those run before
+    every before_request function, and some of those (CSRFProtect, the NUL check) read
+    the form. A body announced larger than any picture is refused unread, with the
+    reason shown on the page the form was on (`back`); one that turns out larger while
+    it is read ends in a 413."""
+    request.max_content_length = LARGEST_BODY
+    if (request.content_length or 0) > LARGEST_BODY:
+        if current_user.is_authenticated:
+            flash(too_big(), "problem")
+        abort(redirect(back, code=303))
+
+
 def picture_form() -> tuple[PictureForm, bytes | None]:
     """The submitted form and the picture's bytes; None with the reason on the field
-    when there is no picture, or it is larger than any picture may be (the body is
-    then not read). The picture itself is checked by the service."""
-    request.max_content_length = images.MAX_UPLOAD_BYTES + _FORM_OVERHEAD
-    try:
-        form = PictureForm()
-    except RequestEntityTooLarge:
-        form = PictureForm(formdata=None)
-        form.picture.errors = [too_big()]
-        return form, None
+    when no picture came. The picture itself is checked by the service."""
+    form = PictureForm()
     if not form.validate_on_submit():
-        if form.csrf_token.errors:
-            abort(400)
         return form, None
     upload = form.picture.data
     data = upload.read(images.MAX_UPLOAD_BYTES + 1) if upload else b""

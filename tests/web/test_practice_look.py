@@ -222,7 +222,7 @@ def test_a_logo_with_gps_metadata_is_stored_without_it(admin_client, visitor):
     (b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "logo.svg",
      "image/svg+xml", "keine PNG-, JPEG- oder WebP-Datei"),
     (picture((20_000, 20_000), colour="black"), "bomb.png", "image/png", "zu viele Pixel"),
-    (b"\x89PNG\r\n\x1a\n" + b"\0" * (3 * 1024 * 1024), "huge.png", "image/png",
+    (b"\x89PNG\r\n\x1a\n" + b"\0" * (2 * 1024 * 1024), "huge.png", "image/png",
      "größer als 2 MB"),
 ])
 def test_an_upload_that_is_no_acceptable_image_is_refused_and_stores_nothing(
@@ -233,6 +233,37 @@ def test_an_upload_that_is_no_acceptable_image_is_refused_and_stores_nothing(
     assert message in unescape(response.get_data(as_text=True))
     assert stored_images() == 0
     assert db.session.get(PracticeProfile, 1) is None
+
+
+class CountingStream(io.BytesIO):
+    """A request body that tells how much of it was read."""
+
+    taken = 0
+
+    def read(self, size=-1):
+        chunk = super().read(size)
+        self.taken += len(chunk)
+        return chunk
+
+
+@pytest.mark.parametrize("page, path", [
+    (DETAILS, "/workspace/admin/details/logo"),
+    ("/workspace/profile", "/workspace/profile/photo"),
+])
+def test_a_body_larger_than_any_picture_is_refused_unread_with_the_reason(
+        admin_client, page, path):
+    form = {"csrf_token": csrf(admin_client, page),
+            "picture": FileStorage(io.BytesIO(b"\0" * (5 * 1024 * 1024)), "huge.png",
+                                   content_type="image/png")}
+    boundary, body = encode_multipart(form)
+    stream = CountingStream(body)
+    response = admin_client.post(
+        f"{path}?lang=de", input_stream=stream, content_length=len(body),
+        content_type=f"multipart/form-data; boundary={boundary}")
+    assert response.status_code == 303 and response.location.endswith(page)
+    assert stream.taken == 0
+    assert "größer als 2 MB" in unescape(admin_client.get(page).get_data(as_text=True))
+    assert stored_images() == 0
 
 
 def test_an_upload_without_its_csrf_token_is_refused(admin_client):

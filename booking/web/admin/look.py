@@ -11,14 +11,13 @@ from flask_babel import gettext as _
 
 from booking import clock, colours
 from booking.errors import InvalidInput, NotFound
-from booking.extensions import csrf
 from booking.images import ImageRefused
 from booking.services import practice, team
 from booking.services.practice import PracticeDetails
 from booking.web.admin import bp
 from booking.web.admin.forms import PracticeDetailsForm
 from booking.web.shared import ActionForm
-from booking.web.uploads import PictureForm, picture_form, refusal
+from booking.web.uploads import PictureForm, picture_form, refusal, refuse_oversized_body
 
 
 @bp.route("/details", methods=["GET", "POST"])
@@ -42,8 +41,15 @@ def practice_details():
     return _page(form, PictureForm(), saved), 422 if form.errors else 200
 
 
+@bp.url_value_preprocessor
+def limit_picture_uploads(endpoint: str | None, values: dict | None) -> None:
+    if endpoint == "admin.upload_logo":
+        refuse_oversized_body(url_for("admin.practice_details"))
+    elif endpoint == "admin.upload_member_photo" and values:
+        refuse_oversized_body(url_for("admin.member", **values))
+
+
 @bp.post("/details/logo")
-@csrf.exempt  # picture_form checks the token once it has limited the body
 def upload_logo():
     form, upload = picture_form()
     if upload is not None:
@@ -68,7 +74,6 @@ def remove_logo():
 
 
 @bp.post("/team/<int:therapist_id>/photo")
-@csrf.exempt  # picture_form checks the token once it has limited the body
 def upload_member_photo(therapist_id: int):
     _member(therapist_id)
     form, upload = picture_form()

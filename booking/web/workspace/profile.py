@@ -7,11 +7,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from booking import clock
-from booking.extensions import csrf
 from booking.images import ImageRefused
 from booking.services import practice
 from booking.web.shared import ActionForm
-from booking.web.uploads import PictureForm, picture_form, refusal
+from booking.web.uploads import PictureForm, picture_form, refusal, refuse_oversized_body
 from booking.web.workspace import bp
 
 
@@ -20,8 +19,13 @@ def profile():
     return _page(PictureForm(formdata=None))
 
 
+@bp.url_value_preprocessor
+def limit_picture_uploads(endpoint: str | None, values: dict | None) -> None:
+    if endpoint == "workspace.upload_photo":
+        refuse_oversized_body(url_for("workspace.profile"))
+
+
 @bp.post("/profile/photo")
-@csrf.exempt  # picture_form checks the token once it has limited the body
 def upload_photo():
     form, upload = picture_form()
     if upload is not None:
