@@ -163,6 +163,7 @@ def test_an_accent_colour_that_fails_wcag_aa_is_refused_with_its_ratios(
 def test_what_is_no_colour_is_refused(admin_client, accent):
     response = save_details(admin_client, accent=accent)
     assert response.status_code == 422
+    assert "Bitte geben Sie eine Farbe als #rrggbb an" in response.get_data(as_text=True)
     db.session.rollback()
     assert db.session.get(PracticeProfile, 1) is None
 

@@ -89,7 +89,9 @@ class PracticeDetailsForm(FlaskForm):
                        validators=[DataRequired(_l("Please give an email address.")),
                                    Length(max=254)])
     accent = StringField(
-        _l("Accent colour (optional)"), validators=[Optional(), Length(max=7)],
+        _l("Accent colour (optional)"),
+        validators=[Optional(), Length(max=7, message=_l(
+            "Please give a colour as #rrggbb, such as #0b5c6b."))],
         description=_l("A colour such as #0b5c6b for buttons and links; empty for the "
                        "standard colour. It must be dark enough for white text on buttons "
                        "and for links on the page background (WCAG AA, at least 4.5:1)."))
