@@ -92,6 +92,7 @@ def _register_blueprints(app: Flask) -> None:
     from booking.web.embed import bp as embed
     from booking.web.feeds import bp as feeds
     from booking.web.health import bp as health
+    from booking.web.look import bp as look
     from booking.web.public import bp as public
     from booking.web.workspace import bp as workspace
 
@@ -102,6 +103,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(health)
     app.register_blueprint(embed)
     app.register_blueprint(api)
+    app.register_blueprint(look)
 
 
 def select_locale() -> str:

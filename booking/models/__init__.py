@@ -11,6 +11,7 @@ from booking.models.booking import (
 from booking.models.calendars import BusyCalendar, BusyInterval, CalendarFeed, FeedScope
 from booking.models.data_export import DataExport
 from booking.models.outbox import MessageKind, OutboxMessage, OutboxStatus, Recipient
+from booking.models.practice import MediaImage, PracticeProfile
 from booking.models.session_type import FIRST_SESSION_SLUG, SessionType
 from booking.models.therapist import BookingRules, Role, Therapist, TimeOff, WorkingHours
 from booking.models.waiver import FirstSessionWaiver
@@ -31,9 +32,11 @@ __all__ = [
     "EventKind",
     "FeedScope",
     "FirstSessionWaiver",
+    "MediaImage",
     "MessageKind",
     "OutboxMessage",
     "OutboxStatus",
+    "PracticeProfile",
     "Recipient",
     "Role",
     "SessionType",

@@ -34,6 +34,8 @@ class Therapist(UserMixin, Model):
     title_en: Mapped[str] = mapped_column(String(120), default="")
     bio_en: Mapped[str] = mapped_column(Text, default="")
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The name of their photo (a MediaImage), shown instead of initials; None: initials.
+    photo: Mapped[str | None] = mapped_column(ForeignKey("media_image.name"), default=None)
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Berlin")
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255), default="")

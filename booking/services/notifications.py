@@ -8,7 +8,7 @@ invitation describes the change that caused it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import parseaddr
@@ -39,7 +39,7 @@ from booking.models.outbox_payloads import (
     WebhookCall,
     payload_from_json,
 )
-from booking.services import data_copies
+from booking.services import data_copies, practice
 from booking.services.accounts import valid_for
 from booking.services.invites import event_for
 from booking.tokens import account_token, manage_token
@@ -95,6 +95,14 @@ class Addressee:
     zone_name: str
 
 
+def with_saved_practice(mail: MailSettings) -> MailSettings:
+    """The settings with the practice's name and address as an admin saved them (the
+    PRACTICE_* settings stand in until then): a mail signs as the pages do."""
+    saved = practice.details(practice.PracticeDetails(name=mail.practice_name,
+                                                      email=mail.practice_email))
+    return replace(mail, practice_name=saved.name, practice_email=saved.email)
+
+
 def is_obsolete(message: OutboxMessage) -> bool:
     """Not worth sending any more: any message about a booking whose client's data was
     deleted since; an invitation for a booking cancelled since (its cancellation
@@ -121,6 +129,7 @@ def is_obsolete(message: OutboxMessage) -> bool:
 def render(message: OutboxMessage, *, now: datetime, mail: MailSettings) -> EmailMessage:
     """The complete email for an outbox row (needs an app context, no request).
     PayloadError when the row does not fit its kind's contract."""
+    mail = with_saved_practice(mail)
     details = payload_from_json(message.kind, message.payload)
     if isinstance(details, AccountPayload):
         return _render_account_mail(message.message_id, details, now, mail)

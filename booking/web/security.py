@@ -19,8 +19,15 @@ from flask import Flask, Response, current_app, request
 # response gets no-store, so a new page with client data is safe by default.
 # embed.js says for itself how long it may be kept: a year at its versioned address.
 # The API's free slots hold nothing personal: public, for a few seconds, with an ETag.
+# The practice's pictures and theme stylesheet live at addresses that name their
+# content: public, for a year, immutable.
 OWN_CACHING = frozenset({"static", "feeds.feed", "embed.script", "api.availability",
-                         "api.team_availability"})
+                         "api.team_availability", "look.media", "look.theme"})
+
+# Files made from what an admin or therapist uploaded or chose: never a document that
+# could run or load anything, even when opened on its own.
+UPLOADED_CONTENT = frozenset({"look.media", "look.theme"})
+UPLOADED_CONTENT_POLICY = "default-src 'none'; frame-ancestors 'none'; sandbox"
 
 # The visitor pages embed.js shows inside an article (team, week, form, "almost
 # done", and the privacy notice linked from the form). Nothing else is ever framed:
@@ -93,8 +100,9 @@ def add_security_headers(response: Response) -> Response:
     endpoint = request.endpoint
     ancestors = frame_ancestors(endpoint)
     headers = response.headers
-    headers["Content-Security-Policy"] = content_security_policy(
-        ancestors, embedded_service(endpoint))
+    headers["Content-Security-Policy"] = (
+        UPLOADED_CONTENT_POLICY if endpoint in UPLOADED_CONTENT
+        else content_security_policy(ancestors, embedded_service(endpoint)))
     if not ancestors:
         # For browsers that predate frame-ancestors. It cannot name origins, so a page
         # that some may frame leaves it out rather than contradict frame-ancestors.

@@ -18,6 +18,7 @@ from booking.models import (
     FirstSessionWaiver,
     OutboxMessage,
     OutboxStatus,
+    PracticeProfile,
     Role,
     Therapist,
     WebhookEndpoint,
@@ -130,6 +131,8 @@ def test_a_therapist_who_is_not_admin_finds_no_admin_page(app, client, colleague
     assert db.session.get(Therapist, colleague.id).active
     assert db.session.get(Booking, colleagues_booking.id).status is BookingStatus.PENDING
     assert db.session.get(FirstSessionWaiver, ids["waiver_id"]) is not None
+    assert db.session.get(PracticeProfile, 1) is None
+    assert db.session.get(Therapist, colleague.id).photo is None
 
 
 def test_the_admin_is_told_not_found_for_records_that_do_not_exist(app, signed_in_admin):

@@ -3,15 +3,17 @@ its next request (no answer is kept anywhere but in the database)."""
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from PIL import Image
 
 from booking import create_app
 from booking.extensions import db
 from booking.models import FeedScope, TimeOff
-from booking.services import feeds
+from booking.services import feeds, practice
 from booking.web.zones import zone_choices
 from tests.conftest import FIXED_NOW, IsolatedClient, app_config
 from tests.support import WEDNESDAY_9
@@ -75,3 +77,21 @@ def test_zone_labels_kept_for_a_minute_follow_the_clock_across_a_change_of_offse
         assert before["Europe/Berlin"] == f"Berlin, {country} (UTC+1)"
         assert after["Europe/Berlin"] == f"Berlin, {country} (UTC+2)"
         assert before["Europe/London"] != after["Europe/London"]
+
+
+def test_the_practices_look_set_through_one_server_is_on_every_servers_pages_at_once(
+        client, other_host, make_therapist, first_session):
+    anna = make_therapist()
+    before = other_host.get("/book").get_data(as_text=True)
+    assert "Praxis am See" not in before and "/theme/" not in before
+    defaults = practice.PracticeDetails(name="Praxis", email="praxis@example.org")
+    looks = practice.save_details(practice.PracticeDetails(
+        name="Praxis am See", email="praxis@example.org", accent="#7a1f5c"),
+        defaults=defaults, now=FIXED_NOW)
+    picture = io.BytesIO()
+    Image.new("RGB", (64, 64), "teal").save(picture, "PNG")
+    photo = practice.set_photo(anna.id, picture.getvalue(), now=FIXED_NOW)
+    page = other_host.get("/book").get_data(as_text=True)
+    assert "Praxis am See" in page and f"/theme/{looks.theme_version}.css" in page
+    assert f"/media/{photo}" in page
+    assert other_host.get(f"/media/{photo}").status_code == 200

@@ -3,13 +3,17 @@ picker, the team page and the form, with every time zone one link away."""
 
 from __future__ import annotations
 
+import io
 import re
 from html import unescape
 from urllib.parse import quote
 
 import pytest
+from PIL import Image
 
+from booking.services import practice
 from booking.web.zones import canonical_zones
+from tests.conftest import FIXED_NOW
 from tests.support import WEDNESDAY_9
 
 LIMIT = 15 * 1024
@@ -17,7 +21,19 @@ LIMIT = 15 * 1024
 
 @pytest.fixture
 def team(make_therapist, first_session):
-    return [make_therapist() for _ in range(5)]
+    """Five therapists with photos, and the practice's logo and accent colour: all that
+    a practice may add to the pages."""
+    members = [make_therapist() for _ in range(5)]
+    picture = io.BytesIO()
+    Image.new("RGB", (64, 64), "teal").save(picture, "PNG")
+    for therapist in members:
+        practice.set_photo(therapist.id, picture.getvalue(), now=FIXED_NOW)
+    defaults = practice.PracticeDetails(name="Praxis", email="praxis@example.org")
+    practice.save_details(practice.PracticeDetails(
+        name="Praxis für Paarberatung und Familientherapie am See", email="praxis@example.org",
+        phone="+49 30 1234567", accent="#0b5c6b"), defaults=defaults, now=FIXED_NOW)
+    practice.set_logo(picture.getvalue(), defaults=defaults, now=FIXED_NOW)
+    return members
 
 
 def test_the_pages_a_visitor_sees_first_weigh_at_most_15_kb(client, team):
@@ -27,6 +43,7 @@ def test_the_pages_a_visitor_sees_first_weigh_at_most_15_kb(client, team):
         response = client.get(url)
         assert response.status_code == 200, url
         assert len(response.data) <= LIMIT, (url, len(response.data))
+        assert "/media/" in response.get_data(as_text=True), url
 
 
 def test_every_current_time_zone_is_one_link_away_from_the_picker(client, team):

@@ -30,6 +30,7 @@ CSP_DIRECTIVES = {
 FRAMED_PAGES = {"public.team", "public.slots", "public.details", "public.requested",
                 "public.privacy"}
 DEMO = "http://127.0.0.1:5000"  # the test app's BASE_URL: the demo article loads and frames it
+UPLOADED_CONTENT = {"look.media", "look.theme"}
 SWITCHED_OFF = ("camera=()", "microphone=()", "geolocation=()", "payment=()", "usb=()")
 
 
@@ -43,6 +44,8 @@ def check_headers(response, rule=None, where="") -> None:
     csp = headers.get("Content-Security-Policy", "")
     endpoint = rule.endpoint if rule is not None else None
     expected = set(CSP_DIRECTIVES)
+    if endpoint in UPLOADED_CONTENT:  # pictures and the theme: nothing may run or load
+        expected = {"default-src 'none'", "frame-ancestors 'none'", "sandbox"}
     if endpoint in FRAMED_PAGES:
         expected ^= {"frame-ancestors 'none'", "frame-ancestors 'self'"}
     if endpoint == "embed.demo_article":
@@ -62,6 +65,8 @@ def check_headers(response, rule=None, where="") -> None:
         assert cache in ("private, max-age=300", "no-store"), where
     elif endpoint == "embed.script":  # the same for everyone, a year at its versioned address
         assert cache.startswith("public, max-age=") or cache == "no-store", where
+    elif endpoint in UPLOADED_CONTENT:  # named by their content: kept for a year
+        assert cache in ("public, max-age=31536000, immutable", "no-store"), where
     elif endpoint in ("api.availability", "api.team_availability"):  # free slots: public
         assert cache in ("public, max-age=10", "no-store"), where
     elif endpoint != "static":  # static files: Flask's own validators, nothing personal

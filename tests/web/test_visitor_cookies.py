@@ -17,7 +17,7 @@ from tests.web.forms import hidden_inputs
 from tests.web.url_map_walk import Practice, make_practice, paths_of, rules_of, signed_in_as
 
 # The blueprints a visitor (or an article page embedding the flow) talks to.
-VISITOR_BLUEPRINTS = {"public", "embed"}
+VISITOR_BLUEPRINTS = {"public", "embed", "look"}
 
 
 @pytest.fixture

@@ -4,12 +4,15 @@ anyone adding it here, and a new kind of argument fails until it is given values
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass
 
+from PIL import Image
+
 from booking.extensions import db
 from booking.models import FeedScope, Role
-from booking.services import feeds
+from booking.services import feeds, practice
 from booking.services.bookings import Policy, Visitor, book_slot
 from booking.tokens import manage_token
 from tests.conftest import FIXED_NOW
@@ -53,10 +56,18 @@ def make_practice(make_therapist, first_session) -> Practice:
                         visitor=Visitor(name="Kim Beispiel", email="kim@example.org"))
     feed = feeds.current_token(therapist_id=therapist.id, scope=FeedScope.THERAPIST,
                                secret_key=SECRET, now=FIXED_NOW)
+    photo = io.BytesIO()
+    Image.new("RGB", (40, 40), "teal").save(photo, "PNG")
+    defaults = practice.PracticeDetails(name="Praxis", email="praxis@example.org")
+    looks = practice.save_details(practice.PracticeDetails(
+        name="Praxis", email="praxis@example.org", accent="#0b5c6b"), defaults=defaults,
+        now=FIXED_NOW)
     values = {"slug": therapist.slug, "booking_id": str(booking.id),
               "therapist_id": str(therapist.id), "message_id": "1", "waiver_id": "1",
               "calendar_id": "1", "time_off_id": "1", "filename": "site.css",
-              "public_id": booking.public_id, "endpoint_id": "1"}
+              "public_id": booking.public_id, "endpoint_id": "1",
+              "name": practice.set_photo(therapist.id, photo.getvalue(), now=FIXED_NOW),
+              "version": looks.theme_version}
     return Practice(therapist.email, admin.email, values,
                     manage_token(SECRET, booking.public_id), feed)
 

@@ -100,3 +100,20 @@ class BookingFilterForm(Form):
     def validate_start_to(self, field) -> None:
         if field.data and self.start_from.data and field.data < self.start_from.data:
             raise ValidationError(_l("The end date is before the start date."))
+
+
+class PracticeDetailsForm(FlaskForm):
+    name = StringField(_l("Name of the practice"),
+                       validators=[DataRequired(_l("Please give a name.")), Length(max=120)])
+    address = TextAreaField(_l("Address (optional)"), validators=[Optional(), Length(max=500)])
+    phone = StringField(_l("Phone (optional)"), validators=[Optional(), Length(max=40)])
+    email = EmailField(_l("Email address"),
+                       validators=[DataRequired(_l("Please give an email address.")),
+                                   Length(max=254)])
+    accent = StringField(
+        _l("Accent colour (optional)"),
+        validators=[Optional(), Length(max=7, message=_l(
+            "Please give a colour as #rrggbb, such as #0b5c6b."))],
+        description=_l("A colour such as #0b5c6b for buttons and links; empty for the "
+                       "standard colour. It must be dark enough for white text on buttons "
+                       "and for links on the page background (WCAG AA, at least 4.5:1)."))

@@ -27,6 +27,7 @@ from booking.web.admin.forms import InviteForm, ProfileForm, ReassignForm
 from booking.web.limits import forget_rate_counters
 from booking.web.presenting import locale_name
 from booking.web.shared import ActionForm, CancelForm, message_labels
+from booking.web.uploads import PictureForm
 from booking.web.zones import zone_choices
 
 
@@ -78,7 +79,7 @@ def member(therapist_id: int):
     return render_template(
         "admin/member.html", member=therapist, form=form, upcoming=upcoming,
         action_form=ActionForm(), reassign_form=_reassign_form(therapist_id),
-        zone=current_user.zone,
+        zone=current_user.zone, picture_form=PictureForm(formdata=None),
     ), 422 if form.errors else 200
 
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from flask import Response, current_app, render_template, request, url_for
+from flask import Response, render_template, request, url_for
 from flask_babel import get_locale
 
 from booking import clock
@@ -48,6 +48,7 @@ from booking.web.api.schemas import (
     TherapistsQuery,
 )
 from booking.web.api.spec import OPERATIONS, openapi_document, operation
+from booking.web.look import current_practice
 
 # A website may show "next free: Tuesday 10:00" on every article: a few seconds of
 # caching (and a 304 for an unchanged answer) spares the slot engine without
@@ -260,7 +261,7 @@ def docs() -> str:
 
 
 def document() -> dict:
-    return openapi_document(prefix=PREFIX, title=f"{current_app.config['PRACTICE_NAME']} API",
+    return openapi_document(prefix=PREFIX, title=f"{current_practice().name} API",
                             version="1.0.0")
 
 

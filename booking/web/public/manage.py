@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Response, abort, current_app, redirect, render_template, request, url_for
+from flask import Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from booking import clock
@@ -58,7 +58,6 @@ def manage(token: str):
         can_confirm=booking.can_confirm(now), links=calendar_links(event),
         live=booking.is_live(now), lapsed=booking.lapsed(now),
         confirm_form=ConfirmForm(), copy_form=CopyForm(),
-        practice=current_app.config,
     )
 
 

@@ -14,5 +14,6 @@ from booking.web.workspace import (  # noqa: E402,F401  (routes register on bp)
     auth,
     calendars,
     hours,
+    profile,
     routes,
 )
