@@ -9,22 +9,25 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 
 from booking.extensions import db
-from booking.models import Actor, Booking, OutboxMessage, OutboxStatus
-from booking.services import waivers
+from booking.models import Actor, AuditAction, Booking, OutboxMessage, OutboxStatus
+from booking.services import audit, waivers
 from booking.services.bookings import locked_booking
 from booking.tokens import token_hash
 from booking.transactions import unit_of_work
 
 
-def erase_personal_data(booking_id: int, *, now: datetime) -> Booking:
+def erase_personal_data(booking_id: int, *, now: datetime,
+                        by_account_id: int | None = None) -> Booking:
     """Delete the client's personal data from a booking that holds no time ahead (as
     the mails promise, on request): their details, message, notes and the practice's
     exceptions for their address; mail not sent yet is not sent. The manage link dies; time,
-    therapist, source and history stay. InvalidTransition for an upcoming booking."""
+    therapist, source and history stay. InvalidTransition for an upcoming booking.
+    The admin `by_account_id` is noted in the audit trail."""
     with unit_of_work():
         booking = locked_booking(booking_id)
         if booking.erased_at is None:  # else a second click
             _erase(booking, now, by=Actor.PRACTICE)
+            audit.record_access(booking, by_account_id, AuditAction.ERASED, now)
     return booking
 
 

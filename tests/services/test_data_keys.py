@@ -23,7 +23,8 @@ SECRETS = (MESSAGE, NOTE, REASON)
 def written(make_booking):
     """A booking with a message, a private note and a cancellation reason."""
     booking = make_booking(message=MESSAGE, confirmed=True)
-    bookings.save_private_note(booking.id, therapist_id=booking.therapist_id, note=NOTE)
+    bookings.save_private_note(booking.id, therapist_id=booking.therapist_id, note=NOTE,
+                               now=FIXED_NOW)
     bookings.cancel_by_therapist(booking.id, therapist_id=booking.therapist_id,
                                  message=REASON, now=FIXED_NOW)
     db.session.expire_all()

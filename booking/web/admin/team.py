@@ -11,7 +11,16 @@ from flask_login import current_user
 from booking import clock
 from booking.errors import AlreadyExists, InvalidInput, InvalidTransition, NotFound, SlotUnavailable
 from booking.models import Booking, BookingStatus, Therapist
-from booking.services import accounts, agenda, bookings, delivery, erasure, handover, team
+from booking.services import (
+    accounts,
+    agenda,
+    audit,
+    bookings,
+    delivery,
+    erasure,
+    handover,
+    team,
+)
 from booking.web.admin import bp
 from booking.web.admin.forms import InviteForm, ProfileForm, ReassignForm
 from booking.web.presenting import by_local_day, zone_choices
@@ -111,9 +120,11 @@ def booking_list():
 def booking(booking_id: int):
     found = _booking(booking_id)
     now = clock.utcnow()
+    audit.record_view(found.id, current_user.id, now)
     return render_template(
         "admin/booking.html", booking=found, zone=current_user.zone, show_therapist=True,
-        history=bookings.history(found), cancel_form=CancelForm(), action_form=ActionForm(),
+        history=bookings.history(found), trail=audit.trail_of(found.id),
+        cancel_form=CancelForm(), action_form=ActionForm(),
         reassign_form=_reassign_form(found.therapist_id), can_change=found.can_cancel(now),
         can_erase=found.can_erase(now), undeliverable=delivery.failed_for_booking(found.id),
         **message_labels())
@@ -129,7 +140,8 @@ def cancel(booking_id: int):
         flash("cancel_unconfirmed", "problem")
         return _back_to(booking_id)
     try:
-        bookings.cancel_by_practice(booking_id, message=(form.message.data or "").strip(),
+        bookings.cancel_by_practice(booking_id, by_account_id=current_user.id,
+                                    message=(form.message.data or "").strip(),
                                     now=clock.utcnow())
     except InvalidTransition:
         flash("not_possible", "problem")
@@ -145,7 +157,8 @@ def reassign(booking_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        moved = handover.reassign(booking_id, to_therapist_id=form.to.data, now=clock.utcnow())
+        moved = handover.reassign(booking_id, to_therapist_id=form.to.data, now=clock.utcnow(),
+                                  by_account_id=current_user.id)
     except (InvalidTransition, NotFound):
         flash("not_possible", "problem")
     except SlotUnavailable:
@@ -165,7 +178,8 @@ def erase(booking_id: int):
         flash("erase_unconfirmed", "problem")
         return _back_to(booking_id)
     try:
-        erasure.erase_personal_data(booking_id, now=clock.utcnow())
+        erasure.erase_personal_data(booking_id, now=clock.utcnow(),
+                                    by_account_id=current_user.id)
     except InvalidTransition:
         flash("erase_upcoming", "problem")
     else:
