@@ -32,6 +32,7 @@ from booking.models import (
     Therapist,
 )
 from booking.models.booking import ical_status_of
+from booking.services.invites import initials
 from booking.services.schedule import occupying_at
 from booking.tokens import feed_token, token_hash
 from booking.transactions import unit_of_work
@@ -181,7 +182,7 @@ def _owned(feed: CalendarFeed) -> list[ColumnElement[bool]]:
 def _event(booking: Any, session_name: str, therapist: Therapist, full_details: bool,
            with_therapist: bool) -> CalendarEvent:
     # `booking` is a row of the columns render() reads.
-    who = (booking.visitor_name or "?") if full_details else _initials(booking.visitor_name)
+    who = (booking.visitor_name or "?") if full_details else initials(booking.visitor_name)
     if with_therapist:  # the practice's feed shows the whole team
         who = f"{who} · {therapist.display_name}"
     details = ([booking.visitor_email, booking.visitor_phone, booking.message]
@@ -199,10 +200,6 @@ def _event(booking: Any, session_name: str, therapist: Therapist, full_details: 
         created=booking.created_at,
         last_modified=booking.updated_at,
     )
-
-
-def _initials(name: str) -> str:
-    return " ".join(f"{word[0]}." for word in name.split()[:3] if word) or "?"
 
 
 def _owner(scope: FeedScope, therapist_id: int | None) -> list[ColumnElement[bool]]:
