@@ -12,7 +12,12 @@ from booking.models import BookingStatus, FeedScope, MessageKind, Recipient
 from booking.services import feeds
 from booking.services.invites import ANONYMOUS_CLIENT
 from tests.conftest import FIXED_NOW
-from tests.services.test_messages import booking_of, handed_over, invite_of, render  # noqa: F401
+from tests.services.test_messages import (  # noqa: F401 — booking_of is a fixture
+    booking_of,
+    handed_over,
+    invite_of,
+    render,
+)
 
 CLIENT_DETAILS = ("Kim Beispiel", "kim@example.org", "Sam Beispiel", "sam@example.org",
                   "+49 30 1234567", "Wir streiten viel.")
@@ -29,6 +34,13 @@ def vevent(ics: bytes):
     return icalendar.Calendar.from_ical(ics).walk("VEVENT")[0]
 
 
+@pytest.fixture
+def book(request):
+    """Makes Kim Beispiel's booking with Dr. Anna Berger, as in the message snapshots
+    (test_messages' booking_of)."""
+    return request.getfixturevalue("booking_of")
+
+
 def choose_full_details(therapist_id: int) -> None:
     feeds.set_full_details(therapist_id=therapist_id, full=True, secret_key="s", now=FIXED_NOW)
     db.session.commit()
@@ -40,8 +52,8 @@ def choose_full_details(therapist_id: int) -> None:
     (MessageKind.CANCELLED, {"by": "visitor", "with_invite": True}),
 ])
 def test_by_default_the_therapists_entry_says_session_and_initials_and_links_the_workspace(
-        app, booking_of, kind, details):
-    booking = booking_of("en")
+        app, book, kind, details):
+    booking = book("en")
     if kind is MessageKind.CANCELLED:
         booking.cancel(FIXED_NOW)
         db.session.commit()
@@ -60,8 +72,8 @@ def test_by_default_the_therapists_entry_says_session_and_initials_and_links_the
     assert vobject.readOne(ics.decode()).vevent.summary.value == str(event["SUMMARY"])
 
 
-def test_a_therapist_who_chose_full_details_gets_them_in_the_entry_too(app, booking_of):
-    booking = booking_of("de")
+def test_a_therapist_who_chose_full_details_gets_them_in_the_entry_too(app, book):
+    booking = book("de")
     choose_full_details(booking.therapist_id)
     event = vevent(invite_of(render(app, booking, MessageKind.NEW_BOOKING, Recipient.THERAPIST)))
     assert str(event["SUMMARY"]) == "Kostenfreies Erstgespräch · Kim Beispiel"
@@ -73,17 +85,17 @@ def test_a_therapist_who_chose_full_details_gets_them_in_the_entry_too(app, book
                                                    "mailto:sam@example.org"]
 
 
-def test_the_choice_of_one_therapist_is_theirs_alone(app, booking_of, make_therapist):
+def test_the_choice_of_one_therapist_is_theirs_alone(app, book, make_therapist):
     other = make_therapist()
     choose_full_details(other.id)
     assert feeds.settings_of(other.id).scope is FeedScope.THERAPIST
-    text = unfolded(invite_of(render(app, booking_of("de"), MessageKind.NEW_BOOKING,
+    text = unfolded(invite_of(render(app, book("de"), MessageKind.NEW_BOOKING,
                                      Recipient.THERAPIST)))
     assert "Kim Beispiel" not in text and "kim@example.org" not in text
 
 
-def test_the_visitors_invitation_is_unchanged(app, booking_of):
-    booking = booking_of("en")
+def test_the_visitors_invitation_is_unchanged(app, book):
+    booking = book("en")
     choose_full_details(booking.therapist_id)  # the therapist's choice is not the visitor's
     event = vevent(invite_of(render(app, booking, MessageKind.CONFIRMED, Recipient.VISITOR)))
     assert str(event["SUMMARY"]) == "First consultation with Dr. Anna Berger"
@@ -93,14 +105,14 @@ def test_the_visitors_invitation_is_unchanged(app, booking_of):
                                                    "mailto:sam@example.org"]
 
 
-def test_the_mail_text_to_the_therapist_still_names_the_client(app, booking_of):
-    mail = render(app, booking_of("de"), MessageKind.NEW_BOOKING, Recipient.THERAPIST)
+def test_the_mail_text_to_the_therapist_still_names_the_client(app, book):
+    mail = render(app, book("de"), MessageKind.NEW_BOOKING, Recipient.THERAPIST)
     assert "Kim Beispiel" in mail.get_body(("plain",)).get_content()
 
 
 def test_a_handed_over_therapists_cancellation_is_neutral_and_links_nowhere(
-        app, booking_of, make_therapist):
-    booking = booking_of("de")
+        app, book, make_therapist):
+    booking = book("de")
     old_entry = handed_over(booking, make_therapist(), Recipient.THERAPIST)
     booking.status = BookingStatus.CONFIRMED
     ics = invite_of(render(app, booking, MessageKind.CANCELLED, Recipient.THERAPIST,
