@@ -10,8 +10,8 @@ from flask import Flask, request, session
 from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from booking import clock, logs, settings
-from booking.config import load_settings
+from booking import clock, encryption, logs, settings
+from booking.config import data_keys, load_settings
 from booking.database import configure_sqlite
 from booking.extensions import babel, csrf, db, limiter, login, migrate
 from booking.web import errors, presenting, requests, security, static_files
@@ -60,6 +60,8 @@ def _init_extensions(app: Flask, fixed_clock: clock.FixedClock | None) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
+        encryption.bind(db.engine, data_keys(app.config["DATA_KEY"],
+                                             app.config["DATA_KEY_PREVIOUS"]))
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     login.init_app(app)

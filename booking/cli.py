@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from booking import clock, worker
 from booking.busy.fetch import host_of
 from booking.config import ConfigError, is_loopback
+from booking.encryption import DataKeyError
 from booking.errors import BookingError
 from booking.extensions import db
 from booking.mail.transports import without_password
@@ -22,6 +23,7 @@ from booking.models import FeedScope, Therapist
 from booking.services import (
     accounts,
     busy_calendars,
+    data_keys,
     delivery,
     demo,
     erasure,
@@ -89,6 +91,10 @@ def worker_command(script_info: flask_cli.ScriptInfo, once: bool, interval: floa
     # The app itself, not the current_app proxy: the worker hands it to its threads.
     # It is the one whose context this command runs in (loaded once, then cached).
     app = script_info.load_app()
+    try:  # a wrong DATA_KEY stops the worker here, not at the first mail it renders
+        data_keys.check_data_key()
+    except DataKeyError as error:
+        raise click.ClickException(str(error)) from None
     if once:
         click.echo(f"Handled {worker.drain(app)} bookings, messages and calendars.")
         return
@@ -303,7 +309,7 @@ def _echo_refreshed(refreshed: busy_calendars.Refreshed) -> None:
 
 @click.group("privacy")
 def privacy_group() -> None:
-    """Clients' personal data: a copy for them, erasure, retention."""
+    """Clients' personal data: a copy for them, erasure, retention, encryption at rest."""
 
 
 @privacy_group.command("export")
@@ -368,3 +374,19 @@ def privacy_purge_command(dry_run: bool) -> None:
     while erased := erasure.erase_old(now, retention=retention):
         total += erased
     click.echo(f"Erased the personal data of {total} booking(s).")
+
+
+@privacy_group.command("rotate-key")
+def privacy_rotate_key_command() -> None:
+    """Re-encrypt stored messages and notes with DATA_KEY.
+
+    Set the new key as DATA_KEY and the old one as DATA_KEY_PREVIOUS (on every host,
+    and restart), run this, then remove DATA_KEY_PREVIOUS.
+    """
+    try:
+        count = data_keys.rotate_data_key()
+    except DataKeyError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Re-encrypted {count} value(s) with DATA_KEY "
+               f"({data_keys.bound_keyring().current_id}); DATA_KEY_PREVIOUS is no longer "
+               "needed.")

@@ -1,9 +1,10 @@
 """Settings from the environment, in one place (12-factor).
 
 The embedded defaults let `make run` work on a bare machine: SQLite and
-mail files in `instance/`, a secret key generated once into `instance/`.
-A deployment that others can reach (any BASE_URL that is not loopback)
-must set SECRET_KEY itself; the app refuses to start without it.
+mail files in `instance/`, a secret key and a data key generated once into
+`instance/`. A deployment that others can reach (any BASE_URL that is not
+loopback) must set SECRET_KEY and DATA_KEY itself; the app refuses to start
+without them.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from booking.encryption import Keyring, new_key
 from booking.mail.transports import transport_from_url
 
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
@@ -39,9 +41,17 @@ def load_settings(instance_path: str, environ: Mapping[str, str] | None = None,
     instance = Path(instance_path)
     base_url = str(overrides.get("BASE_URL") or env.get("BASE_URL", DEFAULT_BASE_URL)).rstrip("/")
     key = overrides.get("SECRET_KEY") or secret_key(env.get("SECRET_KEY"), base_url, instance)
+    data_key_value = str(overrides.get("DATA_KEY") or data_key(env.get("DATA_KEY"), base_url,
+                                                               instance))
+    previous_keys = str(overrides.get("DATA_KEY_PREVIOUS") or env.get("DATA_KEY_PREVIOUS", ""))
+    data_keys(data_key_value, previous_keys)  # a malformed key stops the start here
     return {
         "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL"), instance),
         "SECRET_KEY": key,
+        # Encrypts free text at rest (booking.encryption); the previous keys, comma-
+        # separated, still decrypt while `booking privacy rotate-key` re-encrypts.
+        "DATA_KEY": data_key_value,
+        "DATA_KEY_PREVIOUS": previous_keys,
         "BASE_URL": base_url,
         "PREFERRED_URL_SCHEME": urlsplit(base_url).scheme or "http",
         "SESSION_COOKIE_SECURE": base_url.startswith("https://"),
@@ -111,6 +121,8 @@ def refuse_unsafe_production(env: Mapping[str, str]) -> None:
         problems.append("SECRET_KEY is not set")
     elif len(env["SECRET_KEY"]) < MIN_SECRET_LENGTH:
         problems.append(f"SECRET_KEY is shorter than {MIN_SECRET_LENGTH} characters")
+    if not env.get("DATA_KEY"):
+        problems.append("DATA_KEY is not set (it encrypts messages and notes)")
     if not env.get("DATABASE_URL", "").startswith(("postgres://", "postgresql")):
         problems.append("DATABASE_URL must name a PostgreSQL database (not the SQLite default)")
     if not env.get("BASE_URL", "").startswith("https://"):
@@ -209,3 +221,31 @@ def secret_key(configured: str | None, base_url: str, instance: Path) -> str:
         key_file.write_text(secrets.token_urlsafe(48))
         key_file.chmod(0o600)
     return key_file.read_text().strip()
+
+
+def data_key(configured: str | None, base_url: str, instance: Path) -> str:
+    """DATA_KEY as configured; on a loopback-only service, one generated once into
+    instance/ (like SECRET_KEY). Losing it loses every encrypted message and note."""
+    if configured:
+        return configured
+    if not is_loopback(base_url):
+        raise ConfigError(
+            f"DATA_KEY is not set, but BASE_URL {base_url} is reachable by others. Set "
+            "DATA_KEY to 32 random bytes in base64 (python3 -c 'import base64, os; "
+            "print(base64.b64encode(os.urandom(32)).decode())') and keep a copy: "
+            "messages and notes cannot be read without it.")
+    key_file = instance / "data_key"
+    if not key_file.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(new_key())
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def data_keys(current: str, previous: str) -> Keyring:
+    """The keys that encrypt and decrypt free text; ConfigError naming the setting
+    that is not a key."""
+    try:
+        return Keyring.from_config(current, previous)
+    except ValueError as error:
+        raise ConfigError(str(error)) from None

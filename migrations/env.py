@@ -7,6 +7,7 @@ from alembic import context
 from flask import current_app
 
 from booking.database import UTCDateTime
+from booking.encryption import EncryptedText
 
 config = context.config
 if config.config_file_name is not None and not logging.getLogger().handlers:
@@ -17,10 +18,12 @@ target_metadata = db.metadata
 
 
 def render_item(type_, obj, autogen_context):
-    """Write the app's UTC type as the plain column type it stores, so that
+    """Write the app's UTC and encrypted types as the plain column types they store, so that
     migrations never import application code that may change later."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
+    if type_ == "type" and isinstance(obj, EncryptedText):
+        return "sa.Text()"
     return False
 
 

@@ -34,6 +34,8 @@ POSTGRES_SKIP_REASON = (
 )
 # A Monday, 10:00 in Berlin (summer time): the clock every test starts from.
 FIXED_NOW = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
+# The tests' DATA_KEY (base64 of 32 bytes): passed in, so no test writes one into instance/.
+TEST_DATA_KEY = "dGVzdC1kYXRhLWtleS10ZXN0LWRhdGEta2V5LTMyYnk="
 LUNCH_GAP_HOURS = ((time(9, 0), time(12, 30)), (time(13, 30), time(17, 0)))
 
 
@@ -46,6 +48,7 @@ def app_config(database_url: str, **extra) -> dict:
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SECRET_KEY": "test-secret-key",
+        "DATA_KEY": TEST_DATA_KEY,
         "CLOCK": FixedClock(FIXED_NOW),
         **extra,
     }

@@ -1,6 +1,8 @@
+import base64
+
 import pytest
 
-from booking.config import ConfigError, load_settings
+from booking.config import ConfigError, data_keys, load_settings
 
 
 def test_a_service_reachable_by_others_refuses_to_start_without_a_secret_key(tmp_path):
@@ -18,10 +20,35 @@ def test_a_loopback_service_generates_its_secret_key_once_and_keeps_it(tmp_path)
 
 def test_a_configured_secret_key_is_used_as_given(tmp_path):
     settings = load_settings(
-        str(tmp_path), environ={"SECRET_KEY": "s3cret", "BASE_URL": "https://x.example"}
+        str(tmp_path), environ={"SECRET_KEY": "s3cret", "BASE_URL": "https://x.example",
+                                "DATA_KEY": SAFE_PRODUCTION["DATA_KEY"]}
     )
     assert settings["SECRET_KEY"] == "s3cret"
     assert not (tmp_path / "secret_key").exists()
+
+
+def test_a_service_reachable_by_others_refuses_to_start_without_a_data_key(tmp_path):
+    with pytest.raises(ConfigError, match="DATA_KEY is not set"):
+        load_settings(str(tmp_path), environ={"SECRET_KEY": "s3cret",
+                                              "BASE_URL": "https://termine.praxis.example"})
+    assert not (tmp_path / "data_key").exists()
+
+
+def test_a_loopback_service_generates_its_data_key_once_and_keeps_it(tmp_path):
+    first = load_settings(str(tmp_path), environ={})["DATA_KEY"]
+    assert load_settings(str(tmp_path), environ={})["DATA_KEY"] == first
+    assert len(base64.b64decode(first)) == 32
+    assert (tmp_path / "data_key").stat().st_mode & 0o077 == 0
+
+
+def test_a_configured_data_key_and_its_predecessors_are_used_as_given(tmp_path):
+    keys = [base64.b64encode(bytes([n]) * 32).decode() for n in range(3)]
+    settings = load_settings(str(tmp_path), environ={
+        "DATA_KEY": keys[0], "DATA_KEY_PREVIOUS": f"{keys[1]}, {keys[2]}"})
+    assert settings["DATA_KEY"] == keys[0]
+    assert not (tmp_path / "data_key").exists()
+    keyring = data_keys(settings["DATA_KEY"], settings["DATA_KEY_PREVIOUS"])
+    assert keyring.previous == (bytes([1]) * 32, bytes([2]) * 32)
 
 
 def test_the_embedded_default_is_sqlite_in_the_instance_folder(tmp_path):
@@ -55,7 +82,8 @@ def test_an_outbox_lease_that_is_not_a_positive_number_stops_the_start(tmp_path,
 
 
 def test_cookies_are_secure_only_behind_https(tmp_path):
-    public = load_settings(str(tmp_path), environ={"SECRET_KEY": "k", "BASE_URL": "https://x.example"})
+    public = load_settings(str(tmp_path), environ={"SECRET_KEY": "k", "BASE_URL": "https://x.example",
+                                                   "DATA_KEY": SAFE_PRODUCTION["DATA_KEY"]})
     local = load_settings(str(tmp_path), environ={})
     assert public["SESSION_COOKIE_SECURE"] is True
     assert local["SESSION_COOKIE_SECURE"] is False
@@ -70,6 +98,7 @@ def test_a_mail_url_that_cannot_work_stops_the_start_with_the_reason(tmp_path):
 SAFE_PRODUCTION = {
     "BOOKING_ENV": "production",
     "SECRET_KEY": "a-long-random-value-of-at-least-32-characters",
+    "DATA_KEY": "dGVzdC1kYXRhLWtleS10ZXN0LWRhdGEta2V5LTMyYnk=",
     "DATABASE_URL": "postgresql://booking@db/booking",
     "BASE_URL": "https://termine.praxis.example",
     "MAIL_URL": "smtp://booking:pw@mail.praxis.example:587?starttls=1",
@@ -90,6 +119,9 @@ def test_production_mode_starts_with_a_secret_postgresql_and_https(tmp_path):
     ({"BASE_URL": "http://termine.praxis.example"}, "BASE_URL must be the public https://"),
     ({"FLASK_DEBUG": "1"}, "FLASK_DEBUG is on"),
     ({"SECRET_KEY": "x"}, "SECRET_KEY is shorter than 32 characters"),
+    ({"DATA_KEY": ""}, "DATA_KEY is not set"),
+    ({"DATA_KEY": "c2hvcnQ="}, "DATA_KEY must be 32 random bytes in base64"),
+    ({"DATA_KEY_PREVIOUS": "c2hvcnQ="}, "DATA_KEY_PREVIOUS must be 32 random bytes"),
     ({"MAIL_URL": "file:///var/mail/booking"}, "MAIL_URL must name the SMTP server"),
     ({"MAIL_SENDER": ""}, "MAIL_SENDER is not set"),
     ({"PRACTICE_EMAIL": ""}, "PRACTICE_EMAIL is not set"),
@@ -99,14 +131,15 @@ def test_production_mode_refuses_an_unsafe_start_naming_what_is_wrong(tmp_path, 
         load_settings(str(tmp_path), environ={**SAFE_PRODUCTION, **change})
     assert "\n" not in str(raised.value)
     assert not (tmp_path / "secret_key").exists()
+    assert not (tmp_path / "data_key").exists()
 
 
 def test_production_mode_names_every_problem_in_one_line(tmp_path):
     with pytest.raises(ConfigError) as raised:
         load_settings(str(tmp_path), environ={"BOOKING_ENV": "production"})
     message = str(raised.value)
-    assert message.count(";") == 5 and "\n" not in message
-    assert all(name in message for name in ("SECRET_KEY", "DATABASE_URL", "BASE_URL",
+    assert message.count(";") == 6 and "\n" not in message
+    assert all(name in message for name in ("SECRET_KEY", "DATA_KEY", "DATABASE_URL", "BASE_URL",
                                             "MAIL_URL", "MAIL_SENDER", "PRACTICE_EMAIL"))
 
 

@@ -32,6 +32,7 @@ from booking.models import OCCUPYING, Booking, OutboxMessage, OutboxStatus
 from tests.conftest import (
     FIXED_NOW,
     POSTGRES_URL,
+    TEST_DATA_KEY,
     IsolatedClient,
     app_config,
     migrate_to_head,
@@ -131,6 +132,7 @@ def process_env(database_url: str, base_url: str, smtp_port: int) -> dict[str, s
            if not key.startswith(("BOOKING_", "FLASK_", "GUNICORN_"))}
     return env | {
         "DATABASE_URL": database_url, "SECRET_KEY": "many-hosts-secret",
+        "DATA_KEY": TEST_DATA_KEY,
         "BASE_URL": base_url, "MAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
         "REDIS_URL": REDIS_URL or "", "TRUSTED_PROXY_HOPS": "1", "LOG_FORMAT": "json",
         "OUTBOX_LEASE_SECONDS": str(LEASE_SECONDS), "PYTHONUNBUFFERED": "1",

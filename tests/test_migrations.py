@@ -47,3 +47,43 @@ def test_postgresql_gets_the_no_overlap_exclusion_constraint(fresh_app):
             text("SELECT contype FROM pg_constraint WHERE conname = 'ex_booking_no_overlap'")
         )
     assert kind == "x"
+
+
+def test_migration_0010_encrypts_the_free_text_already_stored_and_0009_gets_it_back(fresh_app):
+    from datetime import UTC, datetime, timedelta
+
+    from booking.models import Booking, BookingStatus, SessionType, Therapist
+
+    flask_migrate.upgrade()
+    now = datetime(2026, 6, 1, 8, tzinfo=UTC)
+    therapist = Therapist(slug="anna", display_name="Anna", email="anna@praxis.example",
+                          timezone="Europe/Berlin", languages=["de"], created_at=now,
+                          password_hash="")
+    session_type = SessionType(slug="erstgespraech", name_de="Erstgespräch",
+                               name_en="First consultation", duration_minutes=50,
+                               is_free=True, active=True)
+    db.session.add(Booking(
+        public_id="p1", ical_uid="u1@praxis.example", therapist=therapist,
+        session_type=session_type, start_utc=now, end_utc=now + timedelta(hours=1),
+        blocked_start_utc=now, blocked_end_utc=now + timedelta(hours=1),
+        status=BookingStatus.CANCELLED, visitor_name="Kim", visitor_email="kim@example.org",
+        visitor_email_key="kim@example.org", consent_at=now, manage_token_hash="h1",
+        created_at=now, updated_at=now, message="Wir streiten.", private_note="Notiz",
+        cancel_reason=""))
+    db.session.commit()
+    db.session.remove()
+
+    def stored() -> dict:
+        with db.engine.connect() as connection:
+            return dict(connection.execute(text(
+                "SELECT message, private_note, cancel_reason FROM booking")).mappings().one())
+
+    flask_migrate.downgrade(revision="0009")
+    assert stored() == {"message": "Wir streiten.", "private_note": "Notiz",
+                        "cancel_reason": ""}
+    flask_migrate.upgrade()
+    assert all(value.startswith("enc:v1:") for value in stored().values())
+    booking = db.session.scalar(db.select(Booking))
+    assert (booking.message, booking.private_note, booking.cancel_reason) == (
+        "Wir streiten.", "Notiz", "")
+    db.session.remove()

@@ -1,5 +1,6 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 
+from booking.models.audit import AuditAction, BookingAudit
 from booking.models.booking import (
     OCCUPYING,
     Actor,
@@ -21,7 +22,9 @@ __all__ = [
     "FIRST_SESSION_SLUG",
     "OCCUPYING",
     "Actor",
+    "AuditAction",
     "Booking",
+    "BookingAudit",
     "BookingEvent",
     "BookingRules",
     "BookingStatus",

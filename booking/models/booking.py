@@ -12,13 +12,13 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     String,
-    Text,
     func,
     literal_column,
 )
 from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
+from booking.encryption import EncryptedText
 from booking.errors import InvalidTransition
 from booking.extensions import Model
 from booking.models.session_type import SessionType
@@ -123,7 +123,8 @@ class Booking(Model):
     visitor_phone: Mapped[str] = mapped_column(String(40), default="")
     partner_name: Mapped[str] = mapped_column(String(120), default="")
     partner_email: Mapped[str] = mapped_column(String(254), default="")
-    message: Mapped[str] = mapped_column(Text, default="")
+    # What people type freely is encrypted at rest (booking.encryption).
+    message: Mapped[str] = mapped_column(EncryptedText("booking.message"), default="")
     visitor_locale: Mapped[str] = mapped_column(String(5), default="de")
     visitor_timezone: Mapped[str] = mapped_column(String(64), default="Europe/Berlin")
     cta_source: Mapped[str] = mapped_column(String(120), default="")
@@ -140,9 +141,12 @@ class Booking(Model):
     updated_at: Mapped[datetime]
     confirmed_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
-    cancel_reason: Mapped[str] = mapped_column(Text, default="")
+    # Typed by the visitor (API) or the therapist or admin (sent to the visitor).
+    cancel_reason: Mapped[str] = mapped_column(EncryptedText("booking.cancel_reason"),
+                                               default="")
     # The therapist's own note; never shown to the visitor, never in mails or feeds.
-    private_note: Mapped[str] = mapped_column(Text, default="")
+    private_note: Mapped[str] = mapped_column(EncryptedText("booking.private_note"),
+                                              default="")
     # When the client's personal data was deleted (on request); the time slot and the
     # article it came from stay, for the calendar and the report.
     erased_at: Mapped[datetime | None]

@@ -24,6 +24,7 @@ from booking.errors import (
 from booking.extensions import db
 from booking.models import (
     Actor,
+    AuditAction,
     Booking,
     BookingEvent,
     BookingStatus,
@@ -46,7 +47,7 @@ from booking.models.outbox_payloads import (
     Reminder,
     Rescheduled,
 )
-from booking.services import matching, outbox, schedule, waivers, webhooks
+from booking.services import audit, matching, outbox, schedule, waivers, webhooks
 from booking.services.schedule import occupying_at
 from booking.tokens import manage_token, token_hash
 from booking.transactions import unit_of_work
@@ -198,17 +199,21 @@ def cancel_by_therapist(booking_id: int, *, therapist_id: int, message: str,
         schedule.lock_schedule(therapist_id)
         booking = own_booking(booking_id, therapist_id)
         _cancel(booking, message, now, by=Actor.THERAPIST)
+        audit.record_access(booking, therapist_id, AuditAction.CHANGED, now)
     return booking
 
 
-def cancel_by_practice(booking_id: int, *, message: str, now: datetime) -> Booking:
-    """An admin cancels any therapist's booking; the visitor gets `message` with the
-    cancellation, the therapist the calendar cancellation."""
+def cancel_by_practice(booking_id: int, *, message: str, now: datetime,
+                       by_account_id: int | None = None) -> Booking:
+    """An admin (`by_account_id`, for the audit trail) cancels any therapist's booking;
+    the visitor gets `message` with the cancellation, the therapist the calendar
+    cancellation."""
     therapist_id = any_booking(booking_id).therapist_id
     with unit_of_work(immediate=True):
         schedule.lock_schedule(therapist_id)
         booking = locked_booking(booking_id)
         _cancel(booking, message, now, by=Actor.PRACTICE)
+        audit.record_access(booking, by_account_id, AuditAction.CHANGED, now)
     return booking
 
 
@@ -494,12 +499,15 @@ def record_outcome(booking_id: int, *, therapist_id: int, attended: bool,
             booking.complete(now)
         else:
             booking.mark_no_show(now)
+        audit.record_access(booking, therapist_id, AuditAction.CHANGED, now)
     return booking
 
 
-def save_private_note(booking_id: int, *, therapist_id: int, note: str) -> Booking:
+def save_private_note(booking_id: int, *, therapist_id: int, note: str,
+                      now: datetime) -> Booking:
     """The therapist's own note on a booking (not shown to anyone else)."""
     with unit_of_work():
         booking = own_booking(booking_id, therapist_id)
         booking.private_note = note
+        audit.record_access(booking, therapist_id, AuditAction.CHANGED, now)
     return booking

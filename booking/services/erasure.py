@@ -15,6 +15,7 @@ from booking import validation
 from booking.extensions import db
 from booking.models import (
     Actor,
+    AuditAction,
     Booking,
     BookingStatus,
     DataExport,
@@ -22,7 +23,7 @@ from booking.models import (
     OutboxMessage,
     OutboxStatus,
 )
-from booking.services import waivers
+from booking.services import audit, waivers
 from booking.services.bookings import cancel_by_practice, locked_booking
 from booking.tokens import token_hash
 from booking.transactions import unit_of_work
@@ -88,15 +89,18 @@ class PersonErased:
     partner_in: list[int]  # others' bookings that named them as partner
 
 
-def erase_personal_data(booking_id: int, *, now: datetime) -> Booking:
+def erase_personal_data(booking_id: int, *, now: datetime,
+                        by_account_id: int | None = None) -> Booking:
     """Delete the client's personal data from a booking that holds no time ahead (as
     the mails promise, on request): their details, message, notes and the practice's
     exceptions for their address; mail not sent yet is not sent. The manage link dies; time,
-    therapist, source and history stay. InvalidTransition for an upcoming booking."""
+    therapist, source and history stay. InvalidTransition for an upcoming booking.
+    The admin `by_account_id` is noted in the audit trail."""
     with unit_of_work():
         booking = locked_booking(booking_id)
         if booking.erased_at is None:  # else a second click
             _erase(booking, now, by=Actor.PRACTICE)
+            audit.record_access(booking, by_account_id, AuditAction.ERASED, now)
     return booking
 
 
@@ -123,6 +127,7 @@ def erase_person(email: str, *, now: datetime) -> PersonErased:
                 waiting.append(booking_id)
             elif booking.erased_at is None:
                 _erase(booking, now, by=Actor.PRACTICE)
+                audit.record_access(booking, None, AuditAction.ERASED, now)  # the operator
                 erased.append(booking_id)
         waivers.revoke_for(key)  # also an exception granted before any booking
         partner_in = []
@@ -154,6 +159,7 @@ def erase_old(now: datetime, *, retention: Retention, batch: int = 100) -> int:
             .order_by(Booking.id).limit(batch).with_for_update(skip_locked=True)).all()
         for booking in old:
             _erase(booking, now, by=Actor.SYSTEM)
+            audit.record_access(booking, None, AuditAction.ERASED, now)
     return len(old)
 
 

@@ -10,14 +10,15 @@ from sqlalchemy.exc import IntegrityError
 from booking import availability
 from booking.errors import InvalidTransition, NotFound, SlotUnavailable
 from booking.extensions import db
-from booking.models import Booking, BookingStatus, Recipient, Therapist
+from booking.models import AuditAction, Booking, BookingStatus, Recipient, Therapist
 from booking.models.outbox_payloads import Cancelled, CancelledBy, NewBooking, Reassigned
-from booking.services import outbox, schedule
+from booking.services import audit, outbox, schedule
 from booking.services.bookings import any_booking, expire_lapsed_holds, locked_booking
 from booking.transactions import unit_of_work
 
 
-def reassign(booking_id: int, *, to_therapist_id: int, now: datetime) -> Booking:
+def reassign(booking_id: int, *, to_therapist_id: int, now: datetime,
+             by_account_id: int | None = None) -> Booking:
     """Hand a booking over to another active therapist at the same time, e.g. when
     its therapist leaves the team. Refused (SlotUnavailable) when the time is not free
     in the new therapist's calendar: their bookings, time off and busy calendars count,
@@ -25,7 +26,8 @@ def reassign(booking_id: int, *, to_therapist_id: int, now: datetime) -> Booking
     InvalidTransition when the booking was handed over by someone else meanwhile.
 
     The visitor gets an updated invitation naming the new therapist; the previous
-    therapist a cancellation for their calendar, the new one the booking.
+    therapist a cancellation for their calendar, the new one the booking. The admin
+    `by_account_id` is noted in the audit trail.
     """
     previous_id = any_booking(booking_id).therapist_id
     try:
@@ -43,6 +45,7 @@ def reassign(booking_id: int, *, to_therapist_id: int, now: datetime) -> Booking
                 raise SlotUnavailable("the new therapist is not free at this time")
             previous_uid = booking.ical_uid
             booking.reassign(target, now)
+            audit.record_access(booking, by_account_id, AuditAction.CHANGED, now)
             db.session.flush()
             if booking.status is BookingStatus.CONFIRMED:
                 _announce_handover(booking, previous_id, previous_uid, now)

@@ -4,10 +4,15 @@ One mapping for the mailed invitations, the visitor's download and the
 add-to-calendar links, so that all of them describe the same event: same UID,
 same SEQUENCE, same neutral wording (never therapy details or the visitor's
 message).
+
+The therapist's copy lands in whatever calendar the therapist uses, often a cloud
+service elsewhere; like their feed it names the client by initials only and links
+to the workspace, unless the therapist chose full details for their calendar.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta
 
 from flask_babel import force_locale, gettext
@@ -17,6 +22,11 @@ from booking.calendar import CalendarEvent, Person
 from booking.models import Booking, Therapist
 
 REMINDER_ALARM = timedelta(minutes=30)
+# The client in the therapist's neutral copy. iTIP wants an attendee in every
+# REQUEST and CANCEL (RFC 5546 §3.2.2, §3.2.5); an address under .invalid (RFC 6761)
+# can never receive mail, so a calendar that writes to attendees when the therapist
+# edits the entry reaches no one, and the client's address stays out of it.
+ANONYMOUS_CLIENT = "client@anonymous.invalid"
 
 
 def event_for(booking: Booking, *, locale: str, manage_url: str = "",
@@ -50,6 +60,40 @@ def event_for(booking: Booking, *, locale: str, manage_url: str = "",
         last_modified=booking.updated_at,
         alarm_before=None if cancelled or booking.ical_status == "CANCELLED" else REMINDER_ALARM,
     )
+
+
+def therapist_event_for(booking: Booking, *, locale: str, full_details: bool,
+                        workspace_url: str, sequence: int | None = None,
+                        start: datetime | None = None, end: datetime | None = None,
+                        cancelled: bool = False, therapist: Therapist | None = None,
+                        uid: str | None = None) -> CalendarEvent:
+    """The therapist's copy of the booking's calendar entry: same UID, SEQUENCE and
+    times as the visitor's, but titled with the session type and the client's initials,
+    with the client as an anonymous attendee and a link to the workspace, where the
+    details are. With `full_details` (the therapist's choice for their feed, off by
+    default) it carries the client's name, email, phone and message, as the feed does."""
+    event = event_for(booking, locale=locale, sequence=sequence, start=start, end=end,
+                      cancelled=cancelled, therapist=therapist, uid=uid)
+    meeting = event.location
+    who = booking.visitor_name if full_details else initials(booking.visitor_name)
+    with force_locale(locale):
+        lines = [gettext("Online session: %(link)s", link=meeting) if meeting else ""]
+        if full_details:
+            lines += [booking.visitor_email, booking.visitor_phone, booking.message]
+        if workspace_url:
+            lines.append(gettext("Details in the workspace: %(link)s", link=workspace_url))
+    return dataclasses.replace(
+        event,
+        summary=f"{booking.session_type.name(locale)} · {who or '?'}",
+        description="\n".join(line for line in lines if line),
+        attendees=attendees(booking) if full_details else (
+            Person(ANONYMOUS_CLIENT, initials(booking.visitor_name)),),
+    )
+
+
+def initials(name: str) -> str:
+    """"Kim Beispiel" -> "K. B.": how the therapist's calendar names a client by default."""
+    return " ".join(f"{word[0]}." for word in name.split()[:3] if word) or "?"
 
 
 def attendees(booking: Booking) -> tuple[Person, ...]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import parseaddr
+from functools import partial
 from typing import Any
 
 from flask_babel import force_locale
@@ -39,9 +40,9 @@ from booking.models.outbox_payloads import (
     WebhookCall,
     payload_from_json,
 )
-from booking.services import data_copies, practice
+from booking.services import data_copies, feeds, practice
 from booking.services.accounts import valid_for
-from booking.services.invites import event_for
+from booking.services.invites import event_for, therapist_event_for
 from booking.tokens import account_token, manage_token
 from booking.validation import visitor_zone
 
@@ -165,7 +166,8 @@ def render(message: OutboxMessage, *, now: datetime, mail: MailSettings) -> Emai
         message_id=message.message_id, reply_to=mail.reply_to, date=now,
         calendar=_invitation(booking, details,
                              _therapist_of(booking, farewell.organizer_id if farewell else None),
-                             links.url("public.manage", token=token), to.locale, now),
+                             _calendar_links(booking, details.recipient, therapist, token, links),
+                             to.locale, now),
         language=to.locale,
     )
 
@@ -200,17 +202,42 @@ def addressee(booking: Booking, recipient: Recipient, therapist: Therapist) -> A
                      booking.visitor_timezone)
 
 
+@dataclass(frozen=True)
+class _CalendarLinks:
+    """What the invitation's reader gets linked to: the visitor their manage page; the
+    therapist their workspace page of the booking, and full details if they chose so."""
+
+    manage_url: str = ""
+    workspace_url: str = ""
+    full_details: bool = False
+
+
+def _calendar_links(booking: Booking, recipient: Recipient, therapist: Therapist, token: str,
+                    links: Links) -> _CalendarLinks:
+    if recipient is not Recipient.THERAPIST:
+        return _CalendarLinks(manage_url=links.url("public.manage", token=token))
+    feed = feeds.settings_of(therapist.id)
+    # After a handover the former therapist's workspace no longer shows the booking.
+    mine = therapist.id == booking.therapist_id
+    return _CalendarLinks(
+        workspace_url=links.url("workspace.booking", booking_id=booking.id) if mine else "",
+        full_details=feed is not None and feed.full_details)
+
+
 def _invitation(booking: Booking, details: BookingPayload, organizer: Therapist,
-                manage_url: str, locale: str, now: datetime) -> Calendar | None:
+                reader: _CalendarLinks, locale: str, now: datetime) -> Calendar | None:
     method = _METHODS.get(details.kind)
     cancelled = details if isinstance(details, Cancelled) else None
     if method is None or (cancelled is not None and not cancelled.with_invite):
         return None
-    for_visitor = details.recipient is not Recipient.THERAPIST
-    event = event_for(booking, manage_url=manage_url if for_visitor else "",
-                      locale=locale, sequence=details.sequence, start=details.start,
-                      end=details.end, cancelled=method == "CANCEL", therapist=organizer,
-                      uid=cancelled.uid if cancelled else None)
+    # The state the message describes: its sequence, times, organizer and UID.
+    for_therapist = details.recipient is Recipient.THERAPIST
+    describe = (partial(therapist_event_for, full_details=reader.full_details,
+                        workspace_url=reader.workspace_url) if for_therapist
+                else partial(event_for, manage_url=reader.manage_url))
+    event = describe(booking, locale=locale, sequence=details.sequence, start=details.start,
+                     end=details.end, cancelled=method == "CANCEL", therapist=organizer,
+                     uid=cancelled.uid if cancelled else None)
     return Calendar(ics=calendar.invite(event, method=method, stamp=now), method=method)
 
 

@@ -1,6 +1,6 @@
 """For load balancers and the operator at 3 a.m.: does the process live (`/healthz`),
-and can it serve (`/readyz`: the database answers and its schema is at the
-migrations' head)? Both answer tiny JSON and set no cookie."""
+and can it serve (`/readyz`: the database answers, its schema is at the
+migrations' head, and DATA_KEY reads what it stores)? Both answer tiny JSON and set no cookie."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from flask import Blueprint, current_app
 from sqlalchemy.exc import SQLAlchemyError
 
 from booking.extensions import db
+from booking.services import data_keys
 from booking.web.errors import RETRY_AFTER_SECONDS
 
 bp = Blueprint("health", __name__)
@@ -24,7 +25,8 @@ def live():
 
 @bp.get("/readyz")
 def ready():
-    """The database is reachable and migrated to head: this process can serve."""
+    """The database is reachable and migrated to head, and the encrypted free text is
+    readable with DATA_KEY: this process can serve."""
     try:
         with db.engine.connect() as connection:
             current = set(MigrationContext.configure(connection).get_current_heads())
@@ -33,6 +35,14 @@ def ready():
     if current != _script_heads():
         return _unready("database schema is not at the latest migration: run "
                         "`booking db upgrade`")
+    try:
+        missing = data_keys.missing_key_ids()
+    except SQLAlchemyError:
+        return _unready("database unreachable")
+    if missing:
+        # Without the key ids: this answer is public.
+        return _unready("DATA_KEY cannot read the stored messages and notes: is it the key "
+                        "this database was written with?")
     return {"status": "ok"}
 
 

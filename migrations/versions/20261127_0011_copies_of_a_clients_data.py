@@ -5,7 +5,7 @@ stored about them: the booking it was asked from, the nonce the link's secret is
 derived from and that secret's hash, when it expires and when it was used.
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-11-27 19:00:00
 """
 from alembic import op
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '0011'
-down_revision = '0009'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

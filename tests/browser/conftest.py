@@ -16,7 +16,7 @@ from booking import create_app, worker
 from booking.clock import FixedClock
 from booking.extensions import db
 from booking.services import demo
-from tests.conftest import FIXED_NOW
+from tests.conftest import FIXED_NOW, TEST_DATA_KEY
 from tests.support import reconfigure
 
 CHROMIUM = os.environ.get("BOOKING_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -31,7 +31,7 @@ def site(tmp_path_factory) -> Iterator[dict]:
     folder = tmp_path_factory.mktemp("site")
     app = create_app({
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'booking.sqlite3'}",
-        "SECRET_KEY": "browser-test", "CLOCK": FixedClock(FIXED_NOW),
+        "SECRET_KEY": "browser-test", "DATA_KEY": TEST_DATA_KEY, "CLOCK": FixedClock(FIXED_NOW),
         "MAIL_URL": f"file://{folder / 'mail'}",
     })
     with app.app_context():

@@ -66,6 +66,9 @@ def test_the_admin_hands_over_a_booking_deactivates_a_colleague_and_reads_the_re
     page.get_by_role("link", name=re.compile("Kim Beispiel")).click()
     page.get_by_role("heading", name="Verlauf").wait_for()
     assert "Von der Praxis übergeben (vorher: Jonas Hartmann)" in page.content()
+    page.get_by_role("heading", name="Zugriffsprotokoll").wait_for()
+    assert "hat die Buchung geändert" in page.content()  # the handover, by this admin
+    assert "hat die Angaben der Klientin oder des Klienten angesehen" in page.content()
     step(page, shots, "3-booking-history", DESKTOP)
 
     page.get_by_role("link", name="Artikel").click()

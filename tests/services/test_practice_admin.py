@@ -117,7 +117,8 @@ def test_a_handover_moves_the_booking_and_keeps_one_organizer_per_calendar_entry
 def test_the_previous_therapists_private_note_does_not_go_with_the_booking(
         anna, ben, make_booking):
     booking = make_booking(anna)
-    bookings.save_private_note(booking.id, therapist_id=anna.id, note="Nur für Anna")
+    bookings.save_private_note(booking.id, therapist_id=anna.id, note="Nur für Anna",
+                               now=FIXED_NOW)
     handover.reassign(booking.id, to_therapist_id=ben.id, now=FIXED_NOW)
     assert db.session.get(Booking, booking.id).private_note == ""
 
@@ -296,7 +297,7 @@ def test_erasing_deletes_what_the_client_told_us_and_keeps_time_and_source(
     booking = make_booking(anna, partner_name="Sam", partner_email="sam@example.org",
                            phone="+49 30 1234567", message="Wir streiten viel.",
                            cta_source="artikel-streit")
-    bookings.save_private_note(booking.id, therapist_id=anna.id, note="Rückruf")
+    bookings.save_private_note(booking.id, therapist_id=anna.id, note="Rückruf", now=FIXED_NOW)
     waivers.grant(email="kim@example.org", note="", granted_by_id=anna.id, now=FIXED_NOW)
     bookings.cancel_by_practice(booking.id, message="Frau Alt ist erkrankt.", now=FIXED_NOW)
     link = token_of(booking)

@@ -13,7 +13,7 @@ from booking import create_app
 from booking.extensions import db
 from booking.web.embed import SCRIPT
 from booking.web.embed.article import parse_article
-from tests.conftest import app_config
+from tests.conftest import TEST_DATA_KEY, app_config
 from tests.support import reconfigure
 from tests.web.url_map_walk import make_practice, path_of, rules_of, signed_in_as
 
@@ -107,6 +107,7 @@ def test_the_demo_article_wires_its_three_calls_to_action(client):
 def production_app(database_url, monkeypatch):
     monkeypatch.setenv("BOOKING_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "s" * 32)
+    monkeypatch.setenv("DATA_KEY", TEST_DATA_KEY)
     monkeypatch.setenv("DATABASE_URL", "postgresql://db/booking")
     monkeypatch.setenv("BASE_URL", "https://termine.praxis.example")
     monkeypatch.setenv("MAIL_URL", "smtp://mail.praxis.example:587?starttls=1")

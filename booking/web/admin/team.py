@@ -15,6 +15,7 @@ from booking.models import Booking, BookingStatus, Therapist
 from booking.services import (
     accounts,
     agenda,
+    audit,
     bookings,
     delivery,
     erasure,
@@ -112,9 +113,11 @@ def invite_again(therapist_id: int):
 def booking(booking_id: int):
     found = _booking(booking_id)
     now = clock.utcnow()
+    audit.record_view(found.id, current_user.id, now)
     return render_template(
         "admin/booking.html", booking=found, zone=current_user.zone, show_therapist=True,
-        history=bookings.history(found), cancel_form=CancelForm(), action_form=ActionForm(),
+        history=bookings.history(found), trail=audit.trail_of(found.id),
+        cancel_form=CancelForm(), action_form=ActionForm(),
         reassign_form=_reassign_form(found.therapist_id), can_change=found.can_cancel(now),
         can_erase=found.can_erase(now), undeliverable=delivery.failed_for_booking(found.id),
         **message_labels())
@@ -130,7 +133,8 @@ def cancel(booking_id: int):
         flash("cancel_unconfirmed", "problem")
         return _back_to(booking_id)
     try:
-        bookings.cancel_by_practice(booking_id, message=(form.message.data or "").strip(),
+        bookings.cancel_by_practice(booking_id, by_account_id=current_user.id,
+                                    message=(form.message.data or "").strip(),
                                     now=clock.utcnow())
     except InvalidTransition:
         flash("not_possible", "problem")
@@ -146,7 +150,8 @@ def reassign(booking_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        moved = handover.reassign(booking_id, to_therapist_id=form.to.data, now=clock.utcnow())
+        moved = handover.reassign(booking_id, to_therapist_id=form.to.data, now=clock.utcnow(),
+                                  by_account_id=current_user.id)
     except (InvalidTransition, NotFound):
         flash("not_possible", "problem")
     except SlotUnavailable:
@@ -166,6 +171,7 @@ def personal_data(booking_id: int):
                                                 locale=str(get_locale() or "de"))
     if document is None:  # erased: nothing left to give
         abort(404)
+    audit.record_export(booking_id, current_user.id, now=clock.utcnow())
     return Response(privacy_export.to_json(document), mimetype="application/json", headers={
         "Content-Disposition": f'attachment; filename="personal-data-{booking_id}.json"',
         "Cache-Control": "no-store",
@@ -181,7 +187,8 @@ def erase(booking_id: int):
         flash("erase_unconfirmed", "problem")
         return _back_to(booking_id)
     try:
-        erasure.erase_personal_data(booking_id, now=clock.utcnow())
+        erasure.erase_personal_data(booking_id, now=clock.utcnow(),
+                                    by_account_id=current_user.id)
     except InvalidTransition:
         flash("erase_upcoming", "problem")
     else:

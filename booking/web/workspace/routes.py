@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from booking import clock
 from booking.errors import InvalidTransition, NotFound
 from booking.models import Booking, FeedScope
-from booking.services import agenda, bookings, delivery, feeds
+from booking.services import agenda, audit, bookings, delivery, feeds
 from booking.settings import current_settings
 from booking.web.presenting import by_local_day
 from booking.web.shared import ActionForm, CancelForm, message_labels, staff_notices
@@ -40,6 +40,7 @@ def dashboard():
 def booking(booking_id: int):
     found = _own(booking_id)
     now = clock.utcnow()
+    audit.record_view(found.id, current_user.id, now)
     return render_template(
         "workspace/booking.html", booking=found, zone=current_user.zone, now=now,
         history=bookings.history(found),
@@ -90,7 +91,7 @@ def note(booking_id: int):
     if not form.validate_on_submit():
         abort(400)
     bookings.save_private_note(booking_id, therapist_id=current_user.id,
-                               note=(form.note.data or "").strip())
+                               note=(form.note.data or "").strip(), now=clock.utcnow())
     flash("note_saved", "done")
     return redirect(url_for("workspace.booking", booking_id=booking_id), code=303)
 
