@@ -44,7 +44,7 @@ def record_export(booking_id: int, account_id: int, now: datetime) -> None:
     """Note that the account `account_id` downloaded the client's data from this booking.
     Unlike a view, a failed note fails the export: a copy of someone's data must not
     leave without a trace."""
-    with unit_of_work():
+    with unit_of_work(immediate=True):  # a read turned write, as in record_view
         booking = db.session.get(Booking, booking_id)
         if booking is not None:
             record_access(booking, account_id, AuditAction.EXPORTED, now)
