@@ -9,6 +9,7 @@ from booking.models.booking import (
     EventKind,
 )
 from booking.models.calendars import BusyCalendar, BusyInterval, CalendarFeed, FeedScope
+from booking.models.closing import ClosingPeriod
 from booking.models.outbox import MessageKind, OutboxMessage, OutboxStatus, Recipient
 from booking.models.session_type import FIRST_SESSION_SLUG, SessionType
 from booking.models.therapist import BookingRules, Role, Therapist, TimeOff, WorkingHours
@@ -26,6 +27,7 @@ __all__ = [
     "BusyCalendar",
     "BusyInterval",
     "CalendarFeed",
+    "ClosingPeriod",
     "EventKind",
     "FeedScope",
     "FirstSessionWaiver",

@@ -25,6 +25,7 @@ def require_admin():
 
 
 from booking.web.admin import (  # noqa: E402,F401  (routes register on bp)
+    closing,
     practice,
     team,
     webhooks,

@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
     EmailField,
     SelectField,
     SelectMultipleField,
@@ -11,11 +12,13 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from booking.services.webhooks import BOOKING_EVENTS
 from booking.web.presenting import language_names
+
+MAX_CLOSING_DAYS = 366
 
 
 class InviteForm(FlaskForm):
@@ -78,3 +81,19 @@ class WebhookForm(FlaskForm):
         _l("Include client details (name, email, phone, message)"),
         description=_l("Only for a receiver the practice controls and may pass client "
                        "data to. Off: ids, times, therapist, status and source only."))
+
+
+class ClosingPeriodForm(FlaskForm):
+    first_day = DateField(_l("First closed day"),
+                          validators=[DataRequired(_l("Please give a date."))])
+    last_day = DateField(_l("Last closed day (inclusive)"),
+                         validators=[DataRequired(_l("Please give a date."))])
+    label = StringField(_l("Label for the team and visitors (optional), e.g. Christmas break"),
+                        validators=[Optional(), Length(max=120)])
+
+    def validate_last_day(self, field) -> None:
+        if self.first_day.data and field.data and field.data < self.first_day.data:
+            raise ValidationError(_l("The last day is before the first."))
+        if self.first_day.data and field.data and (
+                field.data - self.first_day.data).days >= MAX_CLOSING_DAYS:
+            raise ValidationError(_l("A closing period can last at most a year."))

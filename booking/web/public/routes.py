@@ -13,7 +13,7 @@ from booking.config import is_loopback
 from booking.errors import FirstSessionAlreadyBooked, SlotUnavailable
 from booking.extensions import limiter
 from booking.models import Booking, SessionType, Therapist
-from booking.services import bookings, matching
+from booking.services import bookings, closing, matching
 from booking.services.bookings import Visitor
 from booking.settings import current_settings
 from booking.web import limits
@@ -35,7 +35,7 @@ def team():
     now = clock.utcnow()
     session_type = _first_session_or_503()
     members = matching.bookable_team(visit.speaks)
-    next_free = matching.next_free(members, session_type, now=now)
+    next_free = matching.next_free(members, session_type, now=now, holiday_state=_holidays())
     return render_template("public/team.html", visit=visit, team=members, next_free=next_free,
                            session_type=session_type,
                            zones=zone_choices(now, visit.zone, complete=_all_zones()))
@@ -50,11 +50,16 @@ def slots(slug: str):
     monday = week_of(request.args.get("week"), visit.zone, now)
     start, end = local_midnight(monday, visit.zone), local_midnight(
         monday + timedelta(days=7), visit.zone)
-    week = matching.team_slots(members, session_type, now=now, start=start, end=end)
-    later = None if week else matching.first_free(members, session_type, now=now, after=end)
+    week = matching.team_slots(members, session_type, now=now, start=start, end=end,
+                               holiday_state=_holidays())
+    later = None if week else matching.first_free(members, session_type, now=now, after=end,
+                                                  holiday_state=_holidays())
     return render_template(
         "public/slots.html", visit=visit, therapist=therapist, slug=slug,
-        session_type=session_type, days=days_of_week(monday, week, visit.zone),
+        session_type=session_type,
+        days=days_of_week(monday, week, visit.zone, closed=closing.closed_days(
+            monday, monday + timedelta(days=6), holiday_state=_holidays(),
+            locale=str(get_locale()))),
         monday=monday, previous=monday - timedelta(days=7), next=monday + timedelta(days=7),
         this_week=monday <= now.astimezone(visit.zone).date(), later=later,
         zones=zone_choices(now, visit.zone, complete=_all_zones()),
@@ -90,7 +95,8 @@ def details(slug: str):
             _book(members, session_type, start, form, visit, now)
         except SlotUnavailable:
             problem = "taken"
-            alternatives = matching.nearest(members, session_type, start, now=now)
+            alternatives = matching.nearest(members, session_type, start, now=now,
+                                            holiday_state=_holidays())
         except FirstSessionAlreadyBooked:
             return done
         else:
@@ -136,6 +142,10 @@ def _book(members: list[Therapist], session_type: SessionType, start: datetime,
         now=now, policy=current_settings().policy,
         idempotency_key=form.form_key.data or None,
     )
+
+
+def _holidays() -> str:
+    return current_settings().policy.holiday_state
 
 
 def _first_session_or_503() -> SessionType:

@@ -11,8 +11,9 @@ from flask_login import current_user
 from booking import clock
 from booking.errors import InvalidInput, NotFound
 from booking.models import Booking
-from booking.services import hours, matching, schedule
-from booking.web.presenting import days_of_week
+from booking.services import closing, hours, matching, schedule
+from booking.settings import current_settings
+from booking.web.presenting import days_of_week, locale_name
 from booking.web.shared import ActionForm
 from booking.web.workspace import bp
 from booking.web.workspace.forms import (
@@ -103,10 +104,14 @@ def _preview(now):
     if session_type is None:
         return []
     zone = current_user.zone
+    holiday_state = current_settings().policy.holiday_state
     slots = schedule.free_slots(current_user, session_type, now=now, start=now,
-                                end=now + PREVIEW)
-    days = days_of_week(now.astimezone(zone).date(), slots, zone, count=PREVIEW.days + 1)
-    return [day for day in days if day.slots]
+                                end=now + PREVIEW, holiday_state=holiday_state)
+    today = now.astimezone(zone).date()
+    closed = closing.closed_days(today, today + PREVIEW, holiday_state=holiday_state,
+                                 locale=locale_name())
+    days = days_of_week(today, slots, zone, count=PREVIEW.days + 1, closed=closed)
+    return [day for day in days if day.slots or day.closed]
 
 
 @bp.route("/rules", methods=["GET", "POST"])
