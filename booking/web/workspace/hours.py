@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from booking import clock
 from booking.errors import InvalidInput, NotFound
+from booking.meeting_links import is_shared
 from booking.models import Booking
 from booking.services import closing, hours, matching, schedule
 from booking.settings import current_settings
@@ -124,10 +125,16 @@ def rules_page():
               "languages": current_user.languages})
     if request.method == "POST":
         if not form.validate_on_submit():
-            return render_template("workspace/rules.html", form=form, visit=None), 422
+            return _rules_page(form), 422
         asked = {name: getattr(form, name).data for name in _AS_STORED}
         hours.save_rules(current_user.id, languages=form.languages.data, **asked,
                          minimum_notice_minutes=notice_minutes(form.minimum_notice_hours.data))
         flash("rules_saved", "done")
         return redirect(url_for("workspace.rules_page"), code=303)
-    return render_template("workspace/rules.html", form=form, visit=None)
+    return _rules_page(form)
+
+
+def _rules_page(form: BookingRulesForm) -> str:
+    # A fixed link (no {room}) gets a warning next to it: every client shares the room.
+    return render_template("workspace/rules.html", form=form, visit=None,
+                           shared_room=is_shared((form.meeting_url.data or "").strip()))
