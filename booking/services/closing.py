@@ -41,10 +41,7 @@ def closed_days(first: date, last: date, *, holiday_state: str,
     found = holidays_between(holiday_state, first, last, locale=locale)
     with force_locale(locale):
         unnamed = gettext("Practice closed")
-    periods = db.session.scalars(select(ClosingPeriod).where(
-        ClosingPeriod.last_day >= first, ClosingPeriod.first_day <= last)
-        .order_by(ClosingPeriod.first_day))
-    for period in periods:
+    for period in _periods(first, last):
         for day in period.days():
             if first <= day <= last:
                 found.setdefault(day, period.label or unnamed)
@@ -53,10 +50,19 @@ def closed_days(first: date, last: date, *, holiday_state: str,
 
 def closed_for_engine(low: datetime, high: datetime, *,
                       holiday_state: str) -> availability.ClosedDays:
-    """The closed days between two instants, as the slot engine takes them."""
+    """The closed days between two instants, as the slot engine takes them (without
+    their names: this runs for every page of free times)."""
     first, last = (instant.astimezone(PRACTICE_ZONE).date() for instant in (low, high))
-    days = frozenset(closed_days(first, last, holiday_state=holiday_state))
-    return availability.ClosedDays(days, PRACTICE_ZONE)
+    days = set(holidays_between(holiday_state, first, last))
+    for period in _periods(first, last):
+        days.update(day for day in period.days() if first <= day <= last)
+    return availability.ClosedDays(frozenset(days), PRACTICE_ZONE)
+
+
+def _periods(first: date, last: date) -> list[ClosingPeriod]:
+    return list(db.session.scalars(select(ClosingPeriod).where(
+        ClosingPeriod.last_day >= first, ClosingPeriod.first_day <= last)
+        .order_by(ClosingPeriod.first_day)))
 
 
 def add_closing_period(*, first_day: date, last_day: date, label: str, now: datetime
