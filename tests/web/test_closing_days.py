@@ -76,6 +76,8 @@ def test_the_closing_days_page_lists_bookings_on_holidays(
     ("2026-06-10", "2026-06-09", "Der letzte Tag liegt vor dem ersten."),
     ("2026-06-10", "2027-06-12", "Eine Schließzeit kann höchstens ein Jahr dauern."),
     ("10.06.2026", "", "Bitte geben Sie ein Datum an."),
+    ("2026-05-01", "2026-05-31", "Dieser Zeitraum ist schon vorbei."),
+    ("9999-12-31", "9999-12-31", "höchstens drei Jahre im Voraus"),
 ])
 def test_a_closing_period_that_makes_no_sense_is_refused_with_the_reason(
         signed_in_admin, first, last, message):
@@ -97,6 +99,13 @@ def test_removing_a_closing_period_opens_its_days_again(signed_in_admin, admin,
     assert response.status_code == 303
     assert "2026-06-09T" in signed_in_admin.get(
         f"/book/{admin.slug}?week=2026-06-08").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("added", ["x", "-1", "0", "99999999999999999999", "424242"])
+def test_the_page_after_adding_ignores_an_added_id_that_names_nothing(signed_in_admin, added):
+    response = signed_in_admin.get(f"/workspace/admin/closing-days?added={added}")
+    assert response.status_code == 200
+    assert "Schließtage gespeichert." not in response.get_data(as_text=True)
 
 
 def closed_notes(page: str) -> list[str]:

@@ -14,6 +14,7 @@ from booking.settings import current_settings
 from booking.web.admin import bp
 from booking.web.admin.forms import ClosingPeriodForm
 from booking.web.presenting import locale_name
+from booking.web.requests import LARGEST_ID
 from booking.web.shared import ActionForm
 
 
@@ -31,7 +32,8 @@ def closing_days():
         # The page again, naming the bookings inside the new period (they stay booked).
         return redirect(url_for("admin.closing_days", added=period.id), code=303)
     added = inside = None
-    if request.method == "GET" and (added_id := request.args.get("added", type=int)):
+    added_id = request.args.get("added", type=int)
+    if request.method == "GET" and added_id is not None and 0 < added_id <= LARGEST_ID:
         try:
             inside = closing.bookings_inside(added_id, now=now)
             added = added_id
