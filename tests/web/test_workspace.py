@@ -434,6 +434,17 @@ def test_a_fixed_meeting_link_is_saved_with_a_warning_that_every_client_shares_t
     assert "shared-room" not in client.get(page).get_data(as_text=True)
 
 
+def test_the_booking_page_gives_the_therapist_the_sessions_own_room(client, anna,
+                                                                    make_booking):
+    anna.rules.meeting_url = "https://video.praxis.example/{room}"
+    db.session.commit()
+    booking = make_booking(anna, start=berlin("2026-06-03", "10:00"))
+    sign_in(client, anna.email)
+    page = client.get(f"/workspace/bookings/{booking.id}").get_data(as_text=True)
+    assert (f'href="https://video.praxis.example/{booking.meeting_room}" rel="noreferrer" '
+            'class="meeting-room"') in page
+
+
 # For each kind of record a workspace route can name: how to make one of another
 # therapist's. A route naming a kind not listed here fails the coverage test above.
 OTHER_RECORDS = {
