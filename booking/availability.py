@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -101,10 +101,11 @@ class ClosedDays:
 
     days: frozenset[date]
     zone: ZoneInfo
+    # The days as UTC intervals from local midnight to local midnight, consecutive
+    # days as one: built once, as one ClosedDays serves a whole team's computation.
+    intervals: tuple[Interval, ...] = field(init=False, repr=False, compare=False)
 
-    def intervals(self) -> list[Interval]:
-        """The closed days as UTC intervals from local midnight to local midnight,
-        consecutive days as one interval."""
+    def __post_init__(self) -> None:
         merged: list[Interval] = []
         for day in sorted(self.days):
             start = _midnight(day, self.zone)
@@ -113,7 +114,7 @@ class ClosedDays:
                 merged[-1] = Interval(merged[-1].start, end)
             else:
                 merged.append(Interval(start, end))
-        return merged
+        object.__setattr__(self, "intervals", tuple(merged))
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +160,7 @@ def free_slots(*, zone: ZoneInfo, weekly: Iterable[WeeklyHours], unavailable: It
         return []
     booked = list(booked)
     obstacles = _Obstacles(
-        [*unavailable, *(closed.intervals() if closed else ()), *(b.blocked for b in booked)],
+        [*unavailable, *(closed.intervals if closed else ()), *(b.blocked for b in booked)],
         # A candidate's blocked interval reaches from earliest - buffer_before
         # to latest + duration + buffer_after; nothing outside it can collide.
         earliest - rules.buffer_before,
