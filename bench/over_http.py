@@ -151,7 +151,7 @@ def fill() -> dict:
     rows = []
     for therapist in team:
         free = schedule.free_slots(therapist, session_type, now=NOW, start=NOW,
-                                   end=NOW + timedelta(days=60))
+                                   end=NOW + timedelta(days=60), holiday_state="")
         for slot in sorted(rng.sample(free, min(BOOKINGS_PER_THERAPIST, len(free))),
                            key=lambda s: s.start):
             rows.append(_booking(therapist.id, session_type.id, slot.start, rng))
@@ -207,7 +207,7 @@ def booking_posts(base: str, prefix: str = "post") -> tuple[str, list[tuple[str,
             added.append(therapist)
     slots = [(therapist.slug, slot.start) for therapist in added
              for slot in schedule.free_slots(therapist, session_type, now=NOW, start=NOW,
-                                             end=NOW + timedelta(days=60))]
+                                             end=NOW + timedelta(days=60), holiday_state="")]
     rng.shuffle(slots)
     first = f"/book/{slots[0][0]}/details?start={urllib.parse.quote(slots[0][1].isoformat())}"
     with urllib.request.urlopen(base + first, timeout=30) as answer:

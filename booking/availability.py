@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -94,6 +94,30 @@ class Booked:
 
 
 @dataclass(frozen=True, slots=True)
+class ClosedDays:
+    """Whole days on which nobody can be booked (public holidays, the practice's
+    closing days), as calendar dates in `zone`: the practice's zone, not each
+    therapist's, because the practice closes on its own local days."""
+
+    days: frozenset[date]
+    zone: ZoneInfo
+    # The days as UTC intervals from local midnight to local midnight, consecutive
+    # days as one: built once, as one ClosedDays serves a whole team's computation.
+    intervals: tuple[Interval, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        merged: list[Interval] = []
+        for day in sorted(self.days):
+            start = _midnight(day, self.zone)
+            end = _midnight(day + timedelta(days=1), self.zone)
+            if merged and merged[-1].end == start:
+                merged[-1] = Interval(merged[-1].start, end)
+            else:
+                merged.append(Interval(start, end))
+        object.__setattr__(self, "intervals", tuple(merged))
+
+
+@dataclass(frozen=True, slots=True)
 class Slot:
     """A start a visitor may book, and where the session ends."""
 
@@ -113,7 +137,8 @@ def blocked_interval(start: datetime, rules: Rules) -> Interval:
 
 def free_slots(*, zone: ZoneInfo, weekly: Iterable[WeeklyHours], unavailable: Iterable[Interval],
                booked: Iterable[Booked], rules: Rules, now: datetime,
-               start: datetime, end: datetime, limit: int | None = None) -> list[Slot]:
+               start: datetime, end: datetime, limit: int | None = None,
+               closed: ClosedDays | None = None) -> list[Slot]:
     """Free slots whose start lies in [start, end), sorted by start, unique.
 
     At most `limit` slots when given; the computation stops as soon as it has them.
@@ -122,8 +147,8 @@ def free_slots(*, zone: ZoneInfo, weekly: Iterable[WeeklyHours], unavailable: It
     the slot-step grid of its rule, within the minimum notice and the horizon
     counted from `now`, on a local day whose daily cap is not reached, and
     when its blocked interval (buffers included) overlaps neither an
-    `unavailable` interval nor an existing booking. Raises ValueError for naive
-    datetimes.
+    `unavailable` interval, nor a `closed` day, nor an existing booking. Raises
+    ValueError for naive datetimes.
     """
     _require_aware(now=now, start=start, end=end)
     if limit is not None and limit < 0:
@@ -135,7 +160,7 @@ def free_slots(*, zone: ZoneInfo, weekly: Iterable[WeeklyHours], unavailable: It
         return []
     booked = list(booked)
     obstacles = _Obstacles(
-        [*unavailable, *(b.blocked for b in booked)],
+        [*unavailable, *(closed.intervals if closed else ()), *(b.blocked for b in booked)],
         # A candidate's blocked interval reaches from earliest - buffer_before
         # to latest + duration + buffer_after; nothing outside it can collide.
         earliest - rules.buffer_before,
@@ -153,13 +178,13 @@ def free_slots(*, zone: ZoneInfo, weekly: Iterable[WeeklyHours], unavailable: It
 
 def is_offered(slot_start: datetime, *, zone: ZoneInfo, weekly: Iterable[WeeklyHours],
                unavailable: Iterable[Interval], booked: Iterable[Booked], rules: Rules,
-               now: datetime) -> bool:
+               now: datetime, closed: ClosedDays | None = None) -> bool:
     """True when free_slots would offer exactly this start (used to re-check a posted start)."""
     _require_aware(slot_start=slot_start)
     slot_start = slot_start.astimezone(UTC)
     return bool(free_slots(zone=zone, weekly=weekly, unavailable=unavailable, booked=booked,
                            rules=rules, now=now, start=slot_start,
-                           end=slot_start + _RESOLUTION, limit=1))
+                           end=slot_start + _RESOLUTION, limit=1, closed=closed))
 
 
 def _candidates(zone: ZoneInfo, weekly: Iterable[WeeklyHours], booked: list[Booked],
@@ -234,6 +259,11 @@ def _transition_over(wall: datetime, zone: ZoneInfo) -> datetime:
         else:
             low = middle
     return before + timedelta(seconds=high)
+
+
+def _midnight(day: date, zone: ZoneInfo) -> datetime:
+    """The UTC instant a local day begins."""
+    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
 
 
 def _full_days(booked: Iterable[Booked], zone: ZoneInfo, daily_cap: int | None) -> set[date]:

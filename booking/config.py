@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from booking.encryption import Keyring, new_key
 from booking.mail.transports import transport_from_url
+from booking.public_holidays import STATES
 
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
@@ -108,6 +109,9 @@ def load_settings(instance_path: str, environ: Mapping[str, str] | None = None,
         "EMBED_ORIGINS": embed_origins(env.get("EMBED_ORIGINS", "")),
         # /demo/article, the practice's article with the widget, for trying it out.
         "DEMO_ARTICLE": env.get("BOOKING_ENV") != "production",
+        # The federal state whose public holidays close the practice (BE = Berlin, BY,
+        # NW, ...); empty: no holidays, only the closing days the admin enters.
+        "HOLIDAY_STATE": holiday_state(env.get("HOLIDAY_STATE", "BE")),
         "BABEL_DEFAULT_LOCALE": "de",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
     }
@@ -168,6 +172,15 @@ def days(name: str, value: str) -> int:
     if number < 0:
         raise ConfigError(f"{name} must be 0 (keep) or more days")
     return number
+
+
+def holiday_state(value: str) -> str:
+    """HOLIDAY_STATE, checked at start: a typo would silently open every holiday."""
+    value = value.strip()
+    if value and value not in STATES:
+        raise ConfigError(f"HOLIDAY_STATE: {value!r} is not a German federal state; "
+                          f"one of {', '.join(STATES)}, or empty for none")
+    return value
 
 
 def comma_list(value: str) -> tuple[str, ...]:

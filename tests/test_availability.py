@@ -13,6 +13,7 @@ import pytest
 
 from booking.availability import (
     Booked,
+    ClosedDays,
     Interval,
     Rules,
     Slot,
@@ -493,3 +494,44 @@ class TestInputs:
     def test_weekly_hours_must_end_after_they_start(self):
         with pytest.raises(ValueError):
             WeeklyHours(0, time(17), time(9))
+
+
+# Closed days (holidays, the practice's closing days) are whole days in Berlin.
+
+def test_no_slot_is_offered_on_a_closed_day():
+    closed = ClosedDays(frozenset({TUESDAY}), BERLIN)
+    offered = slots(days=(MONDAY, TUESDAY, WEDNESDAY), rules=make_rules())
+    left = free_slots(zone=BERLIN, weekly=weekdays(("09:00", "17:00")), unavailable=(),
+                      booked=(), rules=make_rules(), now=LONG_AGO, start=at(MONDAY, "00:00"),
+                      end=at(SATURDAY, "00:00"), closed=closed)
+    assert {s.start.astimezone(BERLIN).date() for s in left} == {
+        MONDAY, WEDNESDAY, date(2026, 3, 5), date(2026, 3, 6)}
+    assert all(s in left for s in offered if s.start.astimezone(BERLIN).date() != TUESDAY)
+
+
+def test_a_closed_day_is_the_practice_days_whatever_the_therapists_zone():
+    # 17:00-18:00 in New York is 23:00-24:00 on Monday in Berlin (open), and
+    # 18:00-19:00 is Tuesday 00:00-01:00 in Berlin (closed).
+    closed = ClosedDays(frozenset({TUESDAY}), BERLIN)
+    found = free_slots(zone=NEW_YORK, weekly=[WeeklyHours(0, time(17), time(19))],
+                       unavailable=(), booked=(), rules=make_rules(), now=LONG_AGO,
+                       start=at(MONDAY, "00:00", NEW_YORK), end=at(TUESDAY, "00:00", NEW_YORK),
+                       closed=closed)
+    assert [s.start for s in found] == [at(MONDAY, "17:00", NEW_YORK)]
+
+
+def test_consecutive_closed_days_are_one_interval_from_midnight_to_midnight():
+    closed = ClosedDays(frozenset({MONDAY, TUESDAY, date(2026, 3, 29)}), BERLIN)
+    assert closed.intervals == (
+        Interval(at(MONDAY, "00:00"), at(WEDNESDAY, "00:00")),
+        # the day the clocks spring forward has 23 hours
+        Interval(at(date(2026, 3, 29), "00:00"), at(date(2026, 3, 30), "00:00")))
+    assert closed.intervals[1].end - closed.intervals[1].start == timedelta(hours=23)
+
+
+def test_is_offered_refuses_a_start_on_a_closed_day():
+    closed = ClosedDays(frozenset({MONDAY}), BERLIN)
+    kwargs = {"zone": BERLIN, "weekly": weekdays(("09:00", "17:00")), "unavailable": (),
+              "booked": (), "rules": make_rules(), "now": LONG_AGO}
+    assert is_offered(at(MONDAY, "09:00"), **kwargs)
+    assert not is_offered(at(MONDAY, "09:00"), **kwargs, closed=closed)

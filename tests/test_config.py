@@ -155,3 +155,14 @@ def test_embed_origins_are_read_as_origins_and_empty_by_default(tmp_path):
 def test_an_embed_origin_that_is_not_one_refuses_the_start(tmp_path, value):
     with pytest.raises(ConfigError, match="EMBED_ORIGINS"):
         load_settings(str(tmp_path), environ={"EMBED_ORIGINS": value})
+
+
+def test_the_practice_closes_on_berlins_public_holidays_unless_told_otherwise(tmp_path):
+    assert load_settings(str(tmp_path), environ={})["HOLIDAY_STATE"] == "BE"
+    assert load_settings(str(tmp_path), environ={"HOLIDAY_STATE": "BY"})["HOLIDAY_STATE"] == "BY"
+    assert load_settings(str(tmp_path), environ={"HOLIDAY_STATE": ""})["HOLIDAY_STATE"] == ""
+
+
+def test_an_unknown_holiday_state_stops_the_start(tmp_path):
+    with pytest.raises(ConfigError, match="HOLIDAY_STATE: 'Berlin' is not a German federal state"):
+        load_settings(str(tmp_path), environ={"HOLIDAY_STATE": "Berlin"})

@@ -1,10 +1,12 @@
 """Migrations are the only path to the schema: they must build what the models say."""
 
+from datetime import UTC, datetime, timedelta
+
 import flask_migrate
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import MetaData, Table, func, insert, inspect, select, text
 
 from booking import create_app
 from booking.extensions import db
@@ -87,3 +89,38 @@ def test_migration_0010_encrypts_the_free_text_already_stored_and_0009_gets_it_b
     assert (booking.message, booking.private_note, booking.cancel_reason) == (
         "Wir streiten.", "Notiz", "")
     db.session.remove()
+
+
+def _insert(table_name: str, **values) -> int:
+    """A row with `values` and a plain value in every other required column (for
+    data migrations, whose tables are those of an older revision, not the models)."""
+    table = Table(table_name, MetaData(), autoload_with=db.engine)
+    plain = {"INTEGER": 1, "BOOLEAN": False, "JSON": [],
+             "DATETIME": datetime(2026, 6, 1, tzinfo=UTC),
+             "TIMESTAMP": datetime(2026, 6, 1, tzinfo=UTC)}
+    row = {}
+    for column in table.columns:
+        if column.primary_key or column.nullable or column.server_default is not None:
+            continue
+        kind = type(column.type).__name__.upper()
+        row[column.name] = next((value for name, value in plain.items() if name in kind), "x")
+    with db.engine.begin() as connection:
+        connection.execute(insert(table).values({**row, **values}))
+        return connection.scalar(select(func.max(table.c.id)))
+
+
+def test_bookings_made_before_rooms_existed_each_get_a_room_of_their_own(fresh_app):
+    flask_migrate.upgrade(revision="0014-1")  # the revision before the rooms
+    therapist = _insert("therapist", id=1, slug="anna", email="anna@example.org",
+                        role="therapist")
+    session_type = _insert("session_type", id=1, slug="erstgespraech", duration_minutes=50)
+    for n in (1, 2):
+        start = datetime(2026, 6, n + 1, 8, tzinfo=UTC)
+        _insert("booking", id=n, therapist_id=therapist, session_type_id=session_type,
+                public_id=f"p{n}", ical_uid=f"u{n}@x", manage_token_hash=f"h{n}",
+                status="confirmed", start_utc=start, blocked_start_utc=start,
+                end_utc=start + timedelta(hours=1), blocked_end_utc=start + timedelta(hours=1))
+    flask_migrate.upgrade()
+    with db.engine.connect() as connection:
+        rooms = connection.scalars(text("SELECT meeting_room FROM booking")).all()
+    assert len(set(rooms)) == 2 and all(len(room) >= 22 for room in rooms)

@@ -10,6 +10,7 @@ from booking.models.booking import (
     EventKind,
 )
 from booking.models.calendars import BusyCalendar, BusyInterval, CalendarFeed, FeedScope
+from booking.models.closing import ClosingPeriod
 from booking.models.data_export import DataExport
 from booking.models.outbox import MessageKind, OutboxMessage, OutboxStatus, Recipient
 from booking.models.practice import MediaImage, PracticeProfile
@@ -31,6 +32,7 @@ __all__ = [
     "BusyCalendar",
     "BusyInterval",
     "CalendarFeed",
+    "ClosingPeriod",
     "DataExport",
     "EventKind",
     "FeedScope",

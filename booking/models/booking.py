@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 from booking.encryption import EncryptedText
 from booking.errors import InvalidTransition
 from booking.extensions import Model
+from booking.meeting_links import meeting_link, new_room
 from booking.models.session_type import SessionType
 from booking.models.therapist import Therapist
 
@@ -136,6 +137,9 @@ class Booking(Model):
     # Idempotency-Key but another body is refused instead of answered with this booking.
     request_fingerprint: Mapped[str | None] = mapped_column(String(64))
     sequence: Mapped[int] = mapped_column(default=0)
+    # The name of this session's online room in the therapist's meeting-link template:
+    # unguessable, the same across a move, a new one when another therapist takes over.
+    meeting_room: Mapped[str] = mapped_column(String(64), default=new_room)
 
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -157,6 +161,12 @@ class Booking(Model):
     events: WriteOnlyMapped[BookingEvent] = relationship(
         back_populates="booking", cascade="all, delete-orphan", passive_deletes=True,
         order_by="BookingEvent.id")
+
+    @property
+    def meeting_url(self) -> str:
+        """The link to this session's online room ("" when the therapist gives none)."""
+        rules = self.therapist.rules
+        return meeting_link(rules.meeting_url if rules else "", self.meeting_room)
 
     @property
     def ical_status(self) -> str:
@@ -235,6 +245,7 @@ class Booking(Model):
         self.therapist = therapist
         self.private_note = ""  # the previous therapist's, for no one else's eyes
         self.ical_uid = f"{uuid.uuid4()}@{self.ical_uid.rpartition('@')[2]}"
+        self.meeting_room = new_room()  # the previous therapist knows the old one
         self._revise(now)
         self.record(EventKind.REASSIGNED, now, Actor.PRACTICE, previous_therapist_id=previous)
 

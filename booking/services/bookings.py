@@ -65,6 +65,8 @@ class Policy:
     hold: timedelta = timedelta(minutes=30)  # how long a pending booking keeps its slot
     change_cutoff: timedelta = timedelta(hours=24)  # online cancel/move closes then
     reminder_before: timedelta = timedelta(hours=24)
+    # Whose public holidays close the practice ("" for none): see services/closing.py.
+    holiday_state: str = ""
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Policy:
@@ -74,6 +76,7 @@ class Policy:
             hold=timedelta(minutes=config["BOOKING_HOLD_MINUTES"]),
             change_cutoff=timedelta(hours=config["VISITOR_CHANGE_CUTOFF_HOURS"]),
             reminder_before=timedelta(hours=config["REMINDER_HOURS_BEFORE"]),
+            holiday_state=config["HOLIDAY_STATE"],
         )
 
     def changes_closed(self, start: datetime, now: datetime) -> bool:
@@ -125,7 +128,8 @@ def book_slot(*, therapist_id: int, session_type_id: int, start: datetime, visit
                 email_key = validation.email_identity(visitor.email)
                 schedule.lock_person(email_key)
                 _refuse_second_first_session(email_key, now)
-            blocked = _offered_interval(therapist, session_type, start, now)
+            blocked = _offered_interval(therapist, session_type, start, now,
+                                        holiday_state=policy.holiday_state)
             expire_lapsed_holds(therapist.id, blocked, now)
             booking = _new_booking(therapist, session_type, start, blocked, visitor, now,
                                    policy, idempotency_key)
@@ -236,7 +240,7 @@ def reschedule_by_visitor(token: str, *, start: datetime, now: datetime,
             if start == booking.start_utc:  # no move: no mails, no new SEQUENCE
                 return booking
             blocked = _offered_interval(booking.therapist, booking.session_type, start, now,
-                                        moving=booking)
+                                        holiday_state=policy.holiday_state, moving=booking)
             expire_lapsed_holds(booking.therapist_id, blocked, now)
             previous = booking.start_utc
             booking.reschedule(start, start + booking.session_type.duration,
@@ -318,10 +322,11 @@ def _schedule_reminder(booking: Booking, now: datetime, before: timedelta) -> No
 
 
 def _offered_interval(therapist: Therapist, session_type: SessionType, start: datetime,
-                      now: datetime, moving: Booking | None = None) -> availability.Interval:
+                      now: datetime, *, holiday_state: str,
+                      moving: Booking | None = None) -> availability.Interval:
     rules = schedule.engine_rules(therapist, session_type)
     if rules is None or not schedule.is_offered(therapist, session_type, start, now=now,
-                                                ignoring=moving):
+                                                holiday_state=holiday_state, ignoring=moving):
         raise SlotUnavailable("this time is not available (any more)")
     return availability.blocked_interval(start, rules)
 
@@ -446,7 +451,8 @@ def book_first_available(*, team: list[Therapist], session_type_id: int, start: 
     session_type = db.session.get(SessionType, session_type_id)
     if session_type is None:
         raise NotFound("no such session type")
-    for therapist in matching.fair_order(team, session_type, start, now=now):
+    for therapist in matching.fair_order(team, session_type, start, now=now,
+                                         holiday_state=policy.holiday_state):
         try:
             return book_slot(therapist_id=therapist.id, session_type_id=session_type_id,
                              start=start, visitor=visitor, now=now, policy=policy,

@@ -106,7 +106,7 @@ def _first_session_type() -> SessionType | None:
 def _add_weekday_hours(therapist: Therapist) -> None:
     if therapist.rules is None:  # new_therapist always writes them
         raise RuntimeError(f"demo therapist {therapist.email} has no booking rules")
-    therapist.rules.meeting_url = f"https://meet.example/{therapist.slug}"
+    therapist.rules.meeting_url = f"https://meet.example/{therapist.slug}-{{room}}"
     for weekday in range(5):
         for start, end in _WEEKDAY_HOURS:
             therapist.working_hours.append(

@@ -23,6 +23,7 @@ from booking import calendar
 from booking.calendar import CalendarEvent
 from booking.errors import NotFound
 from booking.extensions import db
+from booking.meeting_links import meeting_link
 from booking.models import (
     Booking,
     BookingStatus,
@@ -141,7 +142,7 @@ def render(feed: CalendarFeed, now: datetime) -> bytes:
                # Decrypted only when shown: 5,000 messages cost some 40 ms to decrypt.
                Booking.message if feed.full_details else literal("").label("message"),
                Booking.created_at, Booking.updated_at,
-               Booking.therapist_id, Booking.session_type_id)
+               Booking.therapist_id, Booking.session_type_id, Booking.meeting_room)
         .where(*_shown(feed, now)).order_by(Booking.start_utc)
     ).all()
     locale = _locale(feed.therapist)
@@ -198,7 +199,8 @@ def _event(booking: Any, session_name: str, therapist: Therapist, full_details: 
         zone=therapist.timezone,
         summary=f"{session_name} · {who}",
         description="\n".join(line for line in details if line),
-        location=therapist.rules.meeting_url if therapist.rules else "",
+        location=meeting_link(therapist.rules.meeting_url if therapist.rules else "",
+                              booking.meeting_room),
         status=ical_status_of(booking.status),
         created=booking.created_at,
         last_modified=booking.updated_at,

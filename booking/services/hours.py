@@ -11,6 +11,7 @@ from sqlalchemy import select
 from booking import validation
 from booking.errors import InvalidInput, NotFound
 from booking.extensions import db
+from booking.meeting_links import TemplateProblem, check_template
 from booking.models import Booking, BookingRules, Therapist, TimeOff, WorkingHours
 from booking.services.schedule import occupying_at
 from booking.services.team import member
@@ -153,5 +154,8 @@ def save_rules(therapist_id: int, *, languages: list[str], **values: Unpack[Rule
         rules.horizon_days = values["horizon_days"]
         rules.slot_step_minutes = values["slot_step_minutes"]
         rules.daily_cap = values["daily_cap"]
-        rules.meeting_url = values["meeting_url"]
+        try:
+            rules.meeting_url = check_template(values["meeting_url"])
+        except TemplateProblem as problem:
+            raise InvalidInput("meeting_url", problem.code) from None
         therapist.languages = validation.languages(languages)

@@ -38,7 +38,9 @@ def event_for(booking: Booking, *, locale: str, manage_url: str = "",
     The visitor's manage link is written in only when `manage_url` is given: never for
     the therapist's copy or for links that go to other companies' calendar sites."""
     therapist = therapist or booking.therapist
-    meeting = therapist.rules.meeting_url if therapist.rules else ""
+    # The booking's own room; none in the previous therapist's cancelled entry after a
+    # hand-over (the room is the new therapist's, and the old entry is going away).
+    meeting = booking.meeting_url if therapist.id == booking.therapist_id else ""
     with force_locale(locale):
         summary = gettext("First consultation with %(name)s", name=therapist.display_name)
         lines = [gettext("Online session: %(link)s", link=meeting) if meeting else "",

@@ -39,10 +39,11 @@ def bookable_therapist(slug: str) -> Therapist | None:
 
 
 def team_slots(team: list[Therapist], session_type: SessionType, *, now: datetime,
-               start: datetime, end: datetime) -> list[availability.Slot]:
+               start: datetime, end: datetime, holiday_state: str) -> list[availability.Slot]:
     """Every start at which at least one of `team` is free, sorted and unique."""
     starts: dict[datetime, availability.Slot] = {}
-    each = schedule.free_slots_of_team(team, session_type, now=now, start=start, end=end)
+    each = schedule.free_slots_of_team(team, session_type, now=now, start=start, end=end,
+                                       holiday_state=holiday_state)
     for therapist in team:
         for slot in each[therapist.id]:
             starts.setdefault(slot.start, slot)
@@ -50,10 +51,12 @@ def team_slots(team: list[Therapist], session_type: SessionType, *, now: datetim
 
 
 def fair_order(team: list[Therapist], session_type: SessionType, start: datetime, *,
-               now: datetime, rng: random.Random | None = None) -> list[Therapist]:
+               now: datetime, holiday_state: str,
+               rng: random.Random | None = None) -> list[Therapist]:
     """Those of `team` who offer `start`, the least busy first (ties in random order),
     so that 'first available' spreads new clients over the team."""
-    offering = [t for t in team if schedule.is_offered(t, session_type, start, now=now)]
+    offering = [t for t in team if schedule.is_offered(t, session_type, start, now=now,
+                                                       holiday_state=holiday_state)]
     load = _upcoming_load([t.id for t in offering], now)
     (rng or random.Random()).shuffle(offering)
     return sorted(offering, key=lambda t: load.get(t.id, 0))
@@ -84,7 +87,8 @@ def bookable_session_type(slug: str) -> SessionType | None:
 
 
 def next_free(team: list[Therapist], session_type: SessionType, *, now: datetime,
-              after: datetime | None = None) -> dict[int, availability.Slot | None]:
+              holiday_state: str, after: datetime | None = None
+              ) -> dict[int, availability.Slot | None]:
     """Each therapist's first free slot (from `after`), or None within their horizon;
     by therapist id."""
     start = after or now
@@ -96,23 +100,24 @@ def next_free(team: list[Therapist], session_type: SessionType, *, now: datetime
         if not missing or end <= start:
             break
         each = schedule.free_slots_of_team(missing, session_type, now=now, start=start, end=end,
-                                           limit=1)
+                                           holiday_state=holiday_state, limit=1)
         found.update({t.id: slots[0] if slots else None for t, slots in
                       ((t, each[t.id]) for t in missing)})
     return {t.id: found.get(t.id) for t in team}
 
 
 def first_free(team: list[Therapist], session_type: SessionType, *, now: datetime,
-               after: datetime) -> availability.Slot | None:
+               after: datetime, holiday_state: str) -> availability.Slot | None:
     """The earliest free slot of anyone in `team` from `after` (the "jump to" link)."""
-    found = [slot for slot in next_free(team, session_type, now=now, after=after).values()
-             if slot]
+    found = [slot for slot in next_free(team, session_type, now=now, after=after,
+                                        holiday_state=holiday_state).values() if slot]
     return min(found, key=lambda slot: slot.start) if found else None
 
 
 def nearest(team: list[Therapist], session_type: SessionType, start: datetime, *,
-            now: datetime, count: int = ALTERNATIVES) -> list[availability.Slot]:
+            now: datetime, holiday_state: str,
+            count: int = ALTERNATIVES) -> list[availability.Slot]:
     """The free slots closest in time to `start` (offered when it was just taken)."""
     window = team_slots(team, session_type, now=now, start=start - timedelta(days=7),
-                        end=start + timedelta(days=14))
+                        end=start + timedelta(days=14), holiday_state=holiday_state)
     return sorted(window, key=lambda slot: abs(slot.start - start))[:count]

@@ -21,6 +21,7 @@ from booking.models import (
     Therapist,
     TimeOff,
 )
+from booking.services import closing
 
 # The daily cap counts whole local days, so bookings up to a day either side of
 # the asked window matter (no zone is more than 14 hours off UTC).
@@ -37,36 +38,40 @@ class _Schedule(TypedDict):
     booked: list[availability.Booked]
     rules: availability.Rules
     now: datetime
+    closed: availability.ClosedDays
 
 
 def free_slots(therapist: Therapist, session_type: SessionType, *, now: datetime,
-               start: datetime, end: datetime, limit: int | None = None,
+               start: datetime, end: datetime, holiday_state: str, limit: int | None = None,
                ignoring: Booking | None = None) -> list[availability.Slot]:
     """The slots a visitor is offered for this therapist and session type in [start, end)
-    (to the booking `ignoring`, when it is being moved)."""
+    (to the booking `ignoring`, when it is being moved); none on the practice's closed
+    days (the public holidays of `holiday_state` and the closing periods)."""
     return free_slots_of_team([therapist], session_type, now=now, start=start, end=end,
-                              limit=limit, ignoring=ignoring)[therapist.id]
+                              holiday_state=holiday_state, limit=limit,
+                              ignoring=ignoring)[therapist.id]
 
 
 def free_slots_of_team(team: Sequence[Therapist], session_type: SessionType, *,
-                       now: datetime, start: datetime, end: datetime, limit: int | None = None,
-                       ignoring: Booking | None = None) -> dict[int, list[availability.Slot]]:
+                       now: datetime, start: datetime, end: datetime, holiday_state: str,
+                       limit: int | None = None, ignoring: Booking | None = None
+                       ) -> dict[int, list[availability.Slot]]:
     """free_slots for each of `team` (by therapist id), from a fixed number of queries
     however large the team: each therapist's bookings and unavailable time are read
     for all of them at once."""
-    schedules = _schedules(team, session_type, now, start, end, ignoring)
+    schedules = _schedules(team, session_type, now, start, end, holiday_state, ignoring)
     return {therapist.id: availability.free_slots(**schedule, start=start, end=end, limit=limit)
             if (schedule := schedules.get(therapist.id)) is not None else []
             for therapist in team}
 
 
 def is_offered(therapist: Therapist, session_type: SessionType, slot_start: datetime,
-               *, now: datetime, ignoring: Booking | None = None) -> bool:
+               *, now: datetime, holiday_state: str, ignoring: Booking | None = None) -> bool:
     """True when `slot_start` is a slot this therapist offers right now (to the
     booking `ignoring`, when it is being moved: its own time does not stand in its way)."""
     end = slot_start + timedelta(seconds=1)
-    schedule = _schedules([therapist], session_type, now, slot_start, end, ignoring).get(
-        therapist.id)
+    schedule = _schedules([therapist], session_type, now, slot_start, end, holiday_state,
+                          ignoring).get(therapist.id)
     return schedule is not None and availability.is_offered(slot_start, **schedule)
 
 
@@ -77,8 +82,8 @@ def engine_rules(therapist: Therapist, session_type: SessionType) -> availabilit
 
 
 def _schedules(team: Sequence[Therapist], session_type: SessionType, now: datetime,
-               start: datetime, end: datetime, ignoring: Booking | None = None
-               ) -> dict[int, _Schedule]:
+               start: datetime, end: datetime, holiday_state: str,
+               ignoring: Booking | None = None) -> dict[int, _Schedule]:
     """The engine's input for each of `team` who can be booked at all, by therapist id."""
     rules = {t.id: r for t in team
              if t.active and session_type.active and (r := engine_rules(t, session_type))}
@@ -90,6 +95,7 @@ def _schedules(team: Sequence[Therapist], session_type: SessionType, now: dateti
     ids = list(rules)
     unavailable = _unavailable(ids, low, high)
     booked = _booked(ids, low, high, now, ignoring)
+    closed = closing.closed_for_engine(low, high, holiday_state=holiday_state)
     return {
         therapist.id: {
             "zone": therapist.zone,
@@ -98,6 +104,7 @@ def _schedules(team: Sequence[Therapist], session_type: SessionType, now: dateti
             "booked": booked.get(therapist.id, []),
             "rules": rules[therapist.id],
             "now": now,
+            "closed": closed,
         }
         for therapist in team if therapist.id in rules
     }

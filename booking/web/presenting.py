@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import groupby
@@ -24,6 +25,7 @@ class Day:
 
     day: date
     slots: list[Slot]
+    closed: str = ""  # why the practice is closed that day (a holiday's name), if it is
 
 
 # Nobody books further ahead than this; a week asked for beyond it is clamped.
@@ -46,15 +48,18 @@ def local_midnight(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, datetime.min.time(), tzinfo=zone).astimezone(UTC)
 
 
-def days_of_week(first: date, slots: list[Slot], zone: ZoneInfo, count: int = 7) -> list[Day]:
+def days_of_week(first: date, slots: list[Slot], zone: ZoneInfo, count: int = 7,
+                 closed: Mapping[date, str] | None = None) -> list[Day]:
     """`count` local days from `first`, each with its slots (sorted input stays sorted);
-    slots on other days are left out."""
+    slots on other days are left out. A day in `closed` (the practice's closed days:
+    dates in Berlin, shown on the same date in any zone) carries the reason."""
     by_day: dict[date, list[Slot]] = {first + timedelta(days=n): [] for n in range(count)}
     for slot in slots:
         day = slot.start.astimezone(zone).date()
         if day in by_day:
             by_day[day].append(slot)
-    return [Day(day, day_slots) for day, day_slots in by_day.items()]
+    closed = closed or {}
+    return [Day(day, day_slots, closed.get(day, "")) for day, day_slots in by_day.items()]
 
 
 def locale_name() -> str:

@@ -79,6 +79,7 @@ def test_the_admin_hands_over_a_booking_deactivates_a_colleague_and_reads_the_re
     for n, (link, heading) in enumerate([
             ("Unzustellbare E-Mails", "Unzustellbare E-Mails"),
             ("Ausnahmen", "Ein weiteres kostenfreies Erstgespräch"),
+            ("Schließtage", "Schließtage"),
             ("Praxiskalender", "Alle Buchungen der Praxis im Kalenderprogramm")], start=5):
         page.get_by_role("link", name=link).click()
         page.get_by_role("heading", name=heading).wait_for()

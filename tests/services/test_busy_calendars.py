@@ -64,7 +64,8 @@ def add(therapist, url: str, settings: RefreshSettings) -> int:
 def offered(therapist, session_type, now: datetime = FIXED_NOW) -> set[datetime]:
     db.session.rollback()
     return {slot.start for slot in schedule.free_slots(therapist, session_type, now=now,
-                                                       start=now, end=now + HORIZON)}
+                                                       start=now, end=now + HORIZON,
+                                                       holiday_state="BE")}
 
 
 def stored(calendar_id: int) -> list[tuple[datetime, datetime]]:

@@ -27,6 +27,8 @@ from tests.support import berlin
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 START = berlin("2026-06-03", "09:00")
+ROOM_LINK = "https://video.praxis.example/{room}"
+FIXED_ROOM = "Qm9va2luZ1Jvb21Gb3JTbmFwc2hvdHM"  # as random as new_room's, but fixed
 
 CASES = [
     (MessageKind.CONFIRM_REQUEST, Recipient.VISITOR, {}),
@@ -56,8 +58,7 @@ def booking_of(make_therapist, make_booking):
 
     def make(locale: str, start=START, **visitor) -> Booking:
         therapist = make_therapist(buffer_after_minutes=10)
-        therapist.display_name, therapist.rules.meeting_url = "Dr. Anna Berger", (
-            "https://meet.example/anna")
+        therapist.display_name, therapist.rules.meeting_url = "Dr. Anna Berger", ROOM_LINK
         db.session.commit()
         details = {"name": "Kim Beispiel", "email": "kim@example.org", "locale": locale,
                    "partner_name": "Sam Beispiel", "partner_email": "sam@example.org",
@@ -65,6 +66,7 @@ def booking_of(make_therapist, make_booking):
                    "phone": "+49 30 1234567", **visitor}
         booking = make_booking(therapist, start=start, **details)
         booking.public_id, booking.ical_uid = "PUBLICID", "fixed-uid@termine.praxis.example"
+        booking.meeting_room = FIXED_ROOM
         booking.cancel_reason = "Ich bin leider erkrankt."
         db.session.commit()
         return booking
@@ -104,7 +106,7 @@ def handed_over(booking: Booking, colleague, recipient: Recipient) -> dict:
     """Hand `booking` from Dr. Anna Berger to Jonas Hartmann as handover.reassign does;
     the payload that names the old entry (and, for Anna, her farewell)."""
     anna = booking.therapist
-    colleague.display_name = "Jonas Hartmann"
+    colleague.display_name, colleague.rules.meeting_url = "Jonas Hartmann", ROOM_LINK
     booking.therapist = colleague
     db.session.commit()
     old_entry = {"uid": booking.ical_uid, "organizer_id": anna.id}

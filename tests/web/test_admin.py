@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -14,6 +14,7 @@ from booking.extensions import db
 from booking.models import (
     Booking,
     BookingStatus,
+    ClosingPeriod,
     FeedScope,
     FirstSessionWaiver,
     OutboxMessage,
@@ -71,7 +72,16 @@ ADMIN_RECORDS = {
         select(OutboxMessage.id).where(OutboxMessage.booking_id == booking.id)),
     "waiver_id": lambda booking: _waiver(booking).id,
     "endpoint_id": lambda booking: _webhook_endpoint().id,
+    "period_id": lambda booking: _closing_period().id,
 }
+
+
+def _closing_period() -> ClosingPeriod:
+    period = ClosingPeriod(first_day=date(2026, 12, 27), last_day=date(2026, 12, 30),
+                           label="Weihnachtspause", created_at=FIXED_NOW)
+    db.session.add(period)
+    db.session.commit()
+    return period
 
 
 def _webhook_endpoint() -> WebhookEndpoint:

@@ -123,8 +123,8 @@ def test_erasing_by_command_or_by_retention_is_recorded_without_an_account(
         app, clock, carla, make_booking):
     by_command = make_booking(carla, start=PAST, now=PAST - timedelta(days=2), confirmed=True,
                               email="kim@example.org")
-    by_retention = make_booking(carla, start=PAST + timedelta(days=1),
-                                now=PAST - timedelta(days=2), email="lou@example.org")  # never confirmed: lapsed
+    by_retention = make_booking(carla, start=PAST + timedelta(days=1),  # never confirmed
+                                now=PAST - timedelta(days=2), email="lou@example.org")
     erasure.erase_person("kim@example.org", now=FIXED_NOW)
     assert trail(by_command.id) == [("erased", None)]
     erasure.erase_old(FIXED_NOW + timedelta(days=400), retention=current_settings().retention)

@@ -233,6 +233,17 @@ def test_with_a_fixed_meeting_link_the_page_shows_it(client, make_therapist, mak
     assert 'href="https://meet.example/anna"' in page
 
 
+def test_the_manage_page_shows_the_bookings_own_room(client, make_therapist, make_booking,
+                                                     token_of):
+    therapist = make_therapist(meeting_url="https://video.praxis.example/{room}")
+    booking = make_booking(therapist, confirmed=True)
+    other = make_booking(therapist, start=booking.start_utc + timedelta(hours=1),
+                         email="other@example.org", confirmed=True)
+    page = client.get(f"/b/{token_of(booking)}?lang=en").get_data(as_text=True)
+    assert f'href="https://video.praxis.example/{booking.meeting_room}"' in page
+    assert other.meeting_room not in page and "{room}" not in page
+
+
 def test_the_manage_page_cancels_nothing_itself_it_links_to_the_confirmation_step(
         client, make_booking, token_of):
     token = token_of(make_booking(confirmed=True))

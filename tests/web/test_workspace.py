@@ -419,6 +419,50 @@ def test_impossible_booking_rules_are_refused_and_nothing_is_saved(client, anna,
     assert anna.rules.slot_step_minutes == 60 and anna.languages == ["de"]
 
 
+@pytest.mark.parametrize("template, message", [
+    ("http://video.praxis.example/{room}", "Bitte geben Sie eine vollständige Adresse an"),
+    ("https://video.praxis.example/{room}/{room}", "Verwenden Sie {room} höchstens einmal"),
+    ("https://{room}.praxis.example/", "Das ist keine vollständige Webadresse"),
+])
+def test_a_meeting_link_template_that_is_not_sane_is_refused_with_the_reason(
+        client, anna, template, message):
+    sign_in(client, anna.email)
+    page = "/workspace/rules"
+    response = client.post(page, data={"csrf_token": csrf(client, page), **RULES,
+                                       "meeting_url": template})
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    db.session.rollback()
+    assert anna.rules.meeting_url == ""
+
+
+def test_a_fixed_meeting_link_is_saved_with_a_warning_that_every_client_shares_the_room(
+        client, anna):
+    sign_in(client, anna.email)
+    page = "/workspace/rules"
+    client.post(page, data={"csrf_token": csrf(client, page), **RULES})
+    db.session.rollback()
+    assert anna.rules.meeting_url == "https://meet.example/anna"
+    warned = client.get(page + "?lang=en").get_data(as_text=True)
+    assert 'class="problem shared-room"' in warned and "every client meets you" in warned
+    client.post(page, data={"csrf_token": csrf(client, page), **RULES,
+                            "meeting_url": "https://video.praxis.example/{room}"})
+    db.session.rollback()
+    assert anna.rules.meeting_url == "https://video.praxis.example/{room}"
+    assert "shared-room" not in client.get(page).get_data(as_text=True)
+
+
+def test_the_booking_page_gives_the_therapist_the_sessions_own_room(client, anna,
+                                                                    make_booking):
+    anna.rules.meeting_url = "https://video.praxis.example/{room}"
+    db.session.commit()
+    booking = make_booking(anna, start=berlin("2026-06-03", "10:00"))
+    sign_in(client, anna.email)
+    page = client.get(f"/workspace/bookings/{booking.id}").get_data(as_text=True)
+    assert (f'href="https://video.praxis.example/{booking.meeting_room}" rel="noreferrer" '
+            'class="meeting-room"') in page
+
+
 # For each kind of record a workspace route can name: how to make one of another
 # therapist's. A route naming a kind not listed here fails the coverage test above.
 OTHER_RECORDS = {

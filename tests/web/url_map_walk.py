@@ -65,7 +65,7 @@ def make_practice(make_therapist, first_session) -> Practice:
     values = {"slug": therapist.slug, "booking_id": str(booking.id),
               "therapist_id": str(therapist.id), "message_id": "1", "waiver_id": "1",
               "calendar_id": "1", "time_off_id": "1", "filename": "site.css",
-              "public_id": booking.public_id, "endpoint_id": "1",
+              "public_id": booking.public_id, "endpoint_id": "1", "period_id": "1",
               "name": practice.set_photo(therapist.id, photo.getvalue(), now=FIXED_NOW),
               "version": looks.theme_version}
     return Practice(therapist.email, admin.email, values,

@@ -26,6 +26,7 @@ def require_admin():
 
 from booking.web.admin import (  # noqa: E402,F401  (routes register on bp)
     bookings,
+    closing,
     look,
     practice,
     team,

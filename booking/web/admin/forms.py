@@ -1,5 +1,7 @@
 """Forms of the admin pages."""
 
+from datetime import date, timedelta
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.i18n import translations  # type: ignore[import-untyped]
@@ -17,8 +19,13 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from booking import clock
+from booking.public_holidays import PRACTICE_ZONE
 from booking.services.webhooks import BOOKING_EVENTS
 from booking.web.presenting import language_names
+
+MAX_CLOSING_DAYS = 366
+MAX_DAYS_AHEAD = 3 * 366
 
 
 class InviteForm(FlaskForm):
@@ -117,3 +124,30 @@ class PracticeDetailsForm(FlaskForm):
         description=_l("A colour such as #0b5c6b for buttons and links; empty for the "
                        "standard colour. It must be dark enough for white text on buttons "
                        "and for links on the page background (WCAG AA, at least 4.5:1)."))
+
+
+class ClosingPeriodForm(FlaskForm):
+    first_day = DateField(_l("First closed day"),
+                          validators=[DataRequired(_l("Please give a date."))])
+    last_day = DateField(_l("Last closed day (inclusive)"),
+                         validators=[DataRequired(_l("Please give a date."))])
+    label = StringField(_l("Label for the team and visitors (optional), e.g. Christmas break"),
+                        validators=[Optional(), Length(max=120)])
+
+    def validate_first_day(self, field) -> None:
+        if field.data and field.data > _today() + timedelta(days=MAX_DAYS_AHEAD):
+            raise ValidationError(_l("Closing days can be entered at most three years ahead."))
+
+    def validate_last_day(self, field) -> None:
+        if field.data and field.data < _today():
+            raise ValidationError(_l("This period is over already."))
+        if self.first_day.data and field.data and field.data < self.first_day.data:
+            raise ValidationError(_l("The last day is before the first."))
+        if self.first_day.data and field.data and (
+                field.data - self.first_day.data).days >= MAX_CLOSING_DAYS:
+            raise ValidationError(_l("A closing period can last at most a year."))
+
+
+def _today() -> date:
+    """Today in the practice's zone, where closing days are dates."""
+    return clock.utcnow().astimezone(PRACTICE_ZONE).date()

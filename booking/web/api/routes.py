@@ -91,7 +91,8 @@ def therapists(query: TherapistsQuery) -> Response:
     locale = str(get_locale())
     found = []
     team = matching.bookable_team(query.language)
-    next_free = matching.next_free(team, session_type, now=now)
+    next_free = matching.next_free(team, session_type, now=now,
+                                   holiday_state=current_settings().policy.holiday_state)
     for therapist in team:
         slot = next_free[therapist.id]
         found.append(TherapistOut(
@@ -132,7 +133,8 @@ def _slots_answer(query: AvailabilityQuery, team: list[Therapist], slug: str | N
     session_type = _session_type(query.session_type, status=400)
     start, end = query.instants()
     zone = ZoneInfo(query.tz)
-    slots = matching.team_slots(team, session_type, now=clock.utcnow(), start=start, end=end)
+    slots = matching.team_slots(team, session_type, now=clock.utcnow(), start=start, end=end,
+                                holiday_state=current_settings().policy.holiday_state)
     answer = _json(AvailabilityOut(
         therapist=slug, session_type=session_type.slug, timezone=query.tz,
         start=start.astimezone(zone), end=end.astimezone(zone),
@@ -334,7 +336,8 @@ def _decoy(body: BookingRequest, therapist: Therapist, session_type: SessionType
 
 def _taken(team: list[Therapist], session_type: SessionType, start: datetime, now: datetime,
            zone: ZoneInfo) -> ApiProblem:
-    nearby = matching.nearest(team, session_type, start, now=now)
+    nearby = matching.nearest(team, session_type, start, now=now,
+                              holiday_state=current_settings().policy.holiday_state)
     return ApiProblem(409, "slot-taken", alternatives=[
         {"start": s.start.astimezone(zone).isoformat(), "end": s.end.astimezone(zone).isoformat()}
         for s in nearby])

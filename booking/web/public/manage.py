@@ -15,7 +15,7 @@ from booking import clock
 from booking.errors import NotFound, SlotUnavailable, TooLateToChange
 from booking.extensions import limiter
 from booking.models import Booking, BookingStatus
-from booking.services import bookings, matching, schedule
+from booking.services import bookings, closing, matching, schedule
 from booking.services.bookings import Policy
 from booking.services.invites import calendar_links, download_ics, event_for
 from booking.settings import current_settings
@@ -140,14 +140,18 @@ def reschedule(token: str):
     start, end = local_midnight(monday, zone), local_midnight(monday + timedelta(days=7), zone)
     week = [slot for slot in schedule.free_slots(booking.therapist, booking.session_type,
                                                  now=now, start=start, end=end,
+                                                 holiday_state=_policy().holiday_state,
                                                  ignoring=booking)
             if slot.start != booking.start_utc]  # its own time is no move
     # As on the week picker: an empty week points to the next free time.
     later = None if week else matching.first_free([booking.therapist], booking.session_type,
-                                                  now=now, after=end)
+                                                  now=now, after=end,
+                                                  holiday_state=_policy().holiday_state)
     return render_template(
         "public/reschedule.html", booking=booking, token=token, zone=zone, form=form,
-        days=days_of_week(monday, week, zone), monday=monday,
+        days=days_of_week(monday, week, zone, closed=closing.closed_days(
+            monday, monday + timedelta(days=6), holiday_state=_policy().holiday_state,
+            locale=locale_name())), monday=monday,
         previous=monday - timedelta(days=7), next=monday + timedelta(days=7),
         this_week=monday <= now.astimezone(zone).date(), later=later, problem=problem,
         can_change=booking.can_visitor_change(now, _policy().change_cutoff),
@@ -170,7 +174,8 @@ def move_page(token: str):
             now, _policy().change_cutoff)):
         return redirect(url_for("public.reschedule", token=token, tz=zone.key))
     offered = start != booking.start_utc and schedule.is_offered(
-        booking.therapist, booking.session_type, start, now=now, ignoring=booking)
+        booking.therapist, booking.session_type, start, now=now,
+        holiday_state=_policy().holiday_state, ignoring=booking)
     form = RescheduleForm(start=start.isoformat())
     return render_template(
         "public/move.html", booking=booking, token=token, zone=zone, form=form, start=start,

@@ -19,7 +19,7 @@ from booking.config import is_loopback
 from booking.errors import FirstSessionAlreadyBooked, SlotUnavailable
 from booking.extensions import limiter
 from booking.models import Booking, SessionType, Therapist
-from booking.services import bookings, matching
+from booking.services import bookings, closing, matching
 from booking.services.bookings import Visitor
 from booking.settings import current_settings
 from booking.web import limits
@@ -42,7 +42,7 @@ def team():
     now = clock.utcnow()
     session_type = _first_session_or_503()
     members = matching.bookable_team(visit.speaks)
-    next_free = matching.next_free(members, session_type, now=now)
+    next_free = matching.next_free(members, session_type, now=now, holiday_state=_holidays())
     return render_template("public/team.html", visit=visit, team=members, next_free=next_free,
                            session_type=session_type,
                            zones=_zones(now, visit.zone))
@@ -56,7 +56,8 @@ def slots(slug: str):
     session_type = _first_session_or_503()
     monday = week_of(request.args.get("week"), visit.zone, now)
     week, end = _week_slots(members, session_type, monday, visit.zone, now)
-    later = None if week else matching.first_free(members, session_type, now=now, after=end)
+    later = None if week else matching.first_free(members, session_type, now=now, after=end,
+                                                  holiday_state=_holidays())
     skipped = later is not None and "week" not in request.args
     if skipped:
         # From Friday to Sunday this week often has nothing left: a picker opened
@@ -67,7 +68,10 @@ def slots(slug: str):
         later = None
     return render_template(
         "public/slots.html", visit=visit, therapist=therapist, slug=slug,
-        session_type=session_type, days=days_of_week(monday, week, visit.zone),
+        session_type=session_type,
+        days=days_of_week(monday, week, visit.zone, closed=closing.closed_days(
+            monday, monday + timedelta(days=6), holiday_state=_holidays(),
+            locale=str(get_locale()))),
         monday=monday, previous=monday - timedelta(days=7), next=monday + timedelta(days=7),
         this_week=monday <= now.astimezone(visit.zone).date(), later=later, skipped=skipped,
         zones=_zones(now, visit.zone),
@@ -153,7 +157,7 @@ class DetailsPage:
         alternatives = []
         if problem == "taken":
             alternatives = matching.nearest(self.members, self.session_type, start,
-                                            now=self.now)
+                                            now=self.now, holiday_state=_holidays())
             self.form.lost.data = start.isoformat()
         return render_template(
             "public/details.html", form=self.form, visit=self.visit,
@@ -233,7 +237,12 @@ def _week_slots(members: list[Therapist], session_type: SessionType, monday: dat
                 zone: ZoneInfo, now: datetime) -> tuple[list[Slot], datetime]:
     """The free slots of the week from `monday` in `zone`, and the instant it ends."""
     start, end = local_midnight(monday, zone), local_midnight(monday + timedelta(days=7), zone)
-    return matching.team_slots(members, session_type, now=now, start=start, end=end), end
+    return matching.team_slots(members, session_type, now=now, start=start, end=end,
+                               holiday_state=_holidays()), end
+
+
+def _holidays() -> str:
+    return current_settings().policy.holiday_state
 
 
 def _first_session_or_503() -> SessionType:

@@ -18,7 +18,6 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
-    URL,
     DataRequired,
     EqualTo,
     InputRequired,
@@ -29,6 +28,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from booking.meeting_links import TemplateProblem, check_template
 from booking.services import hours
 
 
@@ -114,15 +114,32 @@ class BookingRulesForm(FlaskForm):
     daily_cap = IntegerField(_l("At most … first consultations a day (empty: no limit)"),
                              validators=[Optional(), NumberRange(1, 50)])
     meeting_url = URLField(_l("Link to your online meeting room"),
-                           validators=[Optional(), Length(max=500),
-                                       URL(require_tld=False, message=_l(
-                                           "Please give a full address starting with https://"))])
+                           description=_l("Write {room} where the room's name goes, e.g. "
+                                          "https://video.praxis.example/{room}: each session "
+                                          "then gets a room of its own."))
     languages = SelectMultipleField(_l("Languages you hold sessions in"),
                                     choices=[SelectChoice("de", _l("German")),
                                              SelectChoice("en", _l("English"))],
                                     validators=[DataRequired(_l("Choose at least one."))],
                                     widget=ListWidget(prefix_label=False),
                                     option_widget=CheckboxInput())
+
+
+    def validate_meeting_url(self, field) -> None:
+        try:
+            field.data = check_template(field.data or "")
+        except TemplateProblem as problem:
+            raise ValidationError(_TEMPLATE_PROBLEMS[problem.code]) from None
+
+
+# Why a meeting-link template is refused (meeting_links.TemplateProblem codes).
+_TEMPLATE_PROBLEMS = {
+    "not_https": _l("Please give a full address starting with https://"),
+    "placeholders": _l("Use {room} at most once, and no other curly braces."),
+    "not_a_url": _l("This is not a complete web address, e.g. "
+                    "https://video.praxis.example/{room}"),
+    "too_long": _l("The address is too long (at most 500 characters)."),
+}
 
 
 class ForgotForm(FlaskForm):

@@ -10,9 +10,11 @@ from flask_login import current_user
 
 from booking import clock
 from booking.errors import InvalidInput, NotFound
+from booking.meeting_links import is_shared
 from booking.models import Booking
-from booking.services import hours, matching, schedule
-from booking.web.presenting import days_of_week
+from booking.services import closing, hours, matching, schedule
+from booking.settings import current_settings
+from booking.web.presenting import days_of_week, locale_name
 from booking.web.shared import ActionForm
 from booking.web.workspace import bp
 from booking.web.workspace.forms import (
@@ -103,10 +105,14 @@ def _preview(now):
     if session_type is None:
         return []
     zone = current_user.zone
+    holiday_state = current_settings().policy.holiday_state
     slots = schedule.free_slots(current_user, session_type, now=now, start=now,
-                                end=now + PREVIEW)
-    days = days_of_week(now.astimezone(zone).date(), slots, zone, count=PREVIEW.days + 1)
-    return [day for day in days if day.slots]
+                                end=now + PREVIEW, holiday_state=holiday_state)
+    today = now.astimezone(zone).date()
+    closed = closing.closed_days(today, today + PREVIEW, holiday_state=holiday_state,
+                                 locale=locale_name())
+    days = days_of_week(today, slots, zone, count=PREVIEW.days + 1, closed=closed)
+    return [day for day in days if day.slots or day.closed]
 
 
 @bp.route("/rules", methods=["GET", "POST"])
@@ -119,10 +125,16 @@ def rules_page():
               "languages": current_user.languages})
     if request.method == "POST":
         if not form.validate_on_submit():
-            return render_template("workspace/rules.html", form=form, visit=None), 422
+            return _rules_page(form), 422
         asked = {name: getattr(form, name).data for name in _AS_STORED}
         hours.save_rules(current_user.id, languages=form.languages.data, **asked,
                          minimum_notice_minutes=notice_minutes(form.minimum_notice_hours.data))
         flash("rules_saved", "done")
         return redirect(url_for("workspace.rules_page"), code=303)
-    return render_template("workspace/rules.html", form=form, visit=None)
+    return _rules_page(form)
+
+
+def _rules_page(form: BookingRulesForm) -> str:
+    # A fixed link (no {room}) gets a warning next to it: every client shares the room.
+    return render_template("workspace/rules.html", form=form, visit=None,
+                           shared_room=is_shared((form.meeting_url.data or "").strip()))
