@@ -35,6 +35,9 @@ def missing_key_ids() -> list[str]:
         key_ids = func.substr(type_coerce(column, Text), len(PREFIX) + 1, KEY_ID_CHARS,
                               type_=Text)
         seen.update(db.session.scalars(select(key_ids).where(column.is_not(None)).distinct()))
+    # End the read: a long-running caller (the worker) must not hold it open, which on
+    # SQLite would keep every writer out.
+    db.session.rollback()
     return sorted(seen - set(bound_keyring().known_ids))
 
 

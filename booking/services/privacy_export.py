@@ -23,6 +23,7 @@ from booking import validation
 from booking.extensions import db
 from booking.models import (
     Booking,
+    BookingAudit,
     DataExport,
     FirstSessionWaiver,
     OutboxMessage,
@@ -112,8 +113,10 @@ def _client_booking(booking: Booking, records: Counter[str]) -> dict[str, Any]:
     messages = _messages(booking, (Recipient.VISITOR.value,))
     copies = list(db.session.scalars(select(DataExport).where(
         DataExport.booking_id == booking.id).order_by(DataExport.id)))
-    records.update({"booking": 1, "booking_event": len(events),
-                    "outbox_message": len(messages), "data_export": len(copies)})
+    accesses = list(db.session.scalars(select(BookingAudit).where(
+        BookingAudit.booking_id == booking.id).order_by(BookingAudit.at, BookingAudit.id)))
+    records.update({"booking": 1, "booking_event": len(events), "outbox_message": len(messages),
+                    "data_export": len(copies), "booking_audit": len(accesses)})
     return {
         **_common(booking, "client"),
         "name": booking.visitor_name,
@@ -138,6 +141,10 @@ def _client_booking(booking: Booking, records: Counter[str]) -> dict[str, Any]:
         "copy_requests": [{"requested_at": _time(copy.created_at),
                            "expires_at": _time(copy.expires_at),
                            "used_at": _time(copy.used_at)} for copy in copies],
+        # Who at the practice opened, changed or exported this booking (an account
+        # number, not a name: the people are the practice's staff).
+        "practice_access": [{"at": _time(entry.at), "what": entry.action.value,
+                             "account": entry.account_id} for entry in accesses],
     }
 
 

@@ -54,7 +54,8 @@ def everything(app, make_therapist, first_session, policy, token_of, start_serve
     bookings.confirm_booking(token_of(first), now=FIXED_NOW, policy=policy)
     bookings.reschedule_by_visitor(token_of(first), start=WEDNESDAY_9 + timedelta(days=1),
                                    now=FIXED_NOW, policy=policy)
-    bookings.save_private_note(first.id, therapist_id=anna.id, note="Rückruf vereinbart")
+    bookings.save_private_note(first.id, therapist_id=anna.id, note="Rückruf vereinbart",
+                               now=FIXED_NOW)
     data_copies.request_copy(token_of(first), now=FIXED_NOW, secret_key=settings.secret_key)
     waivers.grant(email=EMAIL, note="Härtefall", granted_by_id=anna.id, now=FIXED_NOW)
     second = bookings.book_slot(
