@@ -52,34 +52,26 @@ def test_postgresql_gets_the_no_overlap_exclusion_constraint(fresh_app):
 
 
 def test_migration_0010_encrypts_the_free_text_already_stored_and_0009_gets_it_back(fresh_app):
-    from datetime import UTC, datetime, timedelta
+    from booking.models import Booking
 
-    from booking.models import Booking, BookingStatus, SessionType, Therapist
-
-    flask_migrate.upgrade()
-    now = datetime(2026, 6, 1, 8, tzinfo=UTC)
-    therapist = Therapist(slug="anna", display_name="Anna", email="anna@praxis.example",
-                          timezone="Europe/Berlin", languages=["de"], created_at=now,
-                          password_hash="")
-    session_type = SessionType(slug="erstgespraech", name_de="Erstgespräch",
-                               name_en="First consultation", duration_minutes=50,
-                               is_free=True, active=True)
-    db.session.add(Booking(
-        public_id="p1", ical_uid="u1@praxis.example", therapist=therapist,
-        session_type=session_type, start_utc=now, end_utc=now + timedelta(hours=1),
-        blocked_start_utc=now, blocked_end_utc=now + timedelta(hours=1),
-        status=BookingStatus.CANCELLED, visitor_name="Kim", visitor_email="kim@example.org",
-        visitor_email_key="kim@example.org", consent_at=now, manage_token_hash="h1",
-        created_at=now, updated_at=now, message="Wir streiten.", private_note="Notiz",
-        cancel_reason=""))
-    db.session.commit()
-    db.session.remove()
+    flask_migrate.upgrade(revision="0009")  # the last revision that stored plain text
+    therapist = _insert("therapist", id=1, slug="anna", email="anna@example.org",
+                        role="therapist")
+    session_type = _insert("session_type", id=1, slug="erstgespraech", duration_minutes=50)
+    start = datetime(2026, 6, 1, 8, tzinfo=UTC)
+    _insert("booking", id=1, therapist_id=therapist, session_type_id=session_type,
+            public_id="p1", ical_uid="u1@x", manage_token_hash="h1", status="cancelled",
+            start_utc=start, blocked_start_utc=start, end_utc=start + timedelta(hours=1),
+            blocked_end_utc=start + timedelta(hours=1),
+            message="Wir streiten.", private_note="Notiz", cancel_reason="")
 
     def stored() -> dict:
         with db.engine.connect() as connection:
             return dict(connection.execute(text(
                 "SELECT message, private_note, cancel_reason FROM booking")).mappings().one())
 
+    flask_migrate.upgrade(revision="0010")
+    assert all(value.startswith("enc:v1:") for value in stored().values())
     flask_migrate.downgrade(revision="0009")
     assert stored() == {"message": "Wir streiten.", "private_note": "Notiz",
                         "cancel_reason": ""}
