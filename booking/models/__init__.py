@@ -9,6 +9,7 @@ from booking.models.booking import (
     EventKind,
 )
 from booking.models.calendars import BusyCalendar, BusyInterval, CalendarFeed, FeedScope
+from booking.models.legal_text import LegalKind, LegalText
 from booking.models.outbox import MessageKind, OutboxMessage, OutboxStatus, Recipient
 from booking.models.session_type import FIRST_SESSION_SLUG, SessionType
 from booking.models.therapist import BookingRules, Role, Therapist, TimeOff, WorkingHours
@@ -29,6 +30,8 @@ __all__ = [
     "EventKind",
     "FeedScope",
     "FirstSessionWaiver",
+    "LegalKind",
+    "LegalText",
     "MessageKind",
     "OutboxMessage",
     "OutboxStatus",

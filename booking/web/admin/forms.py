@@ -14,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from booking.services.legal_texts import MAX_LENGTH as MAX_LEGAL_TEXT
 from booking.services.webhooks import BOOKING_EVENTS
 from booking.web.presenting import language_names
 
@@ -78,3 +79,14 @@ class WebhookForm(FlaskForm):
         _l("Include client details (name, email, phone, message)"),
         description=_l("Only for a receiver the practice controls and may pass client "
                        "data to. Off: ids, times, therapist, status and source only."))
+
+
+class LegalTextForm(FlaskForm):
+    """An Impressum or privacy notice, in both page languages, in Markdown."""
+
+    source_de = TextAreaField(_l("German"), validators=[
+        DataRequired(_l("Please write the German text (or keep the template).")),
+        Length(max=MAX_LEGAL_TEXT, message=_l("At most %(max)d characters, please."))])
+    source_en = TextAreaField(_l("English"), validators=[
+        DataRequired(_l("Please write the English text (or keep the template).")),
+        Length(max=MAX_LEGAL_TEXT, message=_l("At most %(max)d characters, please."))])

@@ -14,4 +14,4 @@ from booking.web.public.context import carry_visit  # noqa: E402
 
 bp.url_defaults(carry_visit)
 
-from booking.web.public import manage, routes  # noqa: E402,F401  (routes register on bp)
+from booking.web.public import legal, manage, routes  # noqa: E402,F401  (routes register on bp)
