@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from booking import clock
 from booking.errors import InvalidInput
+from booking.legal import starter
 from booking.legal.facts import LANGUAGES, PLACEHOLDERS
 from booking.legal.render import blanks, fill, to_html
 from booking.models import LegalKind
@@ -31,7 +32,7 @@ def legal_texts_page():
     for kind in LegalKind:
         for language in LANGUAGES:
             text = saved.get((kind, language))
-            source = text.source if text else legal_texts.editable_source(kind, language)
+            source = text.source if text else starter(kind.value, language)
             values = facts.placeholders(language)
             rows.append({"kind": kind, "language": language, "saved": text,
                          "blanks": len(blanks(fill(source, values)))})
