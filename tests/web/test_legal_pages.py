@@ -256,3 +256,9 @@ def test_every_visitor_page_links_both_in_the_visitors_language(client, make_the
         assert 'href="/datenschutz?lang=en"' in footer, path
     footer = client.get("/book").get_data(as_text=True).split('<footer', 1)[1]
     assert 'href="/impressum"' in footer and 'href="/datenschutz"' in footer
+
+
+def test_the_workspace_links_both_in_the_language_it_is_read_in(client):
+    footer = client.get("/workspace/sign-in?lang=en").get_data(as_text=True).split("<footer")[1]
+    assert 'href="/impressum?lang=en">Legal notice</a>' in footer
+    assert 'href="/datenschutz?lang=en">Privacy</a>' in footer
