@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from booking.errors import InvalidInput
 from booking.extensions import db
@@ -70,8 +71,20 @@ def save_legal_texts(kind: LegalKind, sources: Mapping[str, str], *, by_id: int,
             raise InvalidInput(language, "empty")
         if len(source) > MAX_LENGTH:
             raise InvalidInput(language, "too long")
+    try:
+        return _save(kind, sources, by_id, now)
+    except IntegrityError:
+        # Another admin saved the first text of this kind and language at the same
+        # moment: their row exists now, and this save updates it, as any later one would.
+        return _save(kind, sources, by_id, now)
+
+
+def _save(kind: LegalKind, sources: Mapping[str, str], by_id: int,
+          now: datetime) -> list[str]:
     changed = []
-    with unit_of_work():
+    # Immediate: on SQLite one writer at a time reads and writes (the constraint
+    # guards PostgreSQL, and the retry above answers it).
+    with unit_of_work(immediate=True):
         saved = saved_texts()
         for language, source in sources.items():
             source = _normalised(source)
