@@ -12,6 +12,7 @@ from booking.models.booking import (
 from booking.models.calendars import BusyCalendar, BusyInterval, CalendarFeed, FeedScope
 from booking.models.closing import ClosingPeriod
 from booking.models.data_export import DataExport
+from booking.models.legal_text import LegalKind, LegalText
 from booking.models.outbox import MessageKind, OutboxMessage, OutboxStatus, Recipient
 from booking.models.practice import MediaImage, PracticeProfile
 from booking.models.session_type import FIRST_SESSION_SLUG, SessionType
@@ -38,6 +39,8 @@ __all__ = [
     "FeedScope",
     "FirstSessionWaiver",
     "MediaImage",
+    "LegalKind",
+    "LegalText",
     "MessageKind",
     "OutboxMessage",
     "OutboxStatus",

@@ -30,11 +30,11 @@ UPLOADED_CONTENT = frozenset({"look.media", "look.theme"})
 UPLOADED_CONTENT_POLICY = "default-src 'none'; frame-ancestors 'none'; sandbox"
 
 # The visitor pages embed.js shows inside an article (team, week, form, "almost
-# done", and the privacy notice linked from the form). Nothing else is ever framed:
-# not the workspace or the admin, not the manage link (it holds a secret and is
-# opened from mail), not the feeds.
+# done", and the Impressum and privacy notice their footers link to). Nothing else
+# is ever framed: not the workspace or the admin, not the manage link (it holds a
+# secret and is opened from mail), not the feeds.
 FRAMED = frozenset({"public.team", "public.slots", "public.details", "public.requested",
-                    "public.privacy"})
+                    "public.privacy", "public.impressum"})
 
 # The demo article loads embed.js from the service and frames it, as the practice's
 # own site would: its policy names the service's origin for exactly that.

@@ -19,7 +19,7 @@ from tests.web.url_map_walk import make_practice, path_of, rules_of, signed_in_a
 
 BUDGET_BYTES = 3 * 1024
 ARTICLE_SITE = "https://www.praxis.example"
-FRAMED = ("/book", "/erstgespraech", "/book/any", "/privacy")
+FRAMED = ("/book", "/erstgespraech", "/book/any", "/privacy", "/impressum")
 
 
 def frame_ancestors(response) -> str:

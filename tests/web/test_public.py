@@ -45,9 +45,3 @@ def test_busy_time_from_the_therapists_own_calendar_moves_the_next_free_time(
     page = client.get("/").get_data(as_text=True)
     assert '<time datetime="2026-06-01T11:30:00+00:00">' in page  # 13:30 Berlin
 
-
-def test_the_privacy_page_says_when_booking_details_are_deleted_automatically(app, client):
-    assert "spätestens 365 Tage nach dem Termin" in client.get("/datenschutz").get_data(
-        as_text=True)
-    app.config["RETENTION_DAYS"] = 0
-    assert "automatisch gelöscht" not in client.get("/datenschutz").get_data(as_text=True)

@@ -28,7 +28,7 @@ CSP_DIRECTIVES = {
 # The pages embed.js shows in an article's frame. The test app runs outside
 # production with no EMBED_ORIGINS: only its own demo article ('self') may frame them.
 FRAMED_PAGES = {"public.team", "public.slots", "public.details", "public.requested",
-                "public.privacy"}
+                "public.privacy", "public.impressum"}
 DEMO = "http://127.0.0.1:5000"  # the test app's BASE_URL: the demo article loads and frames it
 UPLOADED_CONTENT = {"look.media", "look.theme"}
 SWITCHED_OFF = ("camera=()", "microphone=()", "geolocation=()", "payment=()", "usb=()")

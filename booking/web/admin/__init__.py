@@ -1,6 +1,6 @@
 """The practice admin's pages: the team, every booking, undeliverable mail, exceptions
-to the one-free-consultation rule, the articles report, the practice feed and the
-webhooks.
+to the one-free-consultation rule, the articles report, the practice feed, the
+webhooks and the practice's Impressum and privacy notice.
 
 Signed-out visitors are sent to sign in; signed-in therapists who are not admins get
 404 on every page here, as if the area did not exist."""
@@ -27,6 +27,7 @@ def require_admin():
 from booking.web.admin import (  # noqa: E402,F401  (routes register on bp)
     bookings,
     closing,
+    legal,
     look,
     practice,
     team,

@@ -21,6 +21,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from booking import clock
 from booking.public_holidays import PRACTICE_ZONE
+from booking.services.legal_texts import MAX_LENGTH as MAX_LEGAL_TEXT
 from booking.services.webhooks import BOOKING_EVENTS
 from booking.web.presenting import language_names
 
@@ -151,3 +152,14 @@ class ClosingPeriodForm(FlaskForm):
 def _today() -> date:
     """Today in the practice's zone, where closing days are dates."""
     return clock.utcnow().astimezone(PRACTICE_ZONE).date()
+
+
+class LegalTextForm(FlaskForm):
+    """An Impressum or privacy notice, in both page languages, in Markdown."""
+
+    source_de = TextAreaField(_l("German"), validators=[
+        DataRequired(_l("Please write the German text (or keep the template).")),
+        Length(max=MAX_LEGAL_TEXT, message=_l("At most %(max)d characters, please."))])
+    source_en = TextAreaField(_l("English"), validators=[
+        DataRequired(_l("Please write the English text (or keep the template).")),
+        Length(max=MAX_LEGAL_TEXT, message=_l("At most %(max)d characters, please."))])

@@ -16,6 +16,7 @@ bp.url_defaults(carry_visit)
 
 from booking.web.public import (  # noqa: E402,F401  (routes register on bp)
     data_copy,
+    legal,
     manage,
     routes,
 )

@@ -210,12 +210,6 @@ def requested():
                            mail_folder=_dev_mail_folder())
 
 
-@bp.get("/privacy")
-@bp.get("/datenschutz")
-def privacy():
-    return render_template("public/privacy.html")
-
-
 def _book(members: list[Therapist], session_type: SessionType, start: datetime,
           form: BookingForm, visit: VisitContext, now: datetime) -> Booking:
     couple = form.mode.data == "couple"
