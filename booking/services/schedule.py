@@ -27,6 +27,20 @@ from booking.models import (
 _CAP_MARGIN = timedelta(days=1)
 
 
+# (therapists, the sum of their schedule versions, the highest therapist id): moves
+# with every write that changes anyone's free time, and when a therapist comes or goes.
+Version = tuple[int, int, int]
+
+
+def version() -> Version:
+    """The practice's schedule version, from one small query: caches of free slots
+    and pages are keyed on it (see models/schedule_version.py for what moves it)."""
+    count, total, highest = db.session.execute(select(
+        func.count(Therapist.id), func.coalesce(func.sum(Therapist.schedule_version), 0),
+        func.coalesce(func.max(Therapist.id), 0))).one()
+    return int(count), int(total), int(highest)
+
+
 class _Schedule(TypedDict):
     """What the slot engine needs to know about one therapist, as keyword arguments
     for availability.free_slots and availability.is_offered."""
