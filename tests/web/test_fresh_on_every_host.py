@@ -1,16 +1,18 @@
 """Several servers, one database: what one server changes, every other server shows on
-its next request (no answer is kept anywhere but in the database)."""
+its next request. Each server keeps whole pages and API answers, keyed by the schedule
+version it reads from the database on every request, so what is kept never outlives
+a change made anywhere, nor the minute, nor the minimum notice of its first slot."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from booking import create_app
 from booking.extensions import db
-from booking.models import FeedScope, TimeOff
+from booking.models import BookingRules, FeedScope, SessionType, Therapist, TimeOff
 from booking.services import feeds
 from booking.web.presenting import zone_choices
 from tests.conftest import FIXED_NOW, IsolatedClient, app_config
@@ -30,6 +32,66 @@ def other_host(database_url, app):
 def offers(client, slug: str, start: datetime) -> bool:
     page = client.get(f"/book/{slug}?tz=Europe/Berlin").get_data(as_text=True)
     return f'datetime="{start.astimezone(UTC).isoformat()}"' in page
+
+
+def api_offers(client, slug: str, start: datetime) -> bool:
+    answer = client.get(f"/api/v1/therapists/{slug}/availability?start=2026-06-01"
+                        f"&end=2026-06-08&tz=UTC").get_json()
+    return start.astimezone(UTC).isoformat().replace("+00:00", "Z") in {
+        slot["start"].replace("+00:00", "Z") for slot in answer["slots"]}
+
+
+def team_api_offers(client, start: datetime) -> bool:
+    answer = client.get("/api/v1/availability?start=2026-06-01&end=2026-06-08&tz=UTC")
+    return start.astimezone(UTC).isoformat().replace("+00:00", "Z") in {
+        slot["start"].replace("+00:00", "Z") for slot in answer.get_json()["slots"]}
+
+
+def test_every_kept_answer_of_a_server_follows_a_booking_made_through_another(
+        client, other_host, make_therapist, make_booking, first_session):
+    anna = make_therapist()
+    for host in (client, other_host):  # both keep their answers now
+        assert offers(host, anna.slug, WEDNESDAY_9) and offers(host, "any", WEDNESDAY_9)
+        assert api_offers(host, anna.slug, WEDNESDAY_9) and team_api_offers(host, WEDNESDAY_9)
+    make_booking(anna)  # through this server's services
+    for host in (client, other_host):
+        assert not offers(host, anna.slug, WEDNESDAY_9) and not offers(host, "any", WEDNESDAY_9)
+        assert not api_offers(host, anna.slug, WEDNESDAY_9)
+        assert not team_api_offers(host, WEDNESDAY_9)
+
+
+def test_the_team_page_kept_by_a_server_follows_a_deactivation_elsewhere(
+        client, other_host, make_therapist, first_session):
+    anna, ben = make_therapist(), make_therapist()
+    assert ben.display_name in other_host.get("/book").get_data(as_text=True)
+    db.session.get(Therapist, ben.id).active = False
+    db.session.commit()
+    assert ben.display_name not in other_host.get("/book").get_data(as_text=True)
+    assert anna.display_name in other_host.get("/book").get_data(as_text=True)
+
+
+def test_rule_and_session_type_changes_elsewhere_reach_kept_pages_at_once(
+        client, other_host, make_therapist, first_session):
+    anna = make_therapist()
+    assert offers(other_host, anna.slug, WEDNESDAY_9)
+    rules = db.session.scalar(db.select(BookingRules).filter_by(therapist_id=anna.id))
+    rules.slot_step_minutes = 90  # 09:00, 10:30, ...: 09:00 stays
+    db.session.commit()
+    assert offers(other_host, anna.slug, WEDNESDAY_9)
+    assert not offers(other_host, anna.slug, WEDNESDAY_9 + timedelta(hours=1))
+    db.session.get(SessionType, first_session.id).active = False
+    db.session.commit()
+    assert other_host.get(f"/book/{anna.slug}").status_code == 503
+
+
+def test_a_kept_page_drops_a_slot_the_moment_it_falls_inside_the_minimum_notice(
+        client, make_therapist, first_session, clock):
+    anna = make_therapist(minimum_notice_minutes=60)
+    first = clock.now() + timedelta(hours=1)  # Monday 10:00 Berlin, offered just so
+    assert offers(client, anna.slug, first)
+    clock.advance(timedelta(seconds=1))  # the same minute, one second too late
+    assert not offers(client, anna.slug, first)
+    assert offers(client, anna.slug, first + timedelta(hours=2, minutes=30))  # 13:30
 
 
 def test_a_booking_made_through_one_server_is_gone_from_every_servers_pages_at_once(

@@ -81,3 +81,17 @@ def test_pages_and_feeds_ask_the_database_as_often_for_a_big_practice_as_for_a_s
     big = queries_per_page(client, practice(make_therapist, first_session, team=team,
                                             bookings=bookings))
     assert list(big.values()) == list(small.values())
+
+
+def test_a_page_or_availability_answer_kept_by_the_server_asks_the_database_once(
+        app, client, make_therapist, first_session):
+    urls = practice(make_therapist, first_session, team=3, bookings=100)[:3]
+    slug = urls[2].rsplit("/", 1)[1]
+    urls += [f"/api/v1/therapists/{slug}/availability?start=2026-06-01&end=2026-06-29",
+             "/api/v1/availability?start=2026-06-01&end=2026-06-08"]
+    for url in urls:
+        assert client.get(url).status_code == 200  # computed and kept
+        with counted() as statements:
+            assert client.get(url).status_code == 200
+        # The schedule version, and nothing else.
+        assert [s.split()[0] for s in statements if not s.startswith("BEGIN")] == ["SELECT"], url

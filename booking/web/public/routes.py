@@ -16,7 +16,7 @@ from booking.models import Booking, SessionType, Therapist
 from booking.services import bookings, matching
 from booking.services.bookings import Visitor
 from booking.settings import current_settings
-from booking.web import limits
+from booking.web import answer_cache, limits
 from booking.web.presenting import days_of_week, local_midnight, week_of, zone_choices
 from booking.web.public import bp
 from booking.web.public.context import VisitContext, parse_start
@@ -32,19 +32,26 @@ def team():
     visit = VisitContext.from_request(request)
     if slug := request.args.get("therapist"):
         return redirect(url_for("public.slots", slug=slug, **visit.query()))
-    now = clock.utcnow()
+    return answer_cache.cached(lambda now: _team_page(visit, now))
+
+
+def _team_page(visit: VisitContext, now: datetime) -> tuple[str, datetime | None]:
     session_type = _first_session_or_503()
     members = matching.bookable_team(visit.speaks)
     next_free = matching.next_free(members, session_type, now=now)
-    return render_template("public/team.html", visit=visit, team=members, next_free=next_free,
+    page = render_template("public/team.html", visit=visit, team=members, next_free=next_free,
                            session_type=session_type,
                            zones=zone_choices(now, visit.zone, complete=_all_zones()))
+    return page, answer_cache.offered_until(next_free.values(), members, session_type)
 
 
 @bp.get("/book/<slug>")
 def slots(slug: str):
     visit = VisitContext.from_request(request)
-    now = clock.utcnow()
+    return answer_cache.cached(lambda now: _week_page(slug, visit, now))
+
+
+def _week_page(slug: str, visit: VisitContext, now: datetime) -> tuple[str, datetime | None]:
     therapist, members = _who(slug, visit)
     session_type = _first_session_or_503()
     monday = week_of(request.args.get("week"), visit.zone, now)
@@ -52,13 +59,14 @@ def slots(slug: str):
         monday + timedelta(days=7), visit.zone)
     week = matching.team_slots(members, session_type, now=now, start=start, end=end)
     later = None if week else matching.first_free(members, session_type, now=now, after=end)
-    return render_template(
+    page = render_template(
         "public/slots.html", visit=visit, therapist=therapist, slug=slug,
         session_type=session_type, days=days_of_week(monday, week, visit.zone),
         monday=monday, previous=monday - timedelta(days=7), next=monday + timedelta(days=7),
         this_week=monday <= now.astimezone(visit.zone).date(), later=later,
         zones=zone_choices(now, visit.zone, complete=_all_zones()),
     )
+    return page, answer_cache.offered_until([*week, later], members, session_type)
 
 
 @bp.route("/book/<slug>/details", methods=["GET", "POST"])
