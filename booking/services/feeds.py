@@ -50,11 +50,11 @@ MAX_HORIZON = timedelta(days=366)
 class Validator:
     etag: str
     last_modified: datetime
-    # The first instant at which time alone changes the feed (None: not within a year).
-    changes_at: datetime | None = None
+    # The last instant before time alone changes the feed (None: no such instant).
+    holds_until: datetime | None = None
 
     def holds_at(self, now: datetime) -> bool:
-        return self.changes_at is None or now < self.changes_at
+        return self.holds_until is None or now <= self.holds_until
 
 
 @dataclass(frozen=True)
@@ -127,13 +127,12 @@ def find(token: str) -> CalendarFeed:
 def address(token: str) -> Address:
     """The feed of `token` and the schedule version of whom it shows, in one query
     (two for the practice's feed). Raises NotFound as `find` does."""
-    row = db.session.execute(
+    row = schedule.read_alone(
         select(CalendarFeed.id, CalendarFeed.nonce, CalendarFeed.full_details,
                CalendarFeed.scope, CalendarFeed.therapist_id, CalendarFeed.created_at,
                Therapist.active, Therapist.schedule_version)
         .outerjoin(Therapist, CalendarFeed.therapist_id == Therapist.id)
-        .where(CalendarFeed.token_hash == token_hash(token))
-    ).one_or_none()
+        .where(CalendarFeed.token_hash == token_hash(token)))
     if row is None or row.active is False:
         raise NotFound("no such feed")
     version = ((row.schedule_version,) if row.scope is FeedScope.THERAPIST
@@ -147,8 +146,8 @@ def validator(feed: Address, now: datetime) -> Validator:
     and their last change, the feed's own settings and the schedule version (which
     a change to the therapist's name, zone, languages or video link, or to session
     types, moves too). Last-Modified also counts bookings that just left the feed
-    (expired, cancelled), so it never goes back. `changes_at` is the next instant
-    time alone changes any of this."""
+    (expired, cancelled), so it never goes back. `holds_until` is the last instant
+    before time alone changes any of this."""
     # One statement over the feed's bookings; a kept validator spares even that.
     shown = and_(*_shown(feed, now))
     recent = Booking.updated_at >= now - PAST
@@ -170,17 +169,19 @@ def validator(feed: Address, now: datetime) -> Validator:
     last_modified = max(filter(None, (latest, feed.created_at)))
     basis = (f"{feed.id}:{feed.nonce}:{feed.full_details}:{count}:{id_sum}:{last_modified}:"
              f"{_since(now).year}:{feed.version}")
-    # When a booking leaves the 30 days back (or its change does), a hold lapses, a
-    # booking comes within the horizon, or the VTIMEZONE's first year moves on.
-    changes = [
+    # Until a booking leaves the 30 days back (or its change does; shown up to and
+    # including that instant), a hold lapses (at hold_until), a booking comes within
+    # the horizon (just after), or the VTIMEZONE's first year moves on.
+    tick = timedelta(microseconds=1)
+    last = [
         *(instant + PAST for instant in (latest, first_start, first_cancelled)
           if instant is not None),
-        *((first_lapse,) if first_lapse is not None else ()),
+        *((first_lapse - tick,) if first_lapse is not None else ()),
         *((next_ahead - MAX_HORIZON,) if next_ahead is not None else ()),
-        datetime(_since(now).year + 1, 1, 1, tzinfo=UTC) + PAST,
+        datetime(_since(now).year + 1, 1, 1, tzinfo=UTC) + PAST - tick,
     ]
     return Validator(etag=f'"{hashlib.sha256(basis.encode()).hexdigest()[:32]}"',
-                     last_modified=last_modified, changes_at=min(changes))
+                     last_modified=last_modified, holds_until=min(last))
 
 
 def render(feed: CalendarFeed, now: datetime) -> bytes:

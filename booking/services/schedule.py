@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import TypedDict
+from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, Executable, Row, and_, func, or_, select, true
 
 from booking import availability
 from booking.extensions import db
@@ -35,10 +35,22 @@ Version = tuple[int, int, int]
 def version() -> Version:
     """The practice's schedule version, from one small query: caches of free slots
     and pages are keyed on it (see models/schedule_version.py for what moves it)."""
-    count, total, highest = db.session.execute(select(
+    row = read_alone(select(
         func.count(Therapist.id), func.coalesce(func.sum(Therapist.schedule_version), 0),
-        func.coalesce(func.max(Therapist.id), 0))).one()
+        func.coalesce(func.max(Therapist.id), 0)))
+    count, total, highest = tuple(row) if row is not None else (0, 0, 0)  # one row, always
     return int(count), int(total), int(highest)
+
+
+def read_alone(statement: Executable) -> Row[Any] | None:
+    """The first row of a small read, outside the session's transaction: what is
+    committed now, as another server would see it. On PostgreSQL in autocommit, so
+    a cache's key costs one round trip, without BEGIN and ROLLBACK around it; a
+    request that then needs more opens its transaction after it, never older."""
+    with db.engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        return connection.execute(statement).first()
 
 
 class _Schedule(TypedDict):
