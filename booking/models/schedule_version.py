@@ -22,6 +22,7 @@ On PostgreSQL the booking transaction has locked its therapist's row already
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Delete, Select, Update, event, inspect, select, update
@@ -63,9 +64,25 @@ def touched_by(session: Session) -> set[int | None]:
     return touched
 
 
+_BUMPED = "booking.schedule_versions_bumped"
+
+
+def bumped_in_transaction(session: Session, therapist_ids: Iterable[int]) -> None:
+    """Note that the current transaction has moved these versions itself (the
+    schedule lock does): its flushes need not move them again."""
+    transaction = session.get_transaction()
+    kept: tuple[Any, set[int]] | None = session.info.get(_BUMPED)
+    if kept is None or kept[0] is not transaction:
+        kept = session.info[_BUMPED] = (transaction, set())
+    kept[1].update(therapist_ids)
+
+
 def bump(session: Session, touched: set[int | None]) -> None:
-    """Move the versions of `touched` (in the session's transaction)."""
-    ids = sorted(i for i in touched if i is not None)
+    """Move the versions of `touched` (in the session's transaction), but for those
+    the transaction has moved already."""
+    kept = session.info.get(_BUMPED)
+    done = kept[1] if kept is not None and kept[0] is session.get_transaction() else set()
+    ids = sorted(i for i in touched if i is not None and i not in done)
     if not ids and EVERYONE not in touched:
         return
     statement = _bump_all()

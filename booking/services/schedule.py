@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Executable, Row, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, Executable, Row, and_, func, or_, select, true, update
 
 from booking import availability
 from booking.extensions import db
@@ -20,6 +20,7 @@ from booking.models import (
     SessionType,
     Therapist,
     TimeOff,
+    schedule_version,
 )
 
 # The daily cap counts whole local days, so bookings up to a day either side of
@@ -185,13 +186,20 @@ def lock_schedule(*therapist_ids: int) -> None:
     inside `unit_of_work(immediate=True)`, so the lock covers everything the re-check
     reads; call this once per transaction.
 
-    PostgreSQL: the therapist rows are locked (in one statement, in id order, so two
-    such transactions cannot deadlock), and writers for one therapist take turns
-    (the daily cap spans rows; the exclusion constraint stays the backstop for
-    overlaps). SQLite: the immediate unit of work lets one writer in at a time.
+    PostgreSQL: the therapist rows are locked (in id order, so two such transactions
+    cannot deadlock), and writers for one therapist take turns (the daily cap spans
+    rows; the exclusion constraint stays the backstop for overlaps). SQLite: the
+    immediate unit of work lets one writer in at a time.
+
+    The lock is taken by moving the therapists' schedule versions: whoever locks is
+    about to change their booked time, and the version has to move with it anyway
+    (the session's own bump then leaves these rows alone; a rollback undoes both).
     """
-    db.session.execute(select(Therapist.id).where(Therapist.id.in_(therapist_ids))
-                       .order_by(Therapist.id).with_for_update())
+    for therapist_id in sorted(set(therapist_ids)):
+        db.session.execute(update(Therapist).where(Therapist.id == therapist_id)
+                           .values(schedule_version=Therapist.schedule_version + 1)
+                           .execution_options(synchronize_session=False))
+    schedule_version.bumped_in_transaction(db.session(), therapist_ids)
 
 
 def lock_person(email_key: str) -> None:

@@ -17,6 +17,7 @@ from booking.models import Booking, BookingStatus, FeedScope
 from booking.services import feeds
 from tests.conftest import FIXED_NOW
 from tests.support import WEDNESDAY_9
+from tests.web.forms import hidden_inputs
 
 
 @contextmanager
@@ -95,3 +96,20 @@ def test_a_page_or_availability_answer_kept_by_the_server_asks_the_database_once
             assert client.get(url).status_code == 200
         # The schedule version, and nothing else.
         assert [s.split()[0] for s in statements if not s.startswith("BEGIN")] == ["SELECT"], url
+
+
+def test_a_booking_from_the_form_costs_at_most_nineteen_statements(
+        app, client, make_therapist, first_session):
+    anna = make_therapist()
+    start = quote(WEDNESDAY_9.isoformat())
+    form = hidden_inputs(client.get(f"/book/{anna.slug}/details?start={start}")
+                         .get_data(as_text=True))
+    form.update(name="Kim Beispiel", email="kim@example.org", mode="alone", consent="y",
+                tz="Europe/Berlin", start=WEDNESDAY_9.isoformat())
+    with counted() as statements:
+        assert client.post(f"/book/{anna.slug}/details", data=form).status_code == 303
+    work = [s for s in statements if not s.startswith(("BEGIN", "COMMIT", "ROLLBACK"))]
+    # The page's reads, then under the lock: the schedule lock (which moves the version),
+    # the idempotency key, the therapist with hours and rules, the person's lock and
+    # earlier bookings, the re-check, lapsed holds, three inserts and the webhooks.
+    assert len(work) <= 19, work
