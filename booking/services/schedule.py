@@ -6,9 +6,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypedDict
+from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Executable, Row, and_, func, or_, select, true, update
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Executable,
+    Row,
+    and_,
+    create_engine,
+    event,
+    func,
+    or_,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.exc import DBAPIError
 
 from booking import availability
 from booking.extensions import db
@@ -45,13 +60,38 @@ def version() -> Version:
 
 def read_alone(statement: Executable) -> Row[Any] | None:
     """The first row of a small read, outside the session's transaction: what is
-    committed now, as another server would see it. On PostgreSQL in autocommit, so
-    a cache's key costs one round trip, without BEGIN and ROLLBACK around it; a
-    request that then needs more opens its transaction after it, never older."""
-    with db.engine.connect() as connection:
-        if connection.dialect.name == "postgresql":
-            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
-        return connection.execute(statement).first()
+    committed now, as another server would see it. A request that then needs more
+    opens its own transaction after it, never older. On PostgreSQL one round trip
+    (see key_reader)."""
+    for attempt in range(2):
+        try:
+            with key_reader().connect() as connection:
+                return connection.execute(statement).first()
+        except DBAPIError as error:
+            # A connection the server dropped is replaced by the pool: try once more.
+            if attempt or not error.connection_invalidated:
+                raise
+    return None
+
+
+# Per app engine: the engine cache keys are read with.
+_READERS: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
+
+
+def key_reader() -> Engine:
+    """The engine for read_alone. On PostgreSQL an engine of its own, in autocommit
+    (no BEGIN and ROLLBACK around the read) and without the ping the app's pool sends
+    before each use: SQLAlchemy's "optimistic" handling of dropped connections
+    instead, in read_alone. Elsewhere the app's engine."""
+    engine = db.engine
+    if engine.dialect.name != "postgresql":
+        return engine
+    if (reader := _READERS.get(engine)) is None:
+        reader = _READERS[engine] = create_engine(
+            engine.url, isolation_level="AUTOCOMMIT", pool_size=2, hide_parameters=True)
+        # Its connections close with the app's (tests, a worker recycled by gunicorn).
+        event.listen(engine, "engine_disposed", lambda _engine: reader.dispose())
+    return reader
 
 
 class _Schedule(TypedDict):
