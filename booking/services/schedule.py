@@ -62,10 +62,12 @@ def read_alone(statement: Executable) -> Row[Any] | None:
     """The first row of a small read, outside the session's transaction: what is
     committed now, as another server would see it. A request that then needs more
     opens its own transaction after it, never older. On PostgreSQL one round trip
-    (see key_reader)."""
+    (see key_reader); elsewhere (SQLite, in-process) the session's own read."""
+    if (reader := key_reader()) is db.engine:
+        return db.session.execute(statement).first()
     for attempt in range(2):
         try:
-            with key_reader().connect() as connection:
+            with reader.connect() as connection:
                 return connection.execute(statement).first()
         except DBAPIError as error:
             # A connection the server dropped is replaced by the pool: try once more.
@@ -82,7 +84,8 @@ def key_reader() -> Engine:
     """The engine for read_alone. On PostgreSQL an engine of its own, in autocommit
     (no BEGIN and ROLLBACK around the read) and without the ping the app's pool sends
     before each use: SQLAlchemy's "optimistic" handling of dropped connections
-    instead, in read_alone. Elsewhere the app's engine."""
+    instead, in read_alone. Elsewhere the app's engine (read_alone then reads in the
+    session)."""
     engine = db.engine
     if engine.dialect.name != "postgresql":
         return engine
