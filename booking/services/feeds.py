@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
 from flask_babel import force_locale, gettext
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from booking import calendar
@@ -124,15 +124,20 @@ def find(token: str) -> CalendarFeed:
     return feed
 
 
+# Built once: every poll of every feed runs it.
+_ADDRESS = (
+    select(CalendarFeed.id, CalendarFeed.nonce, CalendarFeed.full_details, CalendarFeed.scope,
+           CalendarFeed.therapist_id, CalendarFeed.created_at, Therapist.active,
+           Therapist.schedule_version)
+    .outerjoin(Therapist, CalendarFeed.therapist_id == Therapist.id)
+    .where(CalendarFeed.token_hash == bindparam("token_hash"))
+)
+
+
 def address(token: str) -> Address:
     """The feed of `token` and the schedule version of whom it shows, in one query
     (two for the practice's feed). Raises NotFound as `find` does."""
-    row = schedule.read_alone(
-        select(CalendarFeed.id, CalendarFeed.nonce, CalendarFeed.full_details,
-               CalendarFeed.scope, CalendarFeed.therapist_id, CalendarFeed.created_at,
-               Therapist.active, Therapist.schedule_version)
-        .outerjoin(Therapist, CalendarFeed.therapist_id == Therapist.id)
-        .where(CalendarFeed.token_hash == token_hash(token)))
+    row = schedule.read_alone(_ADDRESS, {"token_hash": token_hash(token)})
     if row is None or row.active is False:
         raise NotFound("no such feed")
     version = ((row.schedule_version,) if row.scope is FeedScope.THERAPIST

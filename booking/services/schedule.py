@@ -48,27 +48,32 @@ _CAP_MARGIN = timedelta(days=1)
 Version = tuple[int, int, int]
 
 
+# Built once: it is read on every request a cache answers.
+_VERSION = select(
+    func.count(Therapist.id), func.coalesce(func.sum(Therapist.schedule_version), 0),
+    func.coalesce(func.max(Therapist.id), 0))
+
+
 def version() -> Version:
     """The practice's schedule version, from one small query: caches of free slots
     and pages are keyed on it (see models/schedule_version.py for what moves it)."""
-    row = read_alone(select(
-        func.count(Therapist.id), func.coalesce(func.sum(Therapist.schedule_version), 0),
-        func.coalesce(func.max(Therapist.id), 0)))
+    row = read_alone(_VERSION)
     count, total, highest = tuple(row) if row is not None else (0, 0, 0)  # one row, always
     return int(count), int(total), int(highest)
 
 
-def read_alone(statement: Executable) -> Row[Any] | None:
+def read_alone(statement: Executable, parameters: dict[str, Any] | None = None
+               ) -> Row[Any] | None:
     """The first row of a small read, outside the session's transaction: what is
     committed now, as another server would see it. A request that then needs more
     opens its own transaction after it, never older. On PostgreSQL one round trip
     (see key_reader); elsewhere (SQLite, in-process) the session's own read."""
     if (reader := key_reader()) is db.engine:
-        return db.session.execute(statement).first()
+        return db.session.execute(statement, parameters).first()
     for attempt in range(2):
         try:
             with reader.connect() as connection:
-                return connection.execute(statement).first()
+                return connection.execute(statement, parameters).first()
         except DBAPIError as error:
             # A connection the server dropped is replaced by the pool: try once more.
             if attempt or not error.connection_invalidated:
