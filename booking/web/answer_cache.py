@@ -91,8 +91,7 @@ def answer_cache() -> AnswerCache:
     """This app's cache (one per app, so two apps in one process are two hosts)."""
     extensions = current_app.extensions
     if EXTENSION not in extensions:
-        extensions[EXTENSION] = AnswerCache(current_app.config.get("ANSWER_CACHE_SIZE",
-                                                                   DEFAULT_SIZE))
+        extensions[EXTENSION] = AnswerCache()
     return extensions[EXTENSION]
 
 
