@@ -65,6 +65,8 @@ TARGETS = {
     "week picker, one therapist": "≥ 25%",
     "week picker, first available": "≥ 25%",
     "team page": "≥ 25%",
+    "availability API, 7 days": "≥ 40%",
+    "availability API, 28 days": "≥ 25%",
     "feed 5,000 bookings, full GET": "never < Radicale",
     "feed 5,000 bookings, HEAD": "≥ 70%",
     "feed 5,000 bookings, 304": "≥ 70%",
@@ -170,9 +172,18 @@ def fill() -> dict:
     return {
         "pages": [("week picker, one therapist", f"/book/{anna.slug}?tz=Europe%2FBerlin"),
                   ("week picker, first available", "/book/any?tz=Europe%2FBerlin"),
-                  ("team page", "/book?tz=Europe%2FBerlin")],
+                  ("team page", "/book?tz=Europe%2FBerlin"),
+                  ("availability API, 7 days", _availability(anna.slug, days=7)),
+                  ("availability API, 28 days", _availability(anna.slug, days=28))],
         "feed": f"/feeds/{token}.ics",
     }
+
+
+def _availability(slug: str, days: int) -> str:
+    """The API's free slots of one therapist from the bench's first day on."""
+    first = NOW.date()
+    return (f"/api/v1/therapists/{slug}/availability?start={first.isoformat()}"
+            f"&end={(first + timedelta(days=days)).isoformat()}&tz=Europe%2FBerlin")
 
 
 def _booking(therapist_id: int, session_type_id: int, start, rng: random.Random,

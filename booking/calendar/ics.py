@@ -7,6 +7,7 @@ argument; nothing here reads the clock, so equal input gives equal bytes.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
@@ -135,8 +136,14 @@ def _duration(value: timedelta) -> str:
     return text.decode()
 
 
+_ESCAPED = re.compile(r"[\\;,\r\n]")
+
+
 def _text(value: str) -> str:
-    # RFC 5545 §3.3.11 TEXT, in the order icalendar applies it.
+    # RFC 5545 §3.3.11 TEXT, in the order icalendar applies it; most values (names,
+    # uids, statuses) hold nothing to escape and are taken as they are.
+    if _ESCAPED.search(value) is None:
+        return value
     return (value.replace(r"\N", "\n").replace("\\", "\\\\").replace(";", r"\;")
             .replace(",", r"\,").replace("\r\n", r"\n").replace("\n", r"\n")
             .replace("\r", r"\n"))
@@ -146,8 +153,8 @@ def _date_time(moment: datetime) -> str:
     """";TZID=…:" or ":" and the time, as icalendar writes a DATE-TIME property."""
     tzid = _tzid(moment.tzinfo)
     # isoformat is the quickest way to the digits: 2026-06-01T10:00:00 -> 20260601T100000
-    wall = moment.replace(tzinfo=None).isoformat(timespec="seconds").replace(
-        "-", "").replace(":", "")
+    # (its first 19 characters: the offset after them is not written).
+    wall = moment.isoformat(timespec="seconds")[:19].replace("-", "").replace(":", "")
     return f":{wall}Z" if tzid == "UTC" else f";TZID={tzid}:{wall}"
 
 

@@ -15,10 +15,13 @@ from booking.models.data_export import DataExport
 from booking.models.legal_text import LegalKind, LegalText
 from booking.models.outbox import MessageKind, OutboxMessage, OutboxStatus, Recipient
 from booking.models.practice import MediaImage, PracticeProfile
+from booking.models.schedule_version import init as _track_schedule_versions
 from booking.models.session_type import FIRST_SESSION_SLUG, SessionType
 from booking.models.therapist import BookingRules, Role, Therapist, TimeOff, WorkingHours
 from booking.models.waiver import FirstSessionWaiver
 from booking.models.webhooks import WebhookEndpoint, WebhookEvent
+
+_track_schedule_versions()
 
 __all__ = [
     "FIRST_SESSION_SLUG",

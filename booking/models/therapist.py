@@ -48,6 +48,9 @@ class Therapist(UserMixin, Model):
     # Part of the signed-in session: raising it ends every session of this account
     # on the server (sign-out, password change), so a replayed old cookie is refused.
     session_version: Mapped[int] = mapped_column(default=0)
+    # Moves with every write that changes what visitors are offered of this therapist
+    # (models/schedule_version.py): caches of free slots and pages key on it.
+    schedule_version: Mapped[int] = mapped_column(default=0)
     # Second factor (TOTP): the shared secret, empty when off, and the last time step
     # a code was accepted for, so that each code works once.
     totp_secret: Mapped[str] = mapped_column(String(64), default="")

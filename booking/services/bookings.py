@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from booking import availability, validation
 from booking.errors import (
@@ -115,8 +116,8 @@ def book_slot(*, therapist_id: int, session_type_id: int, start: datetime, visit
     returns the first booking; `request_fingerprint` is kept with it, so that the
     caller can tell a retry of the same request from another request under that key.
     """
-    if idempotency_key and (earlier := _by_idempotency_key(idempotency_key)):
-        return earlier
+    # A repeated key is found under the lock below (callers may look before, as
+    # book_first_available does): one statement fewer on every booking.
     try:
         with unit_of_work(immediate=True):
             schedule.lock_schedule(therapist_id)
@@ -383,7 +384,11 @@ def _told_recently(booking: Booking, now: datetime) -> bool:
 
 
 def _bookable(therapist_id: int, session_type_id: int) -> tuple[Therapist, SessionType]:
-    therapist = db.session.get(Therapist, therapist_id)
+    # With what the re-check reads of the therapist (rules, hours) in the same statement.
+    therapist = db.session.scalars(
+        select(Therapist).where(Therapist.id == therapist_id)
+        .options(joinedload(Therapist.rules), joinedload(Therapist.working_hours))
+    ).unique().first()
     session_type = db.session.get(SessionType, session_type_id)
     if therapist is None or not therapist.active:
         raise NotFound("no such therapist")
@@ -451,8 +456,11 @@ def book_first_available(*, team: list[Therapist], session_type_id: int, start: 
     session_type = db.session.get(SessionType, session_type_id)
     if session_type is None:
         raise NotFound("no such session type")
-    for therapist in matching.fair_order(team, session_type, start, now=now,
-                                         holiday_state=policy.holiday_state):
+    # With one therapist there is nobody to choose between: book_slot's re-check under
+    # the lock decides alone (the slot engine and three statements fewer).
+    candidates = team if len(team) == 1 else matching.fair_order(
+        team, session_type, start, now=now, holiday_state=policy.holiday_state)
+    for therapist in candidates:
         try:
             return book_slot(therapist_id=therapist.id, session_type_id=session_type_id,
                              start=start, visitor=visitor, now=now, policy=policy,

@@ -3,8 +3,13 @@ iCalendar feed that calendar programs poll.
 
 A feed's validator (ETag and Last-Modified) comes from one aggregate query over
 the bookings it shows, so a client's "anything new?" is answered with 304
-without building the feed. Content is private by default: the session type and
-the visitor's initials, no contact details or message.
+without building the feed. The validator also says until when it holds: it is
+keyed by the schedule version (moved by every write to the therapist's bookings,
+profile or rules, and to session types), and besides writes only time changes
+what a feed shows (a booking leaving the 30 days back, a hold lapsing), at
+instants the same query finds. So a server may keep it, and answer the next poll
+from one small query (`address`). Content is private by default: the session
+type and the visitor's initials, no contact details or message.
 """
 
 from __future__ import annotations
@@ -12,11 +17,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, cast
 
 from flask_babel import force_locale, gettext
-from sqlalchemy import ColumnElement, and_, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, func, literal, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from booking import calendar
@@ -33,6 +38,7 @@ from booking.models import (
     Therapist,
 )
 from booking.models.booking import ical_status_of
+from booking.services import schedule
 from booking.services.invites import initials
 from booking.services.schedule import occupying_at
 from booking.tokens import feed_token, token_hash
@@ -46,6 +52,25 @@ MAX_HORIZON = timedelta(days=366)
 class Validator:
     etag: str
     last_modified: datetime
+    # The last instant before time alone changes the feed (None: no such instant).
+    holds_until: datetime | None = None
+
+    def holds_at(self, now: datetime) -> bool:
+        return self.holds_until is None or now <= self.holds_until
+
+
+@dataclass(frozen=True)
+class Address:
+    """A feed as one small query finds it by its token: what its content depends on
+    besides time (its row and the schedule version of whom it shows)."""
+
+    id: int
+    nonce: str
+    full_details: bool
+    scope: FeedScope
+    therapist_id: int | None
+    created_at: datetime
+    version: tuple[int, ...]
 
 
 def rotate(*, therapist_id: int | None, scope: FeedScope, secret_key: str,
@@ -101,34 +126,69 @@ def find(token: str) -> CalendarFeed:
     return feed
 
 
-def validator(feed: CalendarFeed, now: datetime) -> Validator:
+# Built once: every poll of every feed runs it.
+_ADDRESS = (
+    select(CalendarFeed.id, CalendarFeed.nonce, CalendarFeed.full_details, CalendarFeed.scope,
+           CalendarFeed.therapist_id, CalendarFeed.created_at, Therapist.active,
+           Therapist.schedule_version)
+    .outerjoin(Therapist, CalendarFeed.therapist_id == Therapist.id)
+    .where(CalendarFeed.token_hash == bindparam("token_hash"))
+)
+
+
+def address(token: str) -> Address:
+    """The feed of `token` and the schedule version of whom it shows, in one query
+    (two for the practice's feed). Raises NotFound as `find` does."""
+    row = schedule.read_alone(_ADDRESS, {"token_hash": token_hash(token)})
+    if row is None or row.active is False:
+        raise NotFound("no such feed")
+    version = ((row.schedule_version,) if row.scope is FeedScope.THERAPIST
+               else schedule.version())
+    return Address(row.id, row.nonce, row.full_details, row.scope, row.therapist_id,
+                   row.created_at, version)
+
+
+def validator(feed: Address, now: datetime) -> Validator:
     """What changes exactly when the feed's content does: which bookings it shows
-    and their last change, and the feed's own settings. Last-Modified also counts
-    bookings that just left the feed (expired, cancelled), so it never goes back."""
-    # One statement: a polling client's 304 costs a single trip to the database.
+    and their last change, the feed's own settings and the schedule version (which
+    a change to the therapist's name, zone, languages or video link, or to session
+    types, moves too). Last-Modified also counts bookings that just left the feed
+    (expired, cancelled), so it never goes back. `holds_until` is the last instant
+    before time alone changes any of this."""
+    # One statement over the feed's bookings; a kept validator spares even that.
     shown = and_(*_shown(feed, now))
-    count, id_sum, latest = db.session.execute(
+    recent = Booking.updated_at >= now - PAST
+    ahead = and_(occupying_at(now), Booking.start_utc >= now + MAX_HORIZON)
+    row = db.session.execute(
         select(func.count(Booking.id).filter(shown), func.sum(Booking.id).filter(shown),
-               func.max(Booking.updated_at).filter(Booking.updated_at >= now - PAST))
+               func.max(Booking.updated_at).filter(recent),
+               func.min(Booking.start_utc).filter(shown),
+               func.min(Booking.updated_at).filter(shown, Booking.status
+                                                   == BookingStatus.CANCELLED),
+               func.min(Booking.hold_until).filter(shown, Booking.status
+                                                   == BookingStatus.PENDING),
+               func.min(Booking.start_utc).filter(ahead))
         .where(*_owned(feed))
     ).one()
+    Instant = datetime | None
+    count, id_sum, latest, first_start, first_cancelled, first_lapse, next_ahead = cast(
+        tuple[int, int | None, Instant, Instant, Instant, Instant, Instant], tuple(row))
     last_modified = max(filter(None, (latest, feed.created_at)))
     basis = (f"{feed.id}:{feed.nonce}:{feed.full_details}:{count}:{id_sum}:{last_modified}:"
-             f"{_since(now).year}:{_shown_profile(feed)}")
+             f"{_since(now).year}:{feed.version}")
+    # Until a booking leaves the 30 days back (or its change does; shown up to and
+    # including that instant), a hold lapses (at hold_until), a booking comes within
+    # the horizon (just after), or the VTIMEZONE's first year moves on.
+    tick = timedelta(microseconds=1)
+    last = [
+        *(instant + PAST for instant in (latest, first_start, first_cancelled)
+          if instant is not None),
+        *((first_lapse - tick,) if first_lapse is not None else ()),
+        *((next_ahead - MAX_HORIZON,) if next_ahead is not None else ()),
+        datetime(_since(now).year + 1, 1, 1, tzinfo=UTC) + PAST - tick,
+    ]
     return Validator(etag=f'"{hashlib.sha256(basis.encode()).hexdigest()[:32]}"',
-                     last_modified=last_modified)
-
-
-def _shown_profile(feed: CalendarFeed) -> str:
-    """What of the therapist's profile the feed shows (its name, zone, language, the
-    video link in each event): a change there is a new feed, not a 304. (The practice
-    feed's names change with bookings only; Last-Modified follows bookings alone.)"""
-    therapist = feed.therapist
-    if therapist is None:
-        return ""
-    meeting = therapist.rules.meeting_url if therapist.rules else ""
-    return "|".join((therapist.display_name, therapist.timezone, ",".join(therapist.languages),
-                     meeting))
+                     last_modified=last_modified, holds_until=min(last))
 
 
 def render(feed: CalendarFeed, now: datetime) -> bytes:
@@ -166,7 +226,7 @@ def _since(now: datetime) -> date:
     return (now - PAST).date()
 
 
-def _shown(feed: CalendarFeed, now: datetime) -> list[ColumnElement[bool]]:
+def _shown(feed: CalendarFeed | Address, now: datetime) -> list[ColumnElement[bool]]:
     """Which bookings a feed shows: occupying ones from 30 days back on (pending ones
     as tentative), and those cancelled within the last 30 days, so clients drop them."""
     conditions = [
@@ -178,7 +238,7 @@ def _shown(feed: CalendarFeed, now: datetime) -> list[ColumnElement[bool]]:
     return conditions + _owned(feed)
 
 
-def _owned(feed: CalendarFeed) -> list[ColumnElement[bool]]:
+def _owned(feed: CalendarFeed | Address) -> list[ColumnElement[bool]]:
     """The bookings a feed may show at all: its therapist's, or everyone's."""
     return [Booking.therapist_id == feed.therapist_id] if feed.scope is FeedScope.THERAPIST else []
 

@@ -5,10 +5,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import TypedDict
+from typing import Any, TypedDict
+from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Executable,
+    Row,
+    and_,
+    create_engine,
+    event,
+    func,
+    or_,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.exc import DBAPIError
 
 from booking import availability
 from booking.extensions import db
@@ -20,12 +35,72 @@ from booking.models import (
     SessionType,
     Therapist,
     TimeOff,
+    schedule_version,
 )
 from booking.services import closing
 
 # The daily cap counts whole local days, so bookings up to a day either side of
 # the asked window matter (no zone is more than 14 hours off UTC).
 _CAP_MARGIN = timedelta(days=1)
+
+
+# (therapists, the sum of their schedule versions, the highest therapist id): moves
+# with every write that changes anyone's free time, and when a therapist comes or goes.
+Version = tuple[int, int, int]
+
+
+# Built once: it is read on every request a cache answers.
+_VERSION = select(
+    func.count(Therapist.id), func.coalesce(func.sum(Therapist.schedule_version), 0),
+    func.coalesce(func.max(Therapist.id), 0))
+
+
+def version() -> Version:
+    """The practice's schedule version, from one small query: caches of free slots
+    and pages are keyed on it (see models/schedule_version.py for what moves it)."""
+    row = read_alone(_VERSION)
+    count, total, highest = tuple(row) if row is not None else (0, 0, 0)  # one row, always
+    return int(count), int(total), int(highest)
+
+
+def read_alone(statement: Executable, parameters: dict[str, Any] | None = None
+               ) -> Row[Any] | None:
+    """The first row of a small read, outside the session's transaction: what is
+    committed now, as another server would see it. A request that then needs more
+    opens its own transaction after it, never older. On PostgreSQL one round trip
+    (see key_reader); elsewhere (SQLite, in-process) the session's own read."""
+    if (reader := key_reader()) is db.engine:
+        return db.session.execute(statement, parameters).first()
+    for attempt in range(2):
+        try:
+            with reader.connect() as connection:
+                return connection.execute(statement, parameters).first()
+        except DBAPIError as error:
+            # A connection the server dropped is replaced by the pool: try once more.
+            if attempt or not error.connection_invalidated:
+                raise
+    return None
+
+
+# Per app engine: the engine cache keys are read with.
+_READERS: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
+
+
+def key_reader() -> Engine:
+    """The engine for read_alone. On PostgreSQL an engine of its own, in autocommit
+    (no BEGIN and ROLLBACK around the read) and without the ping the app's pool sends
+    before each use: SQLAlchemy's "optimistic" handling of dropped connections
+    instead, in read_alone. Elsewhere the app's engine (read_alone then reads in the
+    session)."""
+    engine = db.engine
+    if engine.dialect.name != "postgresql":
+        return engine
+    if (reader := _READERS.get(engine)) is None:
+        reader = _READERS[engine] = create_engine(
+            engine.url, isolation_level="AUTOCOMMIT", pool_size=2, hide_parameters=True)
+        # Its connections close with the app's (tests, a worker recycled by gunicorn).
+        event.listen(engine, "engine_disposed", lambda _engine: reader.dispose())
+    return reader
 
 
 class _Schedule(TypedDict):
@@ -166,13 +241,20 @@ def lock_schedule(*therapist_ids: int) -> None:
     inside `unit_of_work(immediate=True)`, so the lock covers everything the re-check
     reads; call this once per transaction.
 
-    PostgreSQL: the therapist rows are locked (in one statement, in id order, so two
-    such transactions cannot deadlock), and writers for one therapist take turns
-    (the daily cap spans rows; the exclusion constraint stays the backstop for
-    overlaps). SQLite: the immediate unit of work lets one writer in at a time.
+    PostgreSQL: the therapist rows are locked (in id order, so two such transactions
+    cannot deadlock), and writers for one therapist take turns (the daily cap spans
+    rows; the exclusion constraint stays the backstop for overlaps). SQLite: the
+    immediate unit of work lets one writer in at a time.
+
+    The lock is taken by moving the therapists' schedule versions: whoever locks is
+    about to change their booked time, and the version has to move with it anyway
+    (the session's own bump then leaves these rows alone; a rollback undoes both).
     """
-    db.session.execute(select(Therapist.id).where(Therapist.id.in_(therapist_ids))
-                       .order_by(Therapist.id).with_for_update())
+    for therapist_id in sorted(set(therapist_ids)):
+        db.session.execute(update(Therapist).where(Therapist.id == therapist_id)
+                           .values(schedule_version=Therapist.schedule_version + 1)
+                           .execution_options(synchronize_session=False))
+    schedule_version.bumped_in_transaction(db.session(), therapist_ids)
 
 
 def lock_person(email_key: str) -> None:

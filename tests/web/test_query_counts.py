@@ -14,9 +14,10 @@ from sqlalchemy import event
 
 from booking.extensions import db
 from booking.models import Booking, BookingStatus, FeedScope
-from booking.services import feeds
+from booking.services import feeds, schedule
 from tests.conftest import FIXED_NOW
 from tests.support import WEDNESDAY_9
+from tests.web.forms import hidden_inputs
 
 
 @contextmanager
@@ -27,11 +28,14 @@ def counted() -> Iterator[list[str]]:
     def record(conn, cursor, statement, *args) -> None:
         statements.append(statement)
 
-    event.listen(db.engine, "before_cursor_execute", record)
+    engines = {db.engine, schedule.key_reader()}  # the second reads cache keys
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", record)
     try:
         yield statements
     finally:
-        event.remove(db.engine, "before_cursor_execute", record)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", record)
 
 
 def practice(make_therapist, first_session, *, team: int, bookings: int) -> list[str]:
@@ -81,3 +85,34 @@ def test_pages_and_feeds_ask_the_database_as_often_for_a_big_practice_as_for_a_s
     big = queries_per_page(client, practice(make_therapist, first_session, team=team,
                                             bookings=bookings))
     assert list(big.values()) == list(small.values())
+
+
+def test_a_page_or_availability_answer_kept_by_the_server_asks_the_database_once(
+        app, client, make_therapist, first_session):
+    urls = practice(make_therapist, first_session, team=3, bookings=100)[:3]
+    slug = urls[2].rsplit("/", 1)[1]
+    urls += [f"/api/v1/therapists/{slug}/availability?start=2026-06-01&end=2026-06-29",
+             "/api/v1/availability?start=2026-06-01&end=2026-06-08"]
+    for url in urls:
+        assert client.get(url).status_code == 200  # computed and kept
+        with counted() as statements:
+            assert client.get(url).status_code == 200
+        # The schedule version, and nothing else.
+        assert [s.split()[0] for s in statements if not s.startswith("BEGIN")] == ["SELECT"], url
+
+
+def test_a_booking_from_the_form_costs_at_most_nineteen_statements(
+        app, client, make_therapist, first_session):
+    anna = make_therapist()
+    start = quote(WEDNESDAY_9.isoformat())
+    form = hidden_inputs(client.get(f"/book/{anna.slug}/details?start={start}")
+                         .get_data(as_text=True))
+    form.update(name="Kim Beispiel", email="kim@example.org", mode="alone", consent="y",
+                tz="Europe/Berlin", start=WEDNESDAY_9.isoformat())
+    with counted() as statements:
+        assert client.post(f"/book/{anna.slug}/details", data=form).status_code == 303
+    work = [s for s in statements if not s.startswith(("BEGIN", "COMMIT", "ROLLBACK"))]
+    # The page's reads, then under the lock: the schedule lock (which moves the version),
+    # the idempotency key, the therapist with hours and rules, the person's lock and
+    # earlier bookings, the re-check, lapsed holds, three inserts and the webhooks.
+    assert len(work) <= 19, work

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -27,7 +28,7 @@ from booking.services import bookings, matching
 from booking.services.bookings import Visitor
 from booking.settings import current_settings
 from booking.tokens import manage_token
-from booking.web import limits
+from booking.web import answer_cache, limits
 from booking.web.api import PREFIX, bp
 from booking.web.api.problems import ApiProblem, field_error, translated_kinds
 from booking.web.api.schemas import (
@@ -112,10 +113,13 @@ def therapists(query: TherapistsQuery) -> Response:
                       400: BAD_QUERY, 404: NOT_FOUND},
            headers={"If-None-Match": "The ETag of an earlier answer."})
 def availability(slug: str, query: AvailabilityQuery) -> Response:
-    therapist = matching.bookable_therapist(slug)
-    if therapist is None:
-        raise ApiProblem(404, "not-found")
-    return _slots_answer(query, [therapist], slug)
+    def therapist() -> list[Therapist]:
+        found = matching.bookable_therapist(slug)
+        if found is None:
+            raise ApiProblem(404, "not-found")
+        return [found]
+
+    return _slots_answer(query, therapist, slug)
 
 
 @operation(bp, "GET", "/availability", summary="The whole team's free slots",
@@ -126,14 +130,24 @@ def availability(slug: str, query: AvailabilityQuery) -> Response:
                       400: BAD_QUERY},
            headers={"If-None-Match": "The ETag of an earlier answer."})
 def team_availability(query: TeamAvailabilityQuery) -> Response:
-    return _slots_answer(query, matching.bookable_team(query.language), None)
+    return _slots_answer(query, lambda: matching.bookable_team(query.language), None)
 
 
-def _slots_answer(query: AvailabilityQuery, team: list[Therapist], slug: str | None) -> Response:
+def _slots_answer(query: AvailabilityQuery, team: Callable[[], list[Therapist]],
+                  slug: str | None) -> Response:
+    # Kept per worker while the schedule version holds; the team is read inside, after
+    # the version, so that what is kept is never older than its key.
+    answer = answer_cache.cached(lambda now: _slots(query, team(), slug, now))
+    answer.make_conditional(request)
+    return answer
+
+
+def _slots(query: AvailabilityQuery, team: list[Therapist], slug: str | None,
+           now: datetime) -> tuple[Response, datetime | None]:
     session_type = _session_type(query.session_type, status=400)
     start, end = query.instants()
     zone = ZoneInfo(query.tz)
-    slots = matching.team_slots(team, session_type, now=clock.utcnow(), start=start, end=end,
+    slots = matching.team_slots(team, session_type, now=now, start=start, end=end,
                                 holiday_state=current_settings().policy.holiday_state)
     answer = _json(AvailabilityOut(
         therapist=slug, session_type=session_type.slug, timezone=query.tz,
@@ -143,8 +157,7 @@ def _slots_answer(query: AvailabilityQuery, team: list[Therapist], slug: str | N
     answer.set_etag(hashlib.sha256(answer.get_data()).hexdigest()[:32])
     answer.cache_control.public = True
     answer.cache_control.max_age = AVAILABILITY_MAX_AGE
-    answer.make_conditional(request)
-    return answer
+    return answer, answer_cache.offered_until(slots, team, session_type)
 
 
 @operation(bp, "POST", "/bookings", summary="Book a slot", body=BookingRequest,

@@ -22,7 +22,7 @@ from booking.models import Booking, SessionType, Therapist
 from booking.services import bookings, closing, matching
 from booking.services.bookings import Visitor
 from booking.settings import current_settings
-from booking.web import limits
+from booking.web import answer_cache, limits
 from booking.web.presenting import days_of_week, local_midnight, locale_name, week_of
 from booking.web.public import bp
 from booking.web.public.context import VisitContext, parse_start
@@ -39,19 +39,25 @@ def team():
     visit = VisitContext.from_request(request)
     if slug := request.args.get("therapist"):
         return redirect(url_for("public.slots", slug=slug, **visit.query()))
-    now = clock.utcnow()
+    return answer_cache.cached(lambda now: _team_page(visit, now))
+
+
+def _team_page(visit: VisitContext, now: datetime) -> tuple[str, datetime | None]:
     session_type = _first_session_or_503()
     members = matching.bookable_team(visit.speaks)
     next_free = matching.next_free(members, session_type, now=now, holiday_state=_holidays())
-    return render_template("public/team.html", visit=visit, team=members, next_free=next_free,
-                           session_type=session_type,
-                           zones=_zones(now, visit.zone))
+    page = render_template("public/team.html", visit=visit, team=members, next_free=next_free,
+                           session_type=session_type, zones=_zones(now, visit.zone))
+    return page, answer_cache.offered_until(next_free.values(), members, session_type)
 
 
 @bp.get("/book/<slug>")
 def slots(slug: str):
     visit = VisitContext.from_request(request)
-    now = clock.utcnow()
+    return answer_cache.cached(lambda now: _week_page(slug, visit, now))
+
+
+def _week_page(slug: str, visit: VisitContext, now: datetime) -> tuple[str, datetime | None]:
     therapist, members = _who(slug, visit)
     session_type = _first_session_or_503()
     monday = week_of(request.args.get("week"), visit.zone, now)
@@ -66,7 +72,7 @@ def slots(slug: str):
         monday = week_of(later.start.astimezone(visit.zone).date().isoformat(), visit.zone, now)
         week, end = _week_slots(members, session_type, monday, visit.zone, now)
         later = None
-    return render_template(
+    page = render_template(
         "public/slots.html", visit=visit, therapist=therapist, slug=slug,
         session_type=session_type,
         days=days_of_week(monday, week, visit.zone, closed=closing.closed_days(
@@ -76,6 +82,7 @@ def slots(slug: str):
         this_week=monday <= now.astimezone(visit.zone).date(), later=later, skipped=skipped,
         zones=_zones(now, visit.zone),
     )
+    return page, answer_cache.offered_until([*week, later], members, session_type)
 
 
 @bp.route("/book/<slug>/details", methods=["GET", "POST"])
