@@ -61,7 +61,7 @@ def load_settings(instance_path: str, environ: Mapping[str, str] | None = None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "MAIL_URL": mail_url(env.get("MAIL_URL") or f"file://{instance / 'mail'}"),
-        "MAIL_SENDER": env.get("MAIL_SENDER", "Praxis <praxis@localhost>"),
+        "MAIL_SENDER": env.get("MAIL_SENDER", "Praxis <praxis@praxis.example>"),
         "MAIL_REPLY_TO": env.get("MAIL_REPLY_TO", ""),
         # hide_parameters: a database error in a log must not quote a client's details.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
@@ -96,7 +96,7 @@ def load_settings(instance_path: str, environ: Mapping[str, str] | None = None,
                                          env.get("RETENTION_CANCELLED_DAYS", "90")),
         "PRACTICE_NAME": env.get("PRACTICE_NAME", "Praxis für Paarberatung"),
         "PRACTICE_PHONE": env.get("PRACTICE_PHONE", ""),
-        "PRACTICE_EMAIL": env.get("PRACTICE_EMAIL", "praxis@localhost"),
+        "PRACTICE_EMAIL": env.get("PRACTICE_EMAIL", "praxis@praxis.example"),
         # At least a minute: a calendar read more often gains nothing and `drain` would
         # never run out of due calendars.
         "BUSY_REFRESH_MINUTES": max(1, int(env.get("BUSY_REFRESH_MINUTES", 10))),
