@@ -23,6 +23,9 @@ PRACTICE_ZONE = ZoneInfo("Europe/Berlin")
 # The federal states (BE = Berlin, BY = Bavaria, ...) and the one city with a
 # holiday of its own (Augsburg's Friedensfest), as HOLIDAY_STATE takes them.
 STATES: tuple[str, ...] = tuple(holidays.Germany.subdivisions)
+# The states' names (Berlin, Bayern, ...) by their codes, for people rather than settings.
+STATE_NAMES: dict[str, str] = {code: name for name, code in
+                               holidays.Germany.subdivisions_aliases.items()}
 _EVES = {(12, 24): {"de": "Heiligabend", "en": "Christmas Eve"},
          (12, 31): {"de": "Silvester", "en": "New Year's Eve"}}
 _LANGUAGES = {"de": "de", "en": "en_US"}

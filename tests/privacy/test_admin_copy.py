@@ -55,3 +55,12 @@ def test_therapists_who_are_not_admins_cannot_download_it(client, colleague, mak
     sign_in(client, colleague.email)
     assert client.get(
         f"/workspace/admin/bookings/{booking.id}/personal-data.json").status_code == 404
+
+
+def test_the_copy_the_admin_downloads_speaks_the_clients_language(
+        client, admin, colleague, make_booking):
+    booking_id = make_booking(colleague, name="Lena Fischer", email="lena@example.org",
+                              locale="en").id
+    sign_in(client, admin.email)  # a German admin
+    document = client.get(f"/workspace/admin/bookings/{booking_id}/personal-data.json").get_json()
+    assert document["summary"].startswith("We store: 1 booking in your name")

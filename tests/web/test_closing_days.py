@@ -72,6 +72,14 @@ def test_the_closing_days_page_lists_bookings_on_holidays(
     assert "Chris Mas" in listed and "Erster Weihnachtstag" in listed
 
 
+def test_the_closing_days_page_names_the_federal_state_not_its_code(signed_in_admin, app):
+    page = signed_in_admin.get("/workspace/admin/closing-days").get_data(as_text=True)
+    assert "gesetzlichen Feiertagen in Berlin," in page and "HOLIDAY_STATE" not in page
+    reconfigure(app, HOLIDAY_STATE="BY")
+    page = signed_in_admin.get("/workspace/admin/closing-days").get_data(as_text=True)
+    assert "gesetzlichen Feiertagen in Bayern," in page
+
+
 @pytest.mark.parametrize("first, last, message", [
     ("2026-06-10", "2026-06-09", "Der letzte Tag liegt vor dem ersten."),
     ("2026-06-10", "2027-06-12", "Eine Schließzeit kann höchstens ein Jahr dauern."),

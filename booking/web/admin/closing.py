@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from booking import clock
 from booking.errors import InvalidInput, NotFound
-from booking.public_holidays import PRACTICE_ZONE
+from booking.public_holidays import PRACTICE_ZONE, STATE_NAMES
 from booking.services import closing
 from booking.settings import current_settings
 from booking.web.admin import bp
@@ -46,7 +46,8 @@ def closing_days():
         periods=closing.closing_periods(now=now),
         on_closed_days=closing.bookings_on_closed_days(
             now=now, holiday_state=holiday_state, locale=locale_name()),
-        holiday_state=holiday_state, zone=current_user.zone, practice_zone=PRACTICE_ZONE,
+        holiday_state=holiday_state, state_name=STATE_NAMES.get(holiday_state, holiday_state),
+        zone=current_user.zone, practice_zone=PRACTICE_ZONE,
     ), 422 if form.errors else 200
 
 

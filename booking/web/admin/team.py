@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -166,9 +165,10 @@ def reassign(booking_id: int):
 def personal_data(booking_id: int):
     """Everything stored about this booking's client (all their bookings), for their
     request under GDPR Art. 15 and 20."""
-    _booking(booking_id)
+    # The document is for the client to keep: its summary is in their language.
+    booking = _booking(booking_id)
     document = privacy_export.export_of_booking(booking_id, now=clock.utcnow(),
-                                                locale=str(get_locale() or "de"))
+                                                locale=booking.visitor_locale)
     if document is None:  # erased: nothing left to give
         abort(404)
     audit.record_export(booking_id, current_user.id, now=clock.utcnow())
