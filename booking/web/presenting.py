@@ -17,6 +17,7 @@ from flask_babel import get_locale, gettext
 from booking.availability import Slot
 from booking.models import Booking
 from booking.validation import DEFAULT_ZONE, visitor_zone  # noqa: F401  (used by views)
+from booking.web.zones import UTC_NAMES, zone_place
 
 
 @dataclass(frozen=True)
@@ -98,11 +99,19 @@ def local_datetime(instant: datetime, zone: ZoneInfo) -> str:
 
 
 def zone_name(zone: ZoneInfo) -> str:
-    """A readable name of the zone next to its IANA id, e.g. "Mitteleuropäische Zeit"."""
+    """A readable name of the zone next to its place, e.g. "Mitteleuropäische Zeit";
+    "UTC" for UTC (CLDR would say "Unknown Region (UTC) Time")."""
+    if zone.key in UTC_NAMES:
+        return "UTC"
     try:
         return get_timezone_name(zone, "long", locale=locale_name())
     except (LookupError, ValueError):
         return zone.key
+
+
+def zone_label(zone: ZoneInfo) -> str:
+    """The zone's place in the page's language: "New York, USA"; "UTC"."""
+    return zone_place(zone.key, locale_name())
 
 
 def short_datetime(instant: datetime, zone: ZoneInfo) -> str:
@@ -159,5 +168,5 @@ def init_app(app: Flask) -> None:
         short_datetime=short_datetime, initials=initials, language_names=language_names,
         client_name=client_name, delivery_problem=delivery_problem,
     )
-    app.jinja_env.globals.update(zone_name=zone_name, month_label=month_label,
-                                 local_period=local_period)
+    app.jinja_env.globals.update(zone_name=zone_name, zone_place=zone_label,
+                                 month_label=month_label, local_period=local_period)

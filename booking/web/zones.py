@@ -22,6 +22,12 @@ COMMON_ZONES = ("Europe/Berlin", "Europe/Vienna", "Europe/Zurich", "Europe/Londo
                 "America/Los_Angeles", "Asia/Dubai", "Asia/Kolkata", "Australia/Sydney",
                 "Etc/UTC")
 UTC_ZONE = "Etc/UTC"
+# Names the tz database has for UTC itself: CLDR calls them "Unknown Region (UTC)",
+# so they are named "UTC" here.
+UTC_NAMES = frozenset({UTC_ZONE, "UTC", "Etc/UCT", "Etc/Universal", "Etc/Zulu", "UCT",
+                       "Universal", "Zulu"})
+# The languages whose city and country names the search knows (the site's languages).
+SEARCH_LOCALES = ("de", "en")
 # At most this many search results: a search that finds more is too vague to list.
 MOST_FOUND = 20
 # Regions in the order the full list shows them, with the CLDR territory that names
@@ -78,6 +84,11 @@ def _names(locale: str) -> dict[str, tuple[str, str, str]]:
 def _name(zone: str, locale: str) -> str:
     city, country, _ = _names(locale).get(zone) or (zone.replace("_", " "), "", "")
     return f"{city}, {country}" if country and country != city else city
+
+
+def zone_place(zone: str, locale: str) -> str:
+    """Where `zone` is, as a visitor reads it: "New York, Vereinigte Staaten", "UTC"."""
+    return "UTC" if zone in UTC_NAMES else _name(zone, locale)
 
 
 def _offset(zone: str, now: datetime) -> str:
@@ -150,18 +161,24 @@ def _regions(labels: dict[str, str], locale: str, current: str) -> list[ZoneGrou
 
 
 def _search(query: str, labels: dict[str, str], locale: str) -> list[tuple[str, str]]:
-    """Zones whose city or country (in the page's language or in English) or IANA name
-    contains `query`, ignoring case and accents ("zurich" finds Zürich)."""
+    """Zones whose city or country (in German or English, whatever the page's language:
+    visitors type the name they know) or IANA name contains `query`, ignoring case and
+    accents ("zurich" finds Zürich, "Wien" finds Vienna); labelled in the page's."""
     wanted = _fold(query)
-    english = _names("en")
-    found = []
-    for zone in _alphabetical(locale):
-        label = labels[zone]
-        city, country, _ = english.get(zone, ("", "", ""))
-        words = _fold(" ".join((label, city, country, zone.replace("_", " "))))
-        if wanted in words:
-            found.append((zone, label))
-    return found[:MOST_FOUND]
+    words = _search_words()
+    # The label too: it has the offset, so "UTC+1" finds the zones an hour ahead.
+    return [(zone, labels[zone]) for zone in _alphabetical(locale)
+            if wanted in words[zone] or wanted in _fold(labels[zone])][:MOST_FOUND]
+
+
+@functools.cache
+def _search_words() -> dict[str, str]:
+    """What a search compares with, per zone: its names in every language the site
+    speaks and its IANA name, folded (built once: it depends only on CLDR)."""
+    return {zone: _fold(" ".join((*(part for locale in SEARCH_LOCALES
+                                    for part in _names(locale)[zone][:2]),
+                                 zone.replace("_", " "))))
+            for zone in canonical_zones()}
 
 
 def _fold(text: str) -> str:

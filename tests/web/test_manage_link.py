@@ -62,7 +62,7 @@ def test_the_confirmed_page_shows_the_time_in_the_visitors_zone(client, pending)
     booking, token = pending
     post_form(client, f"/b/{token}/confirm", f"/b/{token}/confirm")
     page = client.get(f"/b/{token}").get_data(as_text=True)
-    assert "3:00" in page and "America/New_York" in page  # 09:00 Berlin = 03:00 New York
+    assert "3:00" in page and "(New York, Vereinigte Staaten)" in page  # 09:00 Berlin
 
 
 def test_a_wrong_token_is_not_found(client, pending):
@@ -353,3 +353,24 @@ def test_a_week_with_free_times_on_the_move_page_needs_no_jump(client, pending):
     page = client.get(f"/b/{token}/reschedule?week=2026-06-01&tz=Europe/Berlin"
                       ).get_data(as_text=True)
     assert 'class="jump"' not in page
+
+
+def test_choosing_another_time_opens_in_the_zone_the_visitor_booked_in(client, pending):
+    booking, token = pending  # booked in America/New_York
+    manage = client.get(f"/b/{token}").get_data(as_text=True)
+    [link] = re.findall(rf'href="(/b/{token}/reschedule[^"]*)"', manage)
+    assert "tz=America/New_York" in link.replace("%2F", "/")
+    page = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert 'value="America/New_York" selected' in page
+    # The page knows the zone: zone.js must not swap in the browser's.
+    assert "data-zone-known" in page
+
+
+def test_the_move_step_names_the_zone_of_the_old_and_the_new_time(client, pending):
+    booking, token = pending
+    later = WEDNESDAY_9 + timedelta(hours=1)
+    page = client.get(move_url(token, later) + "&tz=America/New_York&lang=en").get_data(
+        as_text=True)
+    old, new = re.findall(r"<dd>(.*?)</dd>", page, re.S)[:2]
+    assert "3:00" in old and "(New York, United States)" in old  # 09:00 Berlin
+    assert "4:00" in new and "(New York, United States)" in new

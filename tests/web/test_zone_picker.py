@@ -86,3 +86,32 @@ def test_the_search_works_on_the_team_and_the_move_pages_too(client, anna, make_
     for url in ("/book?zq=Tokio", f"/b/{token}/reschedule?week=2026-06-08&zq=Tokio"):
         page = client.get(url).get_data(as_text=True)
         assert 'name="zq"' in page and "Tokio, Japan (UTC+9)</a>" in page, url
+
+
+@pytest.mark.parametrize(("lang", "query", "label"), [
+    ("en", "Wien", "Vienna, Austria (UTC+2)"),  # the German name on the English page
+    ("de", "Vienna", "Wien, Österreich (UTC+2)"),  # and the English one on the German
+    ("en", "Österreich", "Vienna, Austria (UTC+2)"),
+    ("en", "europe/vienna", "Vienna, Austria (UTC+2)"),  # the IANA name too
+])
+def test_the_search_knows_german_and_english_names_on_either_page(client, anna, lang, query,
+                                                                 label):
+    page = client.get(f"/book/anna?tz=Europe/Berlin&week=2026-06-08&lang={lang}&zq={query}"
+                      ).get_data(as_text=True)
+    [found] = re.findall(r'<div class="zone-found".*?</div>', page, re.S)
+    assert "tz=Europe/Vienna" in unescape(found) and f">{label}</a>" in found
+
+
+@pytest.mark.parametrize(("lang", "zone", "note"), [
+    ("de", "Etc/UTC", "Uhrzeiten in UTC."),
+    ("en", "UTC", "Times in UTC."),
+    ("de", "America/New_York",
+     "Uhrzeiten in New York, Vereinigte Staaten (Nordamerikanische Ostküstenzeit)."),
+    ("en", "Europe/Vienna", "Times in Vienna, Austria (Central European Time)."),
+])
+def test_the_zone_note_names_the_place_and_utc_plainly(client, anna, lang, zone, note):
+    page = client.get(f"/book/anna?tz={zone}&week=2026-06-08&lang={lang}").get_data(
+        as_text=True)
+    [shown] = re.findall(r'<p class="zone-note">(.*?)</p>', page, re.S)
+    assert unescape(shown) == note
+    assert "Unknown Region" not in page and "Unbekannte Region" not in page
