@@ -16,6 +16,14 @@ class ActionForm(FlaskForm):
     """A button that changes something: CSRF only."""
 
 
+def posted_search() -> str:
+    """The search term of a posted booking search (a name or an email address, so never
+    read from the address); empty for a GET or a post without a valid CSRF token."""
+    if request.method != "POST" or not ActionForm().validate_on_submit():
+        return ""
+    return request.form.get("q", "").strip()[:100]
+
+
 class CancelForm(FlaskForm):
     message = TextAreaField(_l("Message to the client (optional)"),
                             validators=[Optional(), Length(max=1000)])

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 
 from booking.extensions import db
 from booking.models import Role
 from tests.support import berlin
+from tests.web.forms import hidden_inputs
 from tests.web.workspace_support import PASSWORD, sign_in
 
 LIST = "/workspace/admin/bookings"
@@ -123,3 +125,50 @@ def test_the_page_links_the_export_with_the_same_filters(practice, carla):
     page = shown(practice, f"therapist={carla.id}&source=artikel-streit")
     assert (f'href="/workspace/admin/bookings.csv?therapist={carla.id}&amp;'
             f'source=artikel-streit"') in page
+
+
+def searched(client, term: str, query: str = "") -> str:
+    """The list searched for `term` the way the page does it: posted, with its token."""
+    address = f"{LIST}?{query}" if query else LIST
+    token = hidden_inputs(shown(client, query))["csrf_token"]
+    response = client.post(address, data={"csrf_token": token, "q": term})
+    assert response.status_code == 200  # shown at once: no redirect carries the term
+    return response.get_data(as_text=True)
+
+
+def test_the_search_is_posted_and_keeps_the_filters_of_the_address(practice, carla):
+    page = searched(practice, "b@example", f"therapist={carla.id}")
+    assert "Berta Nähe" in page and "Anton Streit" not in page
+    assert "Cem Ohnequelle" not in searched(practice, "Cem", f"therapist={carla.id}")
+
+
+def test_a_search_in_the_address_is_ignored(practice):
+    page = shown(practice, "q=a%40example.org")
+    assert "Anton Streit" in page and "Berta Nähe" in page
+    assert "a%40example.org" not in page and "q=" not in page
+
+
+def test_a_searched_list_is_exported_by_posting_the_term(practice, carla):
+    page = searched(practice, "Berta", f"therapist={carla.id}")
+    form = re.search(r'<form method="post" action="([^"]+bookings\.csv[^"]*)"[^>]*>(.*?)</form>',
+                     page, re.S)
+    assert form and form.group(1) == f"/workspace/admin/bookings.csv?therapist={carla.id}"
+    response = practice.post(form.group(1).replace("&amp;", "&"),
+                             data=hidden_inputs(form.group(2)))
+    assert response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True)[1:]), delimiter=";"))
+    assert [row[4] for row in rows[1:]] == ["Berta Nähe"]
+
+
+def test_no_search_term_appears_in_any_address_the_lists_link_or_send_to(practice, admin):
+    term = "b@example.org"
+    addresses = []
+    for page in (searched(practice, term), searched(practice, term, "past=1&status=pending"),
+                 searched(practice, term, "past=1")):
+        addresses += re.findall(r'(?:href|action|src)="([^"]*)"', page)
+    token = hidden_inputs(shown(practice))["csrf_token"]
+    workspace = practice.post("/workspace/", data={"csrf_token": token, "q": term,
+                                                   "past": "1"})
+    assert workspace.status_code == 200 and workspace.location is None
+    addresses += re.findall(r'(?:href|action|src)="([^"]*)"', workspace.get_data(as_text=True))
+    assert addresses and all("example" not in a and "q=" not in a for a in addresses)

@@ -97,8 +97,11 @@ def test_a_german_page_still_shows_the_whole_team(client, anna, emily):
 def test_first_available_on_an_english_page_books_an_english_speaker(
         client, anna, emily, make_booking):
     make_booking(emily, start=TUESDAY_9, email="alex@example.org")
-    # Anna is free then, but holds sessions only in German.
-    response = fill(client, details_url(slug="any", lang="en"))
+    # Anna is free then, but holds sessions only in German: the form says so at once,
+    # and a form for that time sent anyway books nothing.
+    url = details_url(slug="any", lang="en")
+    assert "This time was just taken." in client.get(url).get_data(as_text=True)
+    response = fill(client, url, start=TUESDAY_9.isoformat(), lost=None)
     assert response.status_code == 409
     assert bookings_count() == 1
     assert fill(client, details_url(slug="any", lang="en", speaks="any")).status_code == 303
@@ -176,7 +179,7 @@ def test_errors_are_shown_next_to_their_fields_and_nothing_is_booked(client, ann
 
 def test_a_start_the_engine_does_not_offer_is_refused_with_alternatives(client, anna):
     off_grid = TUESDAY_9 + timedelta(minutes=20)
-    response = fill(client, details_url(start=off_grid))
+    response = fill(client, details_url(start=off_grid), start=off_grid.isoformat(), lost=None)
     page = response.get_data(as_text=True)
     assert response.status_code == 409
     assert "Dieser Termin wurde gerade vergeben." in page

@@ -12,7 +12,7 @@ from booking.tokens import manage_token
 from tests.support import berlin
 from tests.web.forms import hidden_inputs
 from tests.web.test_booking_flow import details_url, fill
-from tests.web.workspace_support import PASSWORD, sign_in
+from tests.web.workspace_support import PASSWORD, csrf, sign_in
 
 VISITOR = {"name": "Kimberly Exampleton", "email": "kim.exampleton@example.org",
            "phone": "+49 170 5550123", "message": "Mein Mann und ich streiten nur noch",
@@ -60,7 +60,8 @@ def a_day_in_the_life(client, anna) -> list[str]:
     assert client.get("/feeds/guessed-feed-token-value.ics").status_code == 404
     assert sign_in(client, anna.email, "wrong-password-123").status_code == 401
     assert sign_in(client, anna.email).status_code == 303
-    assert client.get("/workspace/?q=Exampleton").status_code == 200
+    search = {"csrf_token": csrf(client), "q": "Exampleton"}
+    assert client.post("/workspace/", data=search).status_code == 200
     assert client.get(f"/workspace/bookings/{booking.id + 1000}").status_code == 404
     return [token, "not-a-real-token-but-secret-looking", "guessed-feed-token-value",
             "wrong-password-123", PASSWORD, anna.email, "Wir haben uns versöhnt",

@@ -38,6 +38,9 @@ def counted() -> Iterator[list[str]]:
             event.remove(engine, "before_cursor_execute", record)
 
 
+FREE_LATER = WEDNESDAY_9 + timedelta(days=7)
+
+
 def practice(make_therapist, first_session, *, team: int, bookings: int) -> list[str]:
     """A team with `bookings` confirmed bookings shared among them (from ten days back,
     so the feeds show some past ones too), and the URLs to count."""
@@ -60,7 +63,9 @@ def practice(make_therapist, first_session, *, team: int, bookings: int) -> list
     practice_token = feeds.current_token(therapist_id=None, scope=FeedScope.PRACTICE,
                                          secret_key="test-secret-key", now=FIXED_NOW)
     return ["/book", "/book/any", f"/book/{members[0].slug}",
-            f"/book/{members[0].slug}/details?start={quote(WEDNESDAY_9.isoformat())}",
+            # A free time in both practices (the big one's bookings fill the first days):
+            # a time not offered is a different page, with the nearest free times.
+            f"/book/{members[0].slug}/details?start={quote(FREE_LATER.isoformat())}",
             f"/feeds/{token}.ics", f"/feeds/{practice_token}.ics"]
 
 

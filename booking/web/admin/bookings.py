@@ -17,32 +17,36 @@ from booking.services import agenda, reports, team
 from booking.web.admin import bp
 from booking.web.admin.forms import BookingFilterForm
 from booking.web.presenting import by_local_day, local_midnight
-from booking.web.shared import status_labels
+from booking.web.shared import posted_search, status_labels
 
 NO_SOURCE = "-"  # the filter's value for bookings that came without a source
 
 
-@bp.get("/bookings")
+@bp.route("/bookings", methods=["GET", "POST"])
 def booking_list():
+    """The practice's bookings. The filters (therapist, status, source, dates: nothing
+    personal) stay in the address; a search by name or email is posted to that address
+    and its results are shown at once, so the term never lands in a URL."""
     now = clock.utcnow()
     past = request.args.get("past") == "1"
-    search = request.args.get("q", "")[:100]
+    search = posted_search()
     zone = current_user.zone
     form, narrowed = _filters(zone)
     found = agenda.bookings_of(None, now=now, past=past, search=search, narrowed=narrowed)
     return render_template("admin/bookings.html", days=by_local_day(found, zone), past=past,
                            search=search, zone=zone, filters=form, narrowed=narrowed.narrows,
                            shown=len(found), most=agenda.PAGE,
-                           csv_query=request.args.to_dict())
+                           list_query=_address_query())
 
 
-@bp.get("/bookings.csv")
+@bp.route("/bookings.csv", methods=["GET", "POST"])
 def bookings_csv():
+    """The listed bookings as CSV; a searched list is exported by posting its term (from
+    the list's export button), a filtered one by its address."""
     zone = current_user.zone
     narrowed = _filters(zone)[1]
     found = agenda.bookings_of(None, now=clock.utcnow(), past=request.args.get("past") == "1",
-                               search=request.args.get("q", "")[:100], narrowed=narrowed,
-                               limit=None)
+                               search=posted_search(), narrowed=narrowed, limit=None)
     # The report's conventions: German Excel splits at semicolons, the byte-order mark
     # tells Excel the file is UTF-8, the header is in the admin's language.
     delimiter = ";" if str(get_locale()) == "de" else ","
@@ -54,6 +58,12 @@ def bookings_csv():
     filename = f"bookings-{clock.utcnow().astimezone(zone):%Y-%m-%d}.csv"
     return Response("\ufeff" + text, mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _address_query() -> dict[str, str]:
+    """The list's own query (past and the filters), for the links and forms that keep
+    it; an old `q` in the address is dropped, never carried on."""
+    return {key: value for key, value in request.args.items() if key != "q"}
 
 
 def _filters(zone: ZoneInfo) -> tuple[BookingFilterForm, agenda.BookingFilter]:

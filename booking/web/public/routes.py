@@ -27,9 +27,11 @@ from booking.web.presenting import days_of_week, local_midnight, locale_name, we
 from booking.web.public import bp
 from booking.web.public.context import VisitContext, parse_start
 from booking.web.public.forms import BookingForm
+from booking.web.public.unoffered import NotOffered, why_not_offered
 from booking.web.zones import ZonePicker, zone_picker
 
 ANY = "any"  # the slug that stands for "whoever is free first"
+LOST = ("taken", "closed", "past")  # the problems for which the nearest free times are shown
 
 
 @bp.get("/")
@@ -117,7 +119,11 @@ def details(slug: str):
         # the free times: the message and the times stay; the lost time is never sent.
         assert lost is not None
         form.validate()
-        return page.render(lost, "taken", 200)
+        return page.lost(lost, 200)
+    if request.method == "GET" and (why := page.why_not(start)):
+        # A link to a closed day, a past time or a taken one: say why at once, with the
+        # nearest free times, rather than a form that can only fail.
+        return page.render(start, why.reason, 200, closed_because=why.closed_because)
     if corrected := request.form.get("use_email"):  # the offered correction, taken
         form.email.data = form.email_checked.data = corrected
     if form.validate_on_submit():
@@ -133,7 +139,7 @@ def details(slug: str):
         try:
             _book(members, session_type, start, form, visit, now)
         except SlotUnavailable:
-            return page.render(start, "taken", 409)
+            return page.lost(start, 409)
         except FirstSessionAlreadyBooked:
             return done
         else:
@@ -157,12 +163,24 @@ class DetailsPage:
     form: BookingForm
     now: datetime
 
+    def why_not(self, start: datetime) -> NotOffered | None:
+        """Why `start` is not offered (None: it is)."""
+        return why_not_offered(start, self.members, self.session_type, now=self.now,
+                               holiday_state=_holidays(), locale=str(get_locale()))
+
+    def lost(self, start: datetime, status: int):
+        """The page for a time that cannot be booked, saying why (taken when it is
+        offered again by now: someone else's hold may just have ended)."""
+        why = self.why_not(start) or NotOffered("taken")
+        return self.render(start, why.reason, status, closed_because=why.closed_because)
+
     def render(self, start: datetime, problem: str | None, status: int, *,
-               suggestion: str | None = None, retry: timedelta | None = None):
-        """The page for `start`; after a lost time ("taken") with the nearest free
-        ones, the lost time kept only to find them again."""
+               suggestion: str | None = None, retry: timedelta | None = None,
+               closed_because: str = ""):
+        """The page for `start`; after a lost time (LOST: taken, closed, past) with the
+        nearest free ones, the lost time kept only to find them again."""
         alternatives = []
-        if problem == "taken":
+        if problem in LOST:
             alternatives = matching.nearest(self.members, self.session_type, start,
                                             now=self.now, holiday_state=_holidays())
             self.form.lost.data = start.isoformat()
@@ -170,6 +188,7 @@ class DetailsPage:
             "public/details.html", form=self.form, visit=self.visit,
             therapist=self.therapist, slug=self.slug, session_type=self.session_type,
             start=start, problem=problem, alternatives=alternatives, suggestion=suggestion,
+            time_lost=problem in LOST, closed_because=closed_because,
             retry=retry and format_timedelta(retry, add_direction=True,
                                              locale=str(get_locale())),
             changes_closed=current_settings().policy.changes_closed(start, self.now),

@@ -11,7 +11,13 @@ from booking.models import Booking, FeedScope
 from booking.services import agenda, audit, bookings, delivery, feeds
 from booking.settings import current_settings
 from booking.web.presenting import by_local_day
-from booking.web.shared import ActionForm, CancelForm, message_labels, staff_notices
+from booking.web.shared import (
+    ActionForm,
+    CancelForm,
+    message_labels,
+    posted_search,
+    staff_notices,
+)
 from booking.web.workspace import PUBLIC_ENDPOINTS, bp
 from booking.web.workspace.forms import NoteForm
 
@@ -24,11 +30,13 @@ def require_sign_in():
     return login_required(lambda: None)()
 
 
-@bp.get("/")
+@bp.route("/", methods=["GET", "POST"])
 def dashboard():
+    """The own bookings; a search is posted (never in the address, it is a client's name
+    or email) and its results are shown at once, without a redirect."""
     now = clock.utcnow()
-    past = request.args.get("past") == "1"
-    search = request.args.get("q", "")[:100]
+    past = request.values.get("past") == "1"
+    search = posted_search()
     found = agenda.bookings_of(current_user.id, now=now, past=past, search=search)
     zone = current_user.zone
     days = by_local_day(found, zone)
