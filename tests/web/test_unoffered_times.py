@@ -36,6 +36,7 @@ def test_a_public_holiday_says_the_practice_is_closed_and_why(client, anna):  # 
     page = opened(client, details_url(start=berlin("2026-12-25", "10:00")))
     assert "Die Praxis ist an diesem Tag geschlossen (Erster Weihnachtstag)." in page
     assert "gerade vergeben" not in page
+    assert "Angaben bleiben erhalten" not in page  # nothing typed yet
 
 
 def test_a_closing_day_is_named_with_the_nearest_free_times(client, anna):  # noqa: F811
