@@ -3,7 +3,8 @@
 import pytest
 
 from booking.extensions import db
-from tests.web.workspace_support import PASSWORD
+from booking.models import Role
+from tests.web.workspace_support import PASSWORD, sign_in
 
 
 @pytest.fixture
@@ -13,3 +14,20 @@ def anna(make_therapist):
     therapist.set_password(PASSWORD)
     db.session.commit()
     return therapist
+
+
+@pytest.fixture
+def admin(make_therapist):
+    """The practice's admin, Ada Admin, who can sign in with PASSWORD."""
+    therapist = make_therapist()
+    therapist.display_name, therapist.role = "Ada Admin", Role.ADMIN
+    therapist.set_password(PASSWORD)
+    db.session.commit()
+    return therapist
+
+
+@pytest.fixture
+def signed_in_admin(client, admin):
+    """The test client, signed in as the admin."""
+    sign_in(client, admin.email)
+    return client

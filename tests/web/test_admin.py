@@ -20,7 +20,6 @@ from booking.models import (
     OutboxMessage,
     OutboxStatus,
     PracticeProfile,
-    Role,
     Therapist,
     WebhookEndpoint,
 )
@@ -30,21 +29,6 @@ from tests.support import berlin
 from tests.web.workspace_support import PASSWORD, csrf, sign_in
 
 WEDNESDAY_10 = berlin("2026-06-03", "10:00")
-
-
-@pytest.fixture
-def admin(make_therapist):
-    therapist = make_therapist()
-    therapist.display_name, therapist.role = "Ada Admin", Role.ADMIN
-    therapist.set_password(PASSWORD)
-    db.session.commit()
-    return therapist
-
-
-@pytest.fixture
-def signed_in_admin(client, admin):
-    sign_in(client, admin.email)
-    return client
 
 
 @pytest.fixture

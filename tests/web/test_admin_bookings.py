@@ -10,21 +10,11 @@ import re
 import pytest
 
 from booking.extensions import db
-from booking.models import Role
 from tests.support import berlin
 from tests.web.forms import hidden_inputs
-from tests.web.workspace_support import PASSWORD, sign_in
+from tests.web.workspace_support import sign_in
 
 LIST = "/workspace/admin/bookings"
-
-
-@pytest.fixture
-def admin(make_therapist):
-    therapist = make_therapist()
-    therapist.display_name, therapist.role = "Ada Admin", Role.ADMIN
-    therapist.set_password(PASSWORD)
-    db.session.commit()
-    return therapist
 
 
 @pytest.fixture

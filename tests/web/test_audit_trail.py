@@ -10,7 +10,7 @@ from sqlalchemy import event, select, text
 from sqlalchemy.exc import OperationalError
 
 from booking.extensions import db
-from booking.models import AuditAction, Booking, BookingAudit, BookingStatus, Role
+from booking.models import AuditAction, Booking, BookingAudit, BookingStatus
 from booking.services import audit, bookings, erasure, handover
 from booking.settings import current_settings
 from tests.conftest import FIXED_NOW
@@ -18,15 +18,6 @@ from tests.support import berlin
 from tests.web.workspace_support import PASSWORD, csrf, sign_in
 
 PAST = berlin("2026-05-20", "10:00")
-
-
-@pytest.fixture
-def admin(make_therapist):
-    therapist = make_therapist()
-    therapist.display_name, therapist.role = "Ada Admin", Role.ADMIN
-    therapist.set_password(PASSWORD)
-    db.session.commit()
-    return therapist
 
 
 @pytest.fixture

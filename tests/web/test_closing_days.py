@@ -10,27 +10,12 @@ from datetime import date
 import pytest
 
 from booking.extensions import db
-from booking.models import Booking, BookingStatus, ClosingPeriod, Role
+from booking.models import Booking, BookingStatus, ClosingPeriod
 from booking.services import closing
 from booking.services.bookings import Visitor, book_slot
 from tests.conftest import FIXED_NOW
 from tests.support import berlin, reconfigure
-from tests.web.workspace_support import PASSWORD, csrf, sign_in
-
-
-@pytest.fixture
-def admin(make_therapist):
-    therapist = make_therapist()
-    therapist.display_name, therapist.role = "Ada Admin", Role.ADMIN
-    therapist.set_password(PASSWORD)
-    db.session.commit()
-    return therapist
-
-
-@pytest.fixture
-def signed_in_admin(client, admin):
-    sign_in(client, admin.email)
-    return client
+from tests.web.workspace_support import csrf, sign_in
 
 
 def add_closing(client, first: str, last: str, label: str = ""):

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from booking.extensions import db
 from booking.legal import starter
-from booking.models import LegalKind, LegalText, Role, WebhookEndpoint
+from booking.models import LegalKind, LegalText, WebhookEndpoint
 from tests.conftest import FIXED_NOW
 from tests.support import reconfigure
 from tests.web.workspace_support import PASSWORD, csrf, sign_in
@@ -22,21 +22,6 @@ HOSTILE = ('# Praxis Sonnenschein\n\n<script>alert("x")</script>\n\n'
            '<img src="https://tracker.example/p.gif" onerror="alert(1)">\n\n'
            '[Klick](javascript:alert(2)) <a href="javascript:alert(3)" onclick="alert(4)">b</a>\n'
            '[Kammer](https://www.ptk.example/)')
-
-
-@pytest.fixture
-def admin(make_therapist):
-    therapist = make_therapist()
-    therapist.display_name, therapist.role = "Ada Admin", Role.ADMIN
-    therapist.set_password(PASSWORD)
-    db.session.commit()
-    return therapist
-
-
-@pytest.fixture
-def signed_in_admin(client, admin):
-    sign_in(client, admin.email)
-    return client
 
 
 def post_texts(client, kind, action, de, en):

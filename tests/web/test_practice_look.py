@@ -15,7 +15,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from booking.extensions import db
-from booking.models import MediaImage, MessageKind, PracticeProfile, Recipient, Role, Therapist
+from booking.models import MediaImage, MessageKind, PracticeProfile, Recipient, Therapist
 from booking.models.outbox_payloads import PAYLOAD_TYPES
 from booking.services import notifications, outbox
 from booking.settings import settings_of
@@ -43,15 +43,6 @@ def photo_with_gps() -> bytes:
 def bookable(first_session):
     """The free first consultation the booking pages offer."""
     return first_session
-
-
-@pytest.fixture
-def admin(make_therapist):
-    therapist = make_therapist()
-    therapist.display_name, therapist.role = "Ada Admin", Role.ADMIN
-    therapist.set_password(PASSWORD)
-    db.session.commit()
-    return therapist
 
 
 @pytest.fixture
