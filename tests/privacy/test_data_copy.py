@@ -79,6 +79,8 @@ def test_the_link_shows_a_button_and_the_button_gives_the_data_once(app, client,
     for _ in range(2):  # mail scanners open links: that takes nothing
         page = client.get(link)
         assert page.status_code == 200 and "Kim" not in page.get_data(as_text=True)
+    # When it lapses, in the booking's zone and saying which.
+    assert "(Berlin, Deutschland)" in page.get_data(as_text=True)
     taken = take(app, client, link)
     assert taken.status_code == 200
     assert taken.headers["Content-Disposition"] == 'attachment; filename="personal-data.json"'
