@@ -31,3 +31,13 @@ def signed_in_admin(client, admin):
     """The test client, signed in as the admin."""
     sign_in(client, admin.email)
     return client
+
+
+@pytest.fixture
+def colleague(make_therapist):
+    """Carla Kollegin, a therapist who is not an admin and can sign in with PASSWORD."""
+    therapist = make_therapist()
+    therapist.display_name = "Carla Kollegin"
+    therapist.set_password(PASSWORD)
+    db.session.commit()
+    return therapist

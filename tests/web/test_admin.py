@@ -26,18 +26,9 @@ from booking.models import (
 from booking.services import feeds
 from tests.conftest import FIXED_NOW
 from tests.support import berlin
-from tests.web.workspace_support import PASSWORD, csrf, sign_in
+from tests.web.workspace_support import csrf, sign_in
 
 WEDNESDAY_10 = berlin("2026-06-03", "10:00")
-
-
-@pytest.fixture
-def colleague(make_therapist):
-    therapist = make_therapist()
-    therapist.display_name = "Carla Kollegin"
-    therapist.set_password(PASSWORD)
-    db.session.commit()
-    return therapist
 
 
 @pytest.fixture

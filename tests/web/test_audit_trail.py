@@ -15,18 +15,14 @@ from booking.services import audit, bookings, erasure, handover
 from booking.settings import current_settings
 from tests.conftest import FIXED_NOW
 from tests.support import berlin
-from tests.web.workspace_support import PASSWORD, csrf, sign_in
+from tests.web.workspace_support import csrf, sign_in
 
 PAST = berlin("2026-05-20", "10:00")
 
 
 @pytest.fixture
-def carla(make_therapist):
-    therapist = make_therapist()
-    therapist.display_name = "Carla Kollegin"
-    therapist.set_password(PASSWORD)
-    db.session.commit()
-    return therapist
+def carla(colleague):
+    return colleague
 
 
 @pytest.fixture
