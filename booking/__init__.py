@@ -16,6 +16,8 @@ from booking.database import configure_sqlite
 from booking.extensions import babel, csrf, db, limiter, login, migrate
 from booking.web import errors, presenting, requests, security, static_files
 from booking.web.api import is_api_request
+from booking.web.feeds.lane import FeedPollLane
+from booking.web.sessions import SessionOnlyWithCookie
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ("de", "en")
@@ -36,6 +38,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.config.update(load_settings(app.instance_path, overrides=config))
     app.config.update(config)
+    app.session_interface = SessionOnlyWithCookie()
     if hops := app.config["TRUSTED_PROXY_HOPS"]:
         # Flask's documented way to wrap the WSGI app; mypy refuses any assignment to a
         # method, and setattr would only hide the same thing from it.
@@ -48,6 +51,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     static_files.init_app(app)
     _register_blueprints(app)
     settings.init_app(app)  # after the blueprints: its link builder needs their routes
+    # Calendar programs' polls of the feeds skip Flask's pipeline (see the lane).
+    app.wsgi_app = FeedPollLane(app, app.wsgi_app)  # type: ignore[method-assign]
     from booking.cli import register_commands
 
     register_commands(app)

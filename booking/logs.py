@@ -101,27 +101,36 @@ def init_app(app: Flask) -> None:
 
 def _start() -> None:
     g.started = time.perf_counter()
-    asked = request.headers.get("X-Request-ID", "")
-    g.request_id = asked if _REQUEST_ID.fullmatch(asked) else uuid.uuid4().hex
+    g.request_id = request_id(request.headers.get("X-Request-ID", ""))
+
+
+def request_id(asked: str) -> str:
+    """The id a proxy gave the request, when it looks like one, else a new one."""
+    return asked if _REQUEST_ID.fullmatch(asked) else uuid.uuid4().hex
 
 
 def _finish(response: Response) -> Response:
-    request_id = g.get("request_id") or uuid.uuid4().hex
-    response.headers["X-Request-ID"] = request_id
+    response.headers["X-Request-ID"] = g.get("request_id") or uuid.uuid4().hex
+    record(response.headers["X-Request-ID"], request.endpoint or "unmatched", request.method,
+           response.status_code, g.get("started", time.perf_counter()), _account(),
+           _denial(response.status_code))
+    return response
+
+
+def record(request_id: str, route: str, method: str, status: int, started: float,
+           account: int | None = None, denial: str | None = None) -> None:
+    """The request's line, and a security line when it was a refusal (`denial`)."""
     fields = {
         "request_id": request_id,
-        "route": request.endpoint or "unmatched",
-        "method": request.method,
-        "status": response.status_code,
-        "duration_ms": round((time.perf_counter() - g.get("started", time.perf_counter()))
-                             * 1000, 1),
-        "account": _account(),
+        "route": route,
+        "method": method,
+        "status": status,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+        "account": account,
     }
-    REQUESTS.info("%s %s %s", fields["method"], fields["route"], fields["status"], extra=fields)
-    if event := _denial(response.status_code):
-        SECURITY.warning("denied: %s on %s", event, fields["route"],
-                         extra={**fields, "event": event})
-    return response
+    REQUESTS.info("%s %s %s", method, route, status, extra=fields)
+    if denial:
+        SECURITY.warning("denied: %s on %s", denial, route, extra={**fields, "event": denial})
 
 
 def _denial(status: int) -> str | None:

@@ -24,7 +24,7 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import ColumnElement, and_, bindparam, func, literal, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from booking import calendar
+from booking import calendar, committed_reads
 from booking.calendar import CalendarEvent
 from booking.errors import NotFound
 from booking.extensions import db
@@ -139,7 +139,7 @@ _ADDRESS = (
 def address(token: str) -> Address:
     """The feed of `token` and the schedule version of whom it shows, in one query
     (two for the practice's feed). Raises NotFound as `find` does."""
-    row = schedule.read_alone(_ADDRESS, {"token_hash": token_hash(token)})
+    row = committed_reads.first_row(_ADDRESS, {"token_hash": token_hash(token)})
     if row is None or row.active is False:
         raise NotFound("no such feed")
     version = ((row.schedule_version,) if row.scope is FeedScope.THERAPIST

@@ -5,27 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any, TypedDict
-from weakref import WeakKeyDictionary
+from typing import TypedDict
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
-    Engine,
-    Executable,
-    Row,
     and_,
-    create_engine,
-    event,
     func,
     or_,
     select,
     true,
     update,
 )
-from sqlalchemy.exc import DBAPIError
 
-from booking import availability
+from booking import availability, committed_reads
 from booking.extensions import db
 from booking.models import (
     OCCUPYING,
@@ -58,49 +51,9 @@ _VERSION = select(
 def version() -> Version:
     """The practice's schedule version, from one small query: caches of free slots
     and pages are keyed on it (see models/schedule_version.py for what moves it)."""
-    row = read_alone(_VERSION)
+    row = committed_reads.first_row(_VERSION)
     count, total, highest = tuple(row) if row is not None else (0, 0, 0)  # one row, always
     return int(count), int(total), int(highest)
-
-
-def read_alone(statement: Executable, parameters: dict[str, Any] | None = None
-               ) -> Row[Any] | None:
-    """The first row of a small read, outside the session's transaction: what is
-    committed now, as another server would see it. A request that then needs more
-    opens its own transaction after it, never older. On PostgreSQL one round trip
-    (see key_reader); elsewhere (SQLite, in-process) the session's own read."""
-    if (reader := key_reader()) is db.engine:
-        return db.session.execute(statement, parameters).first()
-    for attempt in range(2):
-        try:
-            with reader.connect() as connection:
-                return connection.execute(statement, parameters).first()
-        except DBAPIError as error:
-            # A connection the server dropped is replaced by the pool: try once more.
-            if attempt or not error.connection_invalidated:
-                raise
-    return None
-
-
-# Per app engine: the engine cache keys are read with.
-_READERS: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
-
-
-def key_reader() -> Engine:
-    """The engine for read_alone. On PostgreSQL an engine of its own, in autocommit
-    (no BEGIN and ROLLBACK around the read) and without the ping the app's pool sends
-    before each use: SQLAlchemy's "optimistic" handling of dropped connections
-    instead, in read_alone. Elsewhere the app's engine (read_alone then reads in the
-    session)."""
-    engine = db.engine
-    if engine.dialect.name != "postgresql":
-        return engine
-    if (reader := _READERS.get(engine)) is None:
-        reader = _READERS[engine] = create_engine(
-            engine.url, isolation_level="AUTOCOMMIT", pool_size=2, hide_parameters=True)
-        # Its connections close with the app's (tests, a worker recycled by gunicorn).
-        event.listen(engine, "engine_disposed", lambda _engine: reader.dispose())
-    return reader
 
 
 class _Schedule(TypedDict):

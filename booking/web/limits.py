@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import math
 import time
 from collections.abc import Iterable
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, cast
 
 from flask import Response, request
 from flask_limiter import RequestLimit
+from limits import parse_many
 from limits.storage import MemoryStorage, RedisStorage, Storage
 
 from booking import validation
@@ -36,6 +38,8 @@ COPY_REQUESTS = "3 per hour;6 per day"
 # shared network addresses, so feeds are counted per feed, not per address; generous,
 # because the usual answer (304) costs next to nothing.
 FEED_POLLS = "60 per minute;600 per hour"
+_FEED_POLL_LIMITS = parse_many(FEED_POLLS)
+LOG = logging.getLogger(__name__)
 
 
 def booking_email_key() -> str:
@@ -83,17 +87,39 @@ def keyed_hash(value: str) -> str:
                     hashlib.sha256).hexdigest()[:32]
 
 
-def feed_key() -> str:
+def feed_key(token: str) -> str:
     """The feed asked for, as a keyed hash of its token (the counter's name)."""
-    token = str((request.view_args or {}).get("token", ""))[:200]
-    digest = hmac.new(current_settings().secret_key.encode(), token.encode(),
+    digest = hmac.new(current_settings().secret_key.encode(), token[:200].encode(),
                       hashlib.sha256).hexdigest()[:32]
     return f"feed:{digest}"
 
 
+def feed_poll_wait(token: str) -> int | None:
+    """Counts a fetch of the feed of `token` against FEED_POLLS. None while it is
+    within them, else the seconds until the next fetch will be. Called by the feed's
+    answer itself (web/feeds/answers.py), which also runs before Flask's pipeline.
+    When the counters cannot be reached, polls are not refused for it."""
+    if not limiter.enabled:
+        return None
+    key = feed_key(token)
+    try:
+        strategy = limiter.limiter
+        for item in _FEED_POLL_LIMITS:
+            if not strategy.hit(item, key, "feed-polls"):
+                reset = strategy.get_window_stats(item, key, "feed-polls").reset_time
+                return max(1, math.ceil(reset - time.time()))
+    except Exception:  # noqa: BLE001 - any storage failure: Redis away, a timeout
+        LOG.warning("feed poll counters unreachable; the poll is answered", exc_info=True)
+    return None
+
+
 def too_many_polls(limit: RequestLimit) -> Response:
+    """A calendar client's 429 after too many wrong feed addresses (TOKEN_GUESSES)."""
+    return polls_refused(max(1, math.ceil(limit.window.reset_time - time.time())))
+
+
+def polls_refused(wait: int) -> Response:
     """A calendar client's 429: plain text, and when to come back (Retry-After)."""
-    wait = max(1, math.ceil(limit.window.reset_time - time.time()))
     return Response(f"Too many requests for this calendar feed. Try again in {wait} seconds.\n",
                     status=429, headers={"Retry-After": str(wait)}, mimetype="text/plain")
 

@@ -10,6 +10,8 @@ from werkzeug.routing import IntegerConverter
 LARGEST_ID = 2**31 - 1
 # No address of ours has a longer segment (tokens are well under 100 characters).
 LONGEST_PATH_SEGMENT = 1000
+# The bodies Flask reads into request.form.
+FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 
 
 class RecordId(IntegerConverter):
@@ -24,7 +26,9 @@ class RecordId(IntegerConverter):
 def refuse_nul_characters():
     """PostgreSQL text cannot hold U+0000 and no person types it: 400 for any
     parameter or form field that contains one."""
-    for key, values in [*request.args.lists(), *request.form.lists()]:
+    # Only a form body is parsed: reading request.form of a GET costs more than the rest.
+    form = request.form.lists() if request.mimetype in FORM_TYPES else ()
+    for key, values in [*request.args.lists(), *form]:
         if "\x00" in key or any("\x00" in value for value in values):
             abort(400)
     return None

@@ -8,9 +8,11 @@ rule has one place to change.
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, request
+from werkzeug.datastructures import Headers
 
 # Endpoints that send their own Cache-Control and contain nothing personal to a
 # shared cache: static files (Flask's validators) and the calendar feeds, which
@@ -49,23 +51,24 @@ PERMISSIONS_POLICY = ", ".join(f"{feature}=()" for feature in (
 HSTS = "max-age=31536000; includeSubDomains"
 
 
-def frame_ancestors(endpoint: str | None) -> tuple[str, ...]:
+def frame_ancestors(endpoint: str | None, embed_origins: tuple[str, ...],
+                    demo_article: bool) -> tuple[str, ...]:
     """The origins that may frame this endpoint's pages: EMBED_ORIGINS for the
-    visitor pages embed.js shows, and outside production also the service itself
-    (its /demo/article frames them). Every other page: none."""
+    visitor pages embed.js shows, and with the demo article (outside production) also
+    the service itself, whose /demo/article frames them. Every other page: none."""
     if endpoint not in FRAMED:
         return ()
-    config = current_app.config
-    return (*config["EMBED_ORIGINS"], *(("'self'",) if config["DEMO_ARTICLE"] else ()))
+    return (*embed_origins, *(("'self'",) if demo_article else ()))
 
 
-def embedded_service(endpoint: str | None) -> tuple[str, ...]:
+def embedded_service(endpoint: str | None, base_url: str) -> tuple[str, ...]:
     """Where this page may load embed.js from and frame the booking flow: the
-    service's own origin for the demo article (another one when the article is served
-    under another name, as in the browser tests), nothing for any other page."""
+    service's own origin (`base_url`) for the demo article (another one when the
+    article is served under another name, as in the browser tests), nothing for any
+    other page."""
     if endpoint not in EMBEDS_THE_SERVICE:
         return ()
-    base = urlsplit(current_app.config["BASE_URL"])
+    base = urlsplit(base_url)
     return (f"{base.scheme}://{base.netloc}",)
 
 
@@ -97,27 +100,55 @@ def holds_secret(rule_arguments: set[str] | None) -> bool:
 
 
 def add_security_headers(response: Response) -> Response:
+    """Put this endpoint's security headers on the response, in one pass over its
+    headers (setting them one by one rescans the list each time: most of the cost
+    of a cached answer)."""
     endpoint = request.endpoint
-    ancestors = frame_ancestors(endpoint)
-    headers = response.headers
-    headers["Content-Security-Policy"] = (
-        UPLOADED_CONTENT_POLICY if endpoint in UPLOADED_CONTENT
-        else content_security_policy(ancestors, embedded_service(endpoint)))
+    rule = request.url_rule
+    secret = holds_secret(set(rule.arguments) if rule is not None else None)
+    own_caching = endpoint in OWN_CACHING and "Cache-Control" in response.headers
+    ours, replaced = headers_of(endpoint, secret=secret, own_caching=own_caching)
+    response.headers = Headers([*((name, value) for name, value in response.headers.items()
+                                  if name.lower() not in replaced), *ours])
+    return response
+
+
+def headers_of(endpoint: str | None, *, secret: bool, own_caching: bool
+               ) -> tuple[tuple[tuple[str, str], ...], frozenset[str]]:
+    """The security headers of `endpoint`'s answers (`secret`: its address holds one;
+    `own_caching`: it sent its own Cache-Control), and the lower-case names of the
+    headers they replace. For add_security_headers, and for the feed poll lane that
+    answers before Flask's pipeline (web/feeds/lane.py)."""
+    config = current_app.config
+    return _headers_for(endpoint, secret, own_caching, tuple(config["EMBED_ORIGINS"]),
+                        bool(config["DEMO_ARTICLE"]), config["BASE_URL"])
+
+
+@functools.lru_cache(maxsize=512)
+def _headers_for(endpoint: str | None, secret: bool, own_caching: bool,
+                 embed_origins: tuple[str, ...], demo_article: bool,
+                 base_url: str) -> tuple[tuple[tuple[str, str], ...], frozenset[str]]:
+    """The security headers of one endpoint under one configuration, and the
+    (lower-case) names they replace, worked out once: every argument that decides
+    them is part of the key."""
+    ancestors = frame_ancestors(endpoint, embed_origins, demo_article)
+    headers = [("Content-Security-Policy",
+                UPLOADED_CONTENT_POLICY if endpoint in UPLOADED_CONTENT
+                else content_security_policy(ancestors, embedded_service(endpoint,
+                                                                         base_url)))]
     if not ancestors:
         # For browsers that predate frame-ancestors. It cannot name origins, so a page
         # that some may frame leaves it out rather than contradict frame-ancestors.
-        headers["X-Frame-Options"] = "DENY"
-    headers["X-Content-Type-Options"] = "nosniff"
-    headers["Permissions-Policy"] = PERMISSIONS_POLICY
-    rule = request.url_rule
-    secret = holds_secret(set(rule.arguments) if rule is not None else None)
-    headers["Referrer-Policy"] = "no-referrer" if secret else "same-origin"
-    if endpoint not in OWN_CACHING or "Cache-Control" not in headers:
-        headers["Cache-Control"] = "no-store"
-        headers.pop("Expires", None)
-    if current_app.config["BASE_URL"].startswith("https://"):
-        headers["Strict-Transport-Security"] = HSTS
-    return response
+        headers.append(("X-Frame-Options", "DENY"))
+    headers += [("X-Content-Type-Options", "nosniff"),
+                ("Permissions-Policy", PERMISSIONS_POLICY),
+                ("Referrer-Policy", "no-referrer" if secret else "same-origin")]
+    if not own_caching:
+        headers.append(("Cache-Control", "no-store"))
+    if base_url.startswith("https://"):
+        headers.append(("Strict-Transport-Security", HSTS))
+    replaced = {name.lower() for name, _ in headers} | ({"expires"} if not own_caching else set())
+    return tuple(headers), frozenset(replaced)
 
 
 def init_app(app: Flask) -> None:

@@ -12,9 +12,10 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import event
 
+from booking import committed_reads
 from booking.extensions import db
 from booking.models import Booking, BookingStatus, FeedScope
-from booking.services import feeds, schedule
+from booking.services import feeds
 from tests.conftest import FIXED_NOW
 from tests.support import WEDNESDAY_9
 from tests.web.forms import hidden_inputs
@@ -28,14 +29,22 @@ def counted() -> Iterator[list[str]]:
     def record(conn, cursor, statement, *args) -> None:
         statements.append(statement)
 
-    engines = {db.engine, schedule.key_reader()}  # the second reads cache keys
-    for engine in engines:
-        event.listen(engine, "before_cursor_execute", record)
+    def record_key_read(*args) -> None:
+        statements.append("SELECT (a cache key: committed_reads.first_row takes selects only)")
+
+    # The reads of cache keys go to the driver directly on PostgreSQL: each takes one
+    # connection from their own engine's pool for its one statement.
+    reader = committed_reads.key_reader()
+    listeners = [(db.engine, "before_cursor_execute", record)]
+    if reader is not db.engine:
+        listeners.append((reader, "checkout", record_key_read))
+    for target, name, listener in listeners:
+        event.listen(target, name, listener)
     try:
         yield statements
     finally:
-        for engine in engines:
-            event.remove(engine, "before_cursor_execute", record)
+        for target, name, listener in listeners:
+            event.remove(target, name, listener)
 
 
 FREE_LATER = WEDNESDAY_9 + timedelta(days=7)

@@ -65,6 +65,18 @@ def test_no_visitor_route_sets_a_cookie(app, client, practice, identity, cookies
     assert cookies_set == []
 
 
+def test_an_answer_varies_by_cookie_only_when_a_session_came_with_the_request(
+        app, client, practice):
+    # Without a session cookie nothing in the session shaped the answer: a cache may
+    # give the same public answer (the API's free times) to everyone.
+    for path in ("/book", "/api/v1/therapists", "/healthz", "/impressum"):
+        response = client.get(path)
+        assert "Cookie" not in response.headers.get("Vary", ""), path
+    # A signed-in therapist's pages depend on their session cookie, and say so.
+    signed_in_as(client, "therapist", practice)
+    assert "Cookie" in client.get("/workspace").headers.get("Vary", "")
+
+
 def bookings_count() -> int:
     db.session.rollback()
     return db.session.scalar(select(func.count()).select_from(Booking))
