@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from babel import Locale
 from flask import Flask, request, session
 from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -21,6 +22,7 @@ from booking.web.sessions import SessionOnlyWithCookie
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ("de", "en")
+LOCALE_OBJECTS = {name: Locale.parse(name) for name in LOCALES}
 # Where the language choice is remembered in the session: the signed-in areas, which
 # have one anyway. Visitor pages set no cookie; their links carry ?lang= instead.
 REMEMBERS_LANGUAGE = frozenset({"workspace", "admin"})
@@ -113,10 +115,15 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(look)
 
 
-def select_locale() -> str:
+def select_locale() -> Locale:
     """The page's language: ?lang=, else (in the workspace) the one chosen before,
     else the browser's, else German. The API sets no cookie and takes no ?lang=: it
-    goes by Accept-Language alone."""
+    goes by Accept-Language alone. As one of the parsed LOCALE_OBJECTS: Flask-Babel
+    takes a Locale as it is, where it would parse a name afresh on every request."""
+    return LOCALE_OBJECTS[_language()]
+
+
+def _language() -> str:
     if is_api_request():
         return request.accept_languages.best_match(LOCALES) or "de"
     asked = request.args.get("lang")
@@ -126,6 +133,8 @@ def select_locale() -> str:
             session["lang"] = asked
         return asked
     remembered = session.get("lang") if remembers else None
+    if remembered not in LOCALES:
+        remembered = None
     return remembered or request.accept_languages.best_match(LOCALES) or "de"
 
 
