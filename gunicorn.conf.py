@@ -4,6 +4,7 @@ Every value can be overridden on the command line or with GUNICORN_CMD_ARGS;
 BIND and WEB_CONCURRENCY are read from the environment like Heroku-style hosts do.
 """
 
+import gc
 import multiprocessing
 import os
 
@@ -56,6 +57,17 @@ class AccessLog(Logger):
 
 
 logger_class = AccessLog
+
+
+def pre_fork(server, worker):
+    """What the master holds (the app, its modules) is left out of the workers' garbage
+    collections: a full collection writes to every object it visits, and so would copy
+    each page a worker shares with the master into the worker (Python's advice for
+    fork without exec). bench/worker_memory.py, with a full collection forced in each
+    worker after its first request (as comes, sooner or later, to every worker): PSS
+    ≤ 60 MB per worker with this, ≤ 82 MB without; master and workers together 334 and
+    464 MB."""
+    gc.freeze()
 
 
 def post_fork(server, worker):

@@ -1,6 +1,7 @@
 """gunicorn.conf.py: the access log keeps the route and loses what identifies people;
 the app is loaded in the master and shared by the workers it forks, which is safe."""
 
+import gc
 import importlib.util
 import logging
 import os
@@ -64,6 +65,15 @@ def test_the_worker_count_follows_the_machine(conf):
 
 def test_the_app_is_loaded_once_in_the_master_and_shared_by_the_workers(conf):
     assert conf.preload_app is True
+
+
+def test_what_the_master_holds_is_left_out_of_the_workers_garbage_collections(conf):
+    gc.unfreeze()
+    try:
+        conf.pre_fork(None, None)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
 
 
 def test_creating_the_app_opens_no_connection_socket_or_thread(database_url, monkeypatch):
