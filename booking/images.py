@@ -2,7 +2,12 @@
 only real PNG, JPEG or WebP images within a size limit are taken, and each is
 decoded and encoded afresh, so that nothing of the upload but its pixels survives
 (no EXIF with GPS position or camera serial, no XMP, no comments, no second frame,
-no bytes a browser could sniff as something else). Pure: no Flask, no database."""
+no bytes a browser could sniff as something else). Pure: no Flask, no database.
+
+Pillow is imported by the functions that decode and encode: a worker that only serves
+visitors' pages never handles an upload, and would carry Pillow's modules and
+libraries (about 2.5 MB) for nothing. What the pages need of this module, the limits and
+ImageRefused, comes without it."""
 
 from __future__ import annotations
 
@@ -11,10 +16,12 @@ import io
 import struct
 import warnings
 from dataclasses import dataclass
-
-from PIL import Image, ImageOps, UnidentifiedImageError
+from typing import TYPE_CHECKING
 
 from booking.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 # Decoded size: a few kilobytes of PNG can declare a 50,000 x 50,000 canvas (a
@@ -64,6 +71,8 @@ _BROKEN = (OSError, ValueError, SyntaxError, EOFError, IndexError, TypeError, Ke
 def _opened(data: bytes) -> Image.Image:
     """The upload opened (header read, nothing decoded yet), when it is one of the
     accepted formats and within the pixel limits."""
+    from PIL import Image, UnidentifiedImageError  # on the first upload only: see above
+
     if len(data) > MAX_UPLOAD_BYTES:
         raise ImageRefused("too_big", f"{len(data)} bytes, more than {MAX_UPLOAD_BYTES}",
                            MAX_UPLOAD_BYTES)
@@ -94,6 +103,8 @@ def _too_many_pixels(size: str) -> ImageRefused:
 def _pixels(data: bytes) -> Image.Image:
     """The first frame's pixels, upright (EXIF orientation applied before EXIF goes),
     as RGB or RGBA."""
+    from PIL import Image, ImageOps  # on the first upload only: see above
+
     image = _opened(data)
     try:
         with warnings.catch_warnings():
@@ -114,6 +125,8 @@ def _pixels(data: bytes) -> Image.Image:
 
 def clean_photo(data: bytes) -> CleanImage:
     """A therapist's photo: cropped to a centred square of PHOTO_SIDE pixels, JPEG."""
+    from PIL import Image, ImageOps  # on the first upload only: see above
+
     pixels = _pixels(data)
     if pixels.mode == "RGBA":  # JPEG has no transparency: put it on white
         background = Image.new("RGB", pixels.size, "white")
@@ -127,6 +140,8 @@ def clean_photo(data: bytes) -> CleanImage:
 
 def clean_logo(data: bytes) -> CleanImage:
     """The practice's logo: at most LOGO_BOX, transparency kept, PNG."""
+    from PIL import Image  # on the first upload only: see above
+
     pixels = _pixels(data)
     pixels.thumbnail(LOGO_BOX, Image.Resampling.LANCZOS)
     out = io.BytesIO()

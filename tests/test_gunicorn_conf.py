@@ -1,13 +1,24 @@
-"""gunicorn.conf.py: the access log keeps the route and loses what identifies people."""
+"""gunicorn.conf.py: the access log keeps the route and loses what identifies people;
+the app is loaded in the master and shared by the workers it forks, which is safe."""
 
+import gc
 import importlib.util
 import logging
+import os
+import socket
+import threading
 from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from gunicorn.config import Config
+from sqlalchemy import event, text
+from sqlalchemy.pool import Pool
+
+from booking import create_app
+from booking.extensions import db
+from tests.conftest import app_config
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "S3cr3t-Manage-Token-Value-1234567890"
@@ -50,3 +61,53 @@ def test_the_access_log_names_the_route_without_its_token_query_or_visitor(conf)
 def test_the_worker_count_follows_the_machine(conf):
     assert conf.workers >= 3
     assert conf.timeout and conf.graceful_timeout
+
+
+def test_the_app_is_loaded_once_in_the_master_and_shared_by_the_workers(conf):
+    assert conf.preload_app is True
+
+
+def test_what_the_master_holds_is_left_out_of_the_workers_garbage_collections(conf):
+    gc.unfreeze()
+    try:
+        conf.pre_fork(None, None)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+
+
+def test_creating_the_app_opens_no_connection_socket_or_thread(database_url, monkeypatch):
+    """What the workers inherit from the master holds nothing two processes could share
+    by mistake: no pooled database connection, no Redis or other socket, no thread."""
+    connected, pooled = [], []
+    real_connect = socket.socket.connect
+    monkeypatch.setattr(socket.socket, "connect", lambda sock, address: (
+        connected.append(address), real_connect(sock, address))[1])
+    on_connect = lambda *args: pooled.append(args)  # noqa: E731
+    event.listen(Pool, "connect", on_connect)
+    threads = set(threading.enumerate())
+    redis = os.environ.get("BOOKING_TEST_REDIS_URL")
+    try:
+        app = create_app(app_config(database_url, **(
+            {"RATELIMIT_STORAGE_URI": redis} if redis else {})))
+    finally:
+        event.remove(Pool, "connect", on_connect)
+    assert (pooled, connected, set(threading.enumerate()) - threads) == ([], [], set())
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_a_worker_starts_without_the_masters_pooled_connections(conf, database_url):
+    app = create_app(app_config(database_url))
+    with app.app_context():
+        with db.engine.connect() as connection:  # as if the master had connected
+            connection.execute(text("SELECT 1"))
+        masters = db.engine.pool
+        assert masters.checkedin() == 1
+
+        conf.post_fork(SimpleNamespace(app=SimpleNamespace(wsgi=lambda: app)), None)
+
+        assert db.engine.pool.checkedin() == 0
+        assert masters.checkedin() == 1  # left open: it is the master's to close
+        masters.dispose()
+        db.engine.dispose()

@@ -5,16 +5,22 @@ sanitiser, not the Markdown options, is the gate, so raw HTML in the source is a
 through the parser and everything outside a short list of tags and attributes is
 dropped. Placeholders such as {{retention_days}} are replaced after rendering, with
 escaped values, by a plain lookup (never a template engine on what an admin typed).
+
+Both libraries are loaded when a text is first rendered, not when the app starts: most
+workers answer booking pages only, and would carry them (about 2.5 MB) for nothing.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-import nh3
-from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 # What a legal text needs: headings, paragraphs, lists, emphasis, links, a table.
 TAGS = frozenset({
@@ -31,19 +37,26 @@ _BLANK = re.compile(r'\[[^\[\]\n<>"]*?\b(?:eintragen|[Ee]nter)\b[^\[\]\n<>"]*\]'
 # An image whose address the sanitiser dropped: nothing left to show.
 _EMPTY_IMAGE = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")
 
-# breaks: a new line is a new line (addresses), as an admin writing a letter expects.
-_markdown = MarkdownIt("commonmark", {"html": True, "breaks": True}).enable("table")
+
+@functools.cache
+def _markdown() -> MarkdownIt:
+    """The parser, made on first use (see above)."""
+    from markdown_it import MarkdownIt
+
+    # breaks: a new line is a new line (addresses), as an admin writing a letter expects.
+    return MarkdownIt("commonmark", {"html": True, "breaks": True}).enable("table")
 
 
 def to_html(source: str, values: Mapping[str, str]) -> Markup:
     """The sanitised HTML of a Markdown text, its placeholders filled from `values`
     (unknown ones stay as written, so a typo shows) and its blanks marked."""
-    tokens = _markdown.parse(source)
+    markdown = _markdown()
+    tokens = markdown.parse(source)
     for token in tokens:
         # The page's own title is its <h1>: a text's top heading becomes an <h2>.
         if token.type in ("heading_open", "heading_close") and token.tag == "h1":
             token.tag = "h2"
-    html = _markdown.renderer.render(tokens, _markdown.options, {})
+    html = markdown.renderer.render(tokens, markdown.options, {})
     html = _PLACEHOLDER.sub(lambda match: _value(match, values), html)
     html = _BLANK.sub(lambda match: f"<mark>{match.group(0)}</mark>", html)
     return Markup(sanitise(html))
@@ -52,6 +65,8 @@ def to_html(source: str, values: Mapping[str, str]) -> Markup:
 def sanitise(html: str) -> str:
     """Only the tags and attributes above; links to http(s), mail and phone only, each
     with rel="noopener noreferrer"; images only from this service."""
+    import nh3  # on the first text rendered or saved: see above
+
     clean = nh3.clean(html, tags=set(TAGS),
                       attributes={tag: set(names) for tag, names in ATTRIBUTES.items()},
                       url_schemes=set(URL_SCHEMES), link_rel=LINK_REL,

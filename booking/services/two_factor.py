@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 import pyotp
-import segno
 
 from booking.extensions import db
 from booking.models import Therapist
@@ -23,6 +22,8 @@ def new_secret() -> str:
 def enrolment_qr(secret: str, account: str) -> str:
     """An SVG QR code of the otpauth:// address for authenticator apps (made here:
     no third-party QR service ever sees the secret)."""
+    import segno  # on enrolment only: its tables would sit in every worker (about 1 MB)
+
     uri = pyotp.TOTP(secret).provisioning_uri(name=account, issuer_name=ISSUER)
     return segno.make(uri, error="m").svg_inline(scale=4)
 
