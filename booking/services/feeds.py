@@ -193,14 +193,13 @@ def validator(feed: Address, now: datetime) -> Validator:
 
 def render(feed: CalendarFeed, now: datetime) -> bytes:
     """The feed's iCalendar bytes (identical for identical content)."""
-    # Columns rather than Booking objects, read on the Core connection (the ORM's row
-    # handling is not needed for columns), and each therapist and session type read
+    # Columns rather than Booking objects, and each therapist and session type read
     # once: a feed of 5,000 bookings spent most of its time in the ORM otherwise.
     # Contact details only when shown, and the message decrypted only then: 5,000
     # messages cost some 40 ms to decrypt.
     details = ((Booking.visitor_email, Booking.visitor_phone, Booking.message)
                if feed.full_details else ())
-    rows = db.session.connection().execute(
+    rows = db.session.execute(
         select(Booking.ical_uid, Booking.sequence, Booking.start_utc, Booking.end_utc,
                Booking.status, Booking.visitor_name, Booking.created_at, Booking.updated_at,
                Booking.therapist_id, Booking.session_type_id, Booking.meeting_room, *details)
