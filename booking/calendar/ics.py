@@ -106,12 +106,12 @@ def _feed_vevent(event: CalendarEvent, start: datetime, end: datetime) -> str:
     revised = _utc_date_time(_revision(event))
     text = (
         "BEGIN:VEVENT\r\n"
-        + _folded("SUMMARY:" + _text(one_line(event.summary))) + "\r\n"
-        + _folded("DTSTART" + _date_time(start)) + "\r\n"
-        + _folded("DTEND" + _date_time(end)) + "\r\n"
-        + "DTSTAMP" + revised + "\r\n"
-        + _folded("UID:" + _text(event.uid)) + "\r\n"
-        + f"SEQUENCE:{event.sequence}\r\n"
+        f"{_folded('SUMMARY:' + _text(one_line(event.summary)))}\r\n"
+        f"{_folded('DTSTART' + _date_time(start))}\r\n"
+        f"{_folded('DTEND' + _date_time(end))}\r\n"
+        f"DTSTAMP{revised}\r\n"
+        f"{_folded('UID:' + _text(event.uid))}\r\n"
+        f"SEQUENCE:{event.sequence}\r\n"
     )
     if event.created is not None:
         text += "CREATED" + _utc_date_time(event.created) + "\r\n"

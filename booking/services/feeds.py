@@ -275,7 +275,7 @@ def _event(booking: Any, sessions: dict[int, str], hosts: dict[int, _Host], full
         end=end,
         zone=host.zone,
         summary=f"{sessions[session_type_id]} · {who}",
-        description="\n".join(line for line in details if line),
+        description="\n".join(filter(None, details)),
         location=meeting_link(host.meeting_url, room),
         status=ical_status_of(status),
         created=created,
