@@ -19,12 +19,18 @@ _UNWRITABLE_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 def one_line(text: str) -> str:
     """A single-line value (SUMMARY, LOCATION, names): line breaks and
     control characters become spaces, runs of spaces collapse."""
+    # Printable means no line break (U+2028 and U+2029 included) and no control
+    # or surrogate: the usual value is then returned as it is, without the regexes.
+    if text.isprintable() and "  " not in text and text.strip(" ") == text:
+        return text
     return _SPACES.sub(" ", _controls_to_spaces(_LINE_BREAK.sub(" ", text), keep="")).strip(" ")
 
 
 def multi_line(text: str) -> str:
     """A DESCRIPTION: every kind of line break becomes "\\n" (which icalendar
     writes escaped), other control characters but tab become spaces."""
+    if text.isprintable():  # nothing to replace (see one_line)
+        return text.strip()
     return _controls_to_spaces(_LINE_BREAK.sub("\n", text), keep="\n\t").strip()
 
 
