@@ -17,7 +17,7 @@ from flask_babel import get_locale, gettext
 from booking.availability import Slot
 from booking.models import Booking
 from booking.validation import DEFAULT_ZONE, visitor_zone  # noqa: F401  (used by views)
-from booking.web.zones import UTC_NAMES, zone_place
+from booking.zone_names import UTC_NAMES, zone_place
 
 
 @dataclass(frozen=True)
