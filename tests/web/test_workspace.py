@@ -133,6 +133,15 @@ def test_with_only_a_cancelled_booking_the_dashboard_says_none_is_upcoming_not_n
     assert "Kim Beispiel" in client.get("/workspace/?past=1").get_data(as_text=True)
 
 
+def test_the_workspace_names_the_therapists_zone_by_place_not_by_tz_id(
+        client, anna, own_booking):
+    sign_in(client, anna.email)
+    for path in ("/workspace/", f"/workspace/bookings/{own_booking.id}", "/workspace/hours"):
+        page = client.get(path).get_data(as_text=True)
+        assert "Berlin, Deutschland" in page and "Europe/Berlin" not in page.replace(
+            'value="Europe/Berlin"', ""), path
+
+
 def test_the_dashboard_search_finds_by_name_or_email(client, anna, own_booking):
     sign_in(client, anna.email)
 
