@@ -36,3 +36,11 @@ def test_services_mail_and_calendar_take_no_request_and_no_current_app():
 def test_admin_pages_do_not_import_the_workspace():
     for name, line, module, _names in imports("web/admin"):
         assert not module.startswith("booking.web.workspace"), f"admin/{name}:{line}"
+
+
+def test_zone_names_shared_by_pages_and_mails_need_no_flask():
+    tree = ast.parse((PACKAGE / "zone_names.py").read_text())
+    modules = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+               for alias in node.names}
+    modules |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert not {m for m in modules if m.split(".")[0] in {"flask", "flask_babel", "booking"}}

@@ -45,6 +45,7 @@ from booking.services.accounts import valid_for
 from booking.services.invites import event_for, therapist_event_for
 from booking.tokens import account_token, manage_token
 from booking.validation import visitor_zone
+from booking.zone_names import zone_place
 
 # Which messages carry an invitation, and with which iTIP method.
 _METHODS = {
@@ -145,9 +146,13 @@ def render(message: OutboxMessage, *, now: datetime, mail: MailSettings) -> Emai
     to = addressee(booking, details.recipient, therapist)
     token = manage_token(mail.link_secret, booking.public_id)
     links = mail.links
+    zone = visitor_zone(to.zone_name)
     context = {
         "booking": booking, "therapist": therapist, "to": to,
-        "zone": visitor_zone(to.zone_name), "start": details.start, "end": details.end,
+        # The zone named as the pages name it ("New York, Vereinigte Staaten"), not by
+        # its tz database id, in the reader's language.
+        "zone": zone, "place": zone_place(zone.key, to.locale),
+        "start": details.start, "end": details.end,
         "payload": details, "recipient": details.recipient,
         # Links carry the reader's language, so the pages answer in it too.
         "manage_url": links.url("public.manage", token=token, lang=to.locale),

@@ -17,7 +17,7 @@ from flask_babel import get_locale, gettext
 from booking.availability import Slot
 from booking.models import Booking
 from booking.validation import DEFAULT_ZONE, visitor_zone  # noqa: F401  (used by views)
-from booking.web.zones import UTC_NAMES, zone_place
+from booking.zone_names import UTC_NAMES, zone_place
 
 
 @dataclass(frozen=True)
@@ -151,6 +151,13 @@ def client_name(booking: Booking) -> str:
     return booking.visitor_name or gettext("(client data deleted)")
 
 
+def source_label(source: str) -> str:
+    """Where a booking came from, as the practice reads it: the source in the article
+    button's link ("getting-him-back"), or, without one, that the booking page was
+    opened directly (typed in, bookmarked, a link without a source)."""
+    return source or gettext("opened directly, not from an article")
+
+
 def initials(name: str) -> str:
     """Two letters for a photo placeholder: "Dr. Anna Berger" -> "AB"."""
     words = [w for w in name.replace(".", ". ").split() if not w.endswith(".")]
@@ -166,7 +173,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         local_time=local_time, local_date=local_date, local_datetime=local_datetime,
         short_datetime=short_datetime, initials=initials, language_names=language_names,
-        client_name=client_name, delivery_problem=delivery_problem,
+        client_name=client_name, delivery_problem=delivery_problem, source_label=source_label,
     )
     app.jinja_env.globals.update(zone_name=zone_name, zone_place=zone_label,
                                  month_label=month_label, local_period=local_period)

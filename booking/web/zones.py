@@ -9,23 +9,21 @@ import functools
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
-from importlib import resources
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import get_timezone_location
 from flask_babel import gettext
+
+# The names themselves are shared with the mails (which have no request).
+from booking.zone_names import canonical_zones
+from booking.zone_names import zone_name as _name
+from booking.zone_names import zone_names as _names
 
 # Shown first in the zone picker: where the practice's visitors mostly are.
 COMMON_ZONES = ("Europe/Berlin", "Europe/Vienna", "Europe/Zurich", "Europe/London",
                 "Europe/Paris", "Europe/Madrid", "Europe/Istanbul", "America/New_York",
                 "America/Los_Angeles", "Asia/Dubai", "Asia/Kolkata", "Australia/Sydney",
                 "Etc/UTC")
-UTC_ZONE = "Etc/UTC"
-# Names the tz database has for UTC itself: CLDR calls them "Unknown Region (UTC)",
-# so they are named "UTC" here.
-UTC_NAMES = frozenset({UTC_ZONE, "UTC", "Etc/UCT", "Etc/Universal", "Etc/Zulu", "UCT",
-                       "Universal", "Zulu"})
 # The languages whose city and country names the search knows (the site's languages).
 SEARCH_LOCALES = ("de", "en")
 # At most this many search results: a search that finds more is too vague to list.
@@ -34,7 +32,6 @@ MOST_FOUND = 20
 # them (None: named here, CLDR has no word for an ocean).
 _REGIONS = {"Europe": "150", "America": "019", "Asia": "142", "Africa": "002",
             "Oceania": "009", "Atlantic": None, "Indian": None, "Antarctica": "AQ"}
-_REGION_OF_PREFIX = {"Arctic": "Europe", "Australia": "Oceania", "Pacific": "Oceania"}
 
 
 @dataclass(frozen=True)
@@ -53,42 +50,6 @@ class ZonePicker:
     complete: bool
     query: str = ""
     found: tuple[tuple[str, str], ...] = ()
-
-
-@functools.cache
-def canonical_zones() -> dict[str, str]:
-    """Every current zone with its country code, from the tz database's zone.tab
-    (which lists no backward-compatible alias), and UTC."""
-    table = resources.files("tzdata.zoneinfo").joinpath("zone.tab").read_text("utf-8")
-    rows = (line.split("\t") for line in table.splitlines() if line and line[0] != "#")
-    return {UTC_ZONE: "", **{row[2]: row[0] for row in rows}}
-
-
-@functools.cache
-def _names(locale: str) -> dict[str, tuple[str, str, str]]:
-    """(city, country, region) of every current zone in `locale`: fixed for a worker's
-    life (they depend only on CLDR), so built once per language."""
-    territories = Locale.parse(locale).territories
-    names = {}
-    for zone, country in canonical_zones().items():
-        if zone == UTC_ZONE:
-            names[zone] = ("UTC", "", "")
-            continue
-        city = get_timezone_location(zone, locale=locale, return_city=True)
-        prefix = zone.split("/", 1)[0]
-        names[zone] = (city, territories.get(country, country),
-                       _REGION_OF_PREFIX.get(prefix, prefix))
-    return names
-
-
-def _name(zone: str, locale: str) -> str:
-    city, country, _ = _names(locale).get(zone) or (zone.replace("_", " "), "", "")
-    return f"{city}, {country}" if country and country != city else city
-
-
-def zone_place(zone: str, locale: str) -> str:
-    """Where `zone` is, as a visitor reads it: "New York, Vereinigte Staaten", "UTC"."""
-    return "UTC" if zone in UTC_NAMES else _name(zone, locale)
 
 
 def _offset(zone: str, now: datetime) -> str:

@@ -24,7 +24,7 @@ from tests.support import reconfigure
 
 pytestmark = pytest.mark.browser
 
-CTA = "Jetzt kostenfreies Erstgespraech buchen"
+CTA = "Jetzt kostenfreies Erstgespräch buchen"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 

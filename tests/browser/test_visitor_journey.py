@@ -62,7 +62,7 @@ GERMAN = {
     "cancelled": "Diese Buchung ist abgesagt",
     "check": "Bitte bestätigen Sie per E-Mail", "name": "Kim Beispiel",
     "copy": "Kopie meiner Daten anfordern", "copy_sent": "Wir haben einen Link zu einer Kopie",
-    "download": "Meine Daten herunterladen",
+    "download": "Meine Daten herunterladen", "used_up": "Der Download hat begonnen",
 }
 ENGLISH = {
     "choose": "Choose a time", "book": "Book free first consultation",
@@ -73,7 +73,7 @@ ENGLISH = {
     "cancelled": "This booking is cancelled",
     "check": "please confirm by email", "name": "Kim Example",
     "copy": "Request a copy of my data", "copy_sent": "We have sent a link to a copy",
-    "download": "Download my data",
+    "download": "Download my data", "used_up": "Your download has started",
 }
 
 
@@ -121,6 +121,9 @@ def test_a_visitor_books_confirms_and_cancels(site, browser, shots, language, vi
         page.get_by_role("button", name=texts["download"]).click()
     document = json.loads(Path(download.value.path()).read_text())
     assert document["bookings"][0]["name"] == texts["name"]
+    # The page stays while the file comes: its button, used up, gives way to a note.
+    page.get_by_role("status").filter(has_text=texts["used_up"]).wait_for()
+    assert page.get_by_role("button", name=texts["download"]).count() == 0
     page.goto(manage_url)
 
     # Moving and cancelling each ask first, showing what will happen.

@@ -100,6 +100,29 @@ def test_the_link_shows_a_button_and_the_button_gives_the_data_once(app, client,
                 == guessed.get_data(as_text=True))
 
 
+def test_a_used_or_lapsed_link_says_so_and_how_to_get_a_new_one_as_a_wrong_one_does(
+        app, client, clock, booked):
+    booking, token = booked
+    ask_for_copy(app, client, token)
+    link = mailed_link(app)
+    take(app, client, link)
+    used = client.get(link + "?lang=de")
+    assert used.status_code == 404
+    page = used.get_data(as_text=True)
+    assert "Dieser Link funktioniert nicht mehr" in page
+    assert "wurde schon benutzt oder ist abgelaufen" in page
+    assert "„Kopie meiner Daten anfordern“" in page and "praxis@praxis.example" in page
+    assert "Seite nicht gefunden" not in page
+    ask_for_copy(app, client, token)
+    lapsing = mailed_link(app)
+    clock.set(FIXED_NOW + timedelta(hours=24))
+    wrong = "/copy/" + "x" * 43
+    for path in (lapsing, wrong):  # word for word: a guesser learns nothing
+        answer = client.get(path + "?lang=de")
+        assert answer.status_code == take(app, client, path).status_code == 404
+        assert answer.get_data(as_text=True).replace(path, link) == page
+
+
 def test_a_link_lapses_after_a_day(app, client, clock, booked):
     booking, token = booked
     ask_for_copy(app, client, token)

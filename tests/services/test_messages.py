@@ -133,6 +133,22 @@ def test_every_message_reads_as_its_snapshot(app, booking_of, make_therapist, lo
                      readable(mail))
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("locale, place", [("de", "New York, Vereinigte Staaten"),
+                                           ("en", "New York, United States")])
+def test_mails_name_the_readers_zone_as_the_pages_do_not_by_its_tz_id(app, booking_of,
+                                                                       locale, place):
+    booking = booking_of(locale, timezone="America/New_York")
+    for kind in (MessageKind.CONFIRM_REQUEST, MessageKind.CONFIRMED):
+        mail = render(app, booking, kind, Recipient.VISITOR)
+        for subtype in ("plain", "html"):
+            body = mail.get_body((subtype,)).get_content()
+            assert f"({place})" in body
+            assert "America/New_York" not in body
+    therapist_mail = render(app, booking, MessageKind.NEW_BOOKING, Recipient.THERAPIST)
+    assert "(Berlin, Deutschland)" in therapist_mail.get_body(("plain",)).get_content()
+
+
 @pytest.mark.parametrize("languages, words", [
     (["de", "en"], {"password_reset": "Neues Passwort", "invitation": "Ihr Zugang"}),
     (["en"], {"password_reset": "Set a new password", "invitation": "Your access"}),

@@ -361,6 +361,14 @@ def test_the_articles_report_counts_per_source_and_exports_csv(
     assert ["2026-06", "'=HYPERLINK(1)", "1", "0"] in rows
 
 
+def test_the_articles_report_says_bookings_without_a_source_were_opened_directly(
+        signed_in_admin, admin, make_booking):
+    make_booking(admin, start=berlin("2026-06-03", "09:00"), email="p@example.org")
+    page = signed_in_admin.get("/workspace/admin/reports").get_data(as_text=True)
+    assert "<td>direkt aufgerufen, nicht über einen Artikel</td>" in page
+    assert "unbekannt" not in page
+
+
 def test_the_practice_feed_card_shows_every_therapists_bookings(
         signed_in_admin, colleagues_booking):
     page = "/workspace/admin/practice-feed"

@@ -66,6 +66,12 @@ def test_the_list_narrows_by_source_and_by_none(practice):
     assert "Cem Ohnequelle" in without and "Berta Nähe" not in without
 
 
+def test_the_source_filter_says_in_plain_words_what_no_source_means(practice):
+    page = shown(practice)
+    assert '<option value="-">direkt aufgerufen, nicht über einen Artikel</option>' in page
+    assert "ohne Quelle" not in page
+
+
 def test_the_list_narrows_by_dates_in_the_admins_zone_both_days_included(practice):
     page = shown(practice, "start_from=2026-06-04&start_to=2026-06-05")
     assert "Cem Ohnequelle" in page and "HYPERLINK" in page

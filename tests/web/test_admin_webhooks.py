@@ -44,6 +44,16 @@ def test_a_new_receiver_shows_its_secret_once_and_stores_it_nowhere(app, admin_c
     assert "whsec_" not in admin_client.get(PAGE).get_data(as_text=True)
 
 
+def test_events_are_named_in_words_with_the_id_the_receiving_system_knows(app, admin_client):
+    reconfigure(app, BUSY_ALLOWED_HOSTS=("127.0.0.1",))
+    page = admin_client.get(PAGE).get_data(as_text=True)
+    assert "Gebucht, noch nicht bestätigt (booking.requested)</label>" in page
+    assert "Nicht rechtzeitig bestätigt (die Reservierung ist verfallen) (booking.expired)" in page
+    add(admin_client, "http://127.0.0.1:9/hooks")
+    listed = admin_client.get(PAGE).get_data(as_text=True)
+    assert "Gebucht, noch nicht bestätigt, Von Klient/in bestätigt ·" in listed
+
+
 def test_a_private_receiver_is_refused_in_the_admins_language(app, admin_client):
     answer = add(admin_client, "http://169.254.169.254/latest")
     assert answer.status_code == 422

@@ -103,6 +103,18 @@ def test_the_demo_article_wires_its_three_calls_to_action(client):
     assert len(re.findall(r'<a class="button primary"[^>]* href="http://[^"]+/book', page)) == 3
 
 
+def test_the_demo_articles_german_and_its_buttons_are_spelt_with_umlauts(client):
+    page = client.get("/demo/article").get_data(as_text=True)
+    labels = re.findall(r'<a class="button primary"[^>]*>([^<]+)</a>', page)
+    assert labels == ["Jetzt kostenfreies Erstgespräch buchen"] * 2 + [
+        "Gratis Erstgespräch buchen"]
+    assert "Brauchst Du Unterstützung?" in page and "ist für Dich da" in page
+    # The article as the practice's page was taken wrote umlauts as ae, oe, ue or not at all.
+    for typo in ("Erstgespraech", "Erstgesprach", "fuer ", " fur ", " uber ", "koennen",
+                 "Unterstutzung", "Gruessen", "TeamDas"):
+        assert typo not in page
+
+
 @pytest.fixture
 def production_app(database_url, monkeypatch):
     monkeypatch.setenv("BOOKING_ENV", "production")
@@ -130,12 +142,12 @@ def test_production_serves_no_demo_article(production_app):
 def test_the_article_text_becomes_headings_paragraphs_and_calls_to_action():
     article = parse_article("Title\nLead.\nAuthor\nRole\nNote.\n-\nA point.\nA heading\n"
                             "Kommen Ihnen diese Muster bekannt vor?\nIn einem Gespräch.\n"
-                            "Body text.\nJetzt kostenfreies Erstgespraech buchen\n"
-                            "Gratis Erstgesprach buchen\n")
+                            "Body text.\nJetzt kostenfreies Erstgespräch buchen\n"
+                            "Gratis Erstgespräch buchen\n")
     assert (article.title, article.byline) == ("Title", "Author, Role")
     assert [(b.kind, b.text) for b in article.blocks] == [
         ("item", "A point."), ("heading", "A heading"),
         ("box", "Kommen Ihnen diese Muster bekannt vor?"), ("paragraph", "Body text."),
-        ("dialog", "Jetzt kostenfreies Erstgespraech buchen"),
-        ("inline", "Gratis Erstgesprach buchen")]
+        ("dialog", "Jetzt kostenfreies Erstgespräch buchen"),
+        ("inline", "Gratis Erstgespräch buchen")]
     assert article.blocks[2].detail == "In einem Gespräch."

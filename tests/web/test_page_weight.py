@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from booking.services import practice
-from booking.web.zones import canonical_zones
+from booking.zone_names import canonical_zones
 from tests.conftest import FIXED_NOW
 from tests.support import WEDNESDAY_9
 

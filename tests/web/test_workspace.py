@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from booking.extensions import db
 from booking.models import BookingStatus, BusyCalendar, OutboxMessage, TimeOff
+from booking.services import bookings
 from booking.web.workspace import PUBLIC_ENDPOINTS
 from tests.conftest import FIXED_NOW
 from tests.support import berlin, reconfigure
@@ -119,6 +120,26 @@ def test_the_dashboard_lists_own_upcoming_bookings_with_pending_ones_marked(
     assert "Kim Beispiel" in page and "Lou Fremd" not in page
     assert "noch nicht bestätigt" in page
     assert "Mittwoch, 3. Juni 2026" in page
+
+
+def test_with_only_a_cancelled_booking_the_dashboard_says_none_is_upcoming_not_none_at_all(
+        client, anna, own_booking):
+    bookings.cancel_by_therapist(own_booking.id, therapist_id=anna.id, message="",
+                                 now=FIXED_NOW)
+    sign_in(client, anna.email)
+    upcoming = client.get("/workspace/").get_data(as_text=True)
+    assert "Keine anstehenden Buchungen." in upcoming and "noch keine" not in upcoming
+    assert "Vergangene und abgesagte Buchungen anzeigen" in upcoming
+    assert "Kim Beispiel" in client.get("/workspace/?past=1").get_data(as_text=True)
+
+
+def test_the_workspace_names_the_therapists_zone_by_place_not_by_tz_id(
+        client, anna, own_booking):
+    sign_in(client, anna.email)
+    for path in ("/workspace/", f"/workspace/bookings/{own_booking.id}", "/workspace/hours"):
+        page = client.get(path).get_data(as_text=True)
+        assert "Berlin, Deutschland" in page and "Europe/Berlin" not in page.replace(
+            'value="Europe/Berlin"', ""), path
 
 
 def test_the_dashboard_search_finds_by_name_or_email(client, anna, own_booking):

@@ -16,7 +16,7 @@ from booking.models import BookingStatus
 from booking.services import agenda, reports, team
 from booking.web.admin import bp
 from booking.web.admin.forms import BookingFilterForm
-from booking.web.presenting import by_local_day, local_midnight
+from booking.web.presenting import by_local_day, local_midnight, source_label
 from booking.web.shared import posted_search, status_labels
 
 NO_SOURCE = "-"  # the filter's value for bookings that came without a source
@@ -74,7 +74,7 @@ def _filters(zone: ZoneInfo) -> tuple[BookingFilterForm, agenda.BookingFilter]:
                                                  for t in team.members())]
     form.status.choices = [("", _("any")), *((s.value, label)
                                              for s, label in status_labels().items())]
-    form.source.choices = [("", _("any")), (NO_SOURCE, _("(no source)")),
+    form.source.choices = [("", _("any")), (NO_SOURCE, source_label("")),
                            *((s, s) for s in agenda.sources() if s)]
     form.validate()
     valid = {name: not field.errors for name, field in form._fields.items()}

@@ -2,6 +2,7 @@
 
 from datetime import date, timedelta
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.i18n import translations  # type: ignore[import-untyped]
@@ -20,6 +21,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from booking import clock
+from booking.models.webhooks import WebhookEvent
 from booking.public_holidays import PRACTICE_ZONE
 from booking.services.legal_texts import MAX_LENGTH as MAX_LEGAL_TEXT
 from booking.services.webhooks import BOOKING_EVENTS
@@ -77,11 +79,22 @@ class WaiverForm(FlaskForm):
                        validators=[Optional(), Length(max=200)])
 
 
+def event_labels() -> dict[str, str]:
+    """What each webhook event means, in words; the receiving system knows it by its id,
+    which the page shows next to them."""
+    return {WebhookEvent.REQUESTED: _("Booked, not confirmed yet"),
+            WebhookEvent.CONFIRMED: _("Confirmed by the client"),
+            WebhookEvent.CANCELLED: _("Cancelled"),
+            WebhookEvent.RESCHEDULED: _("Moved to another time"),
+            WebhookEvent.EXPIRED: _("Not confirmed in time (the reservation lapsed)"),
+            WebhookEvent.TEST: _("Test event")}
+
+
 class WebhookForm(FlaskForm):
     url = StringField(_l("Receiver address (https://…)"),
                       validators=[DataRequired(), Length(max=2000)])
     events = SelectMultipleField(
-        _l("Events"), choices=[SelectChoice(event.value, event.value) for event in BOOKING_EVENTS],
+        _l("Events"),
         default=[event.value for event in BOOKING_EVENTS],
         option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False),
         validators=[DataRequired(_l("Choose at least one event."))])
@@ -89,6 +102,12 @@ class WebhookForm(FlaskForm):
         _l("Include client details (name, email, phone, message)"),
         description=_l("Only for a receiver the practice controls and may pass client "
                        "data to. Off: ids, times, therapist, status and source only."))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        labels = event_labels()  # in the admin's language: known only per request
+        self.events.choices = [SelectChoice(event.value, f"{labels[event]} ({event.value})")
+                               for event in BOOKING_EVENTS]
 
 
 class BookingFilterForm(Form):

@@ -11,7 +11,7 @@ from booking.errors import CalendarProblem, InvalidInput, NotFound
 from booking.services import webhooks
 from booking.settings import current_settings
 from booking.web.admin import bp
-from booking.web.admin.forms import WebhookForm
+from booking.web.admin.forms import WebhookForm, event_labels
 from booking.web.shared import ActionForm, problem_text
 
 
@@ -38,6 +38,7 @@ def webhooks_page():
     return render_template(
         "admin/webhooks.html", form=form, secret=secret, endpoints=webhooks.endpoints(),
         deliveries=webhooks.recent_deliveries(), action=ActionForm(), zone=current_user.zone,
+        event_labels=event_labels(),
         status_labels={"queued": _("Waiting (or being retried)"), "sent": _("Delivered"),
                        "skipped": _("Not sent: the receiver was removed"),
                        "failed": _("Failed after the last retry")},

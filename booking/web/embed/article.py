@@ -10,8 +10,8 @@ from typing import Literal
 # The article's calls to action, as its page has them: two buttons by their label,
 # and a box in the middle of the text that opens with a question. One opens the
 # booking in a dialog, one shows it inline, as a practice would choose per button.
-DIALOG_BUTTON = "Jetzt kostenfreies Erstgespraech buchen"
-INLINE_BUTTON = "Gratis Erstgesprach buchen"
+DIALOG_BUTTON = "Jetzt kostenfreies Erstgespräch buchen"
+INLINE_BUTTON = "Gratis Erstgespräch buchen"
 MIDDLE_BOX = "Kommen Ihnen diese Muster bekannt vor?"
 # A line this short without closing punctuation is a heading on the article's page.
 HEADING_LENGTH = 70

@@ -2,8 +2,13 @@
 mailed as a one-time link (never shown on a page), taken with a button press.
 
 The link's page only shows a button: mail scanners follow links, and a GET that
-used the link up would leave the visitor with nothing. A used, expired or made-up
-link is the same 404 as a wrong one, counted against the address's token guesses.
+used the link up would leave the visitor with nothing.
+
+A used, an expired and a made-up link get one and the same page (a 404, counted
+against the address's token guesses), which says in plain words that the link has
+been used or has expired and how to ask for a new one. Saying which of the three it
+is would tell a guesser that a token was real, and so that someone asked the
+practice for their data; the visitor who had the link needs only the way to a new one.
 """
 
 from __future__ import annotations
@@ -54,7 +59,7 @@ def data_copy(token: str):
     try:
         copy = data_copies.usable_copy(token, now=clock.utcnow())
     except NotFound:
-        abort(404)
+        return _gone()
     return render_template("public/data_copy.html", token=token, form=CopyForm(),
                            expires_at=copy.expires_at,
                            zone=visitor_zone(copy.booking.visitor_timezone))
@@ -70,8 +75,14 @@ def download_copy(token: str):
             abort(400)
         document = data_copies.take_copy(token, now=now, locale=str(get_locale() or "de"))
     except NotFound:
-        abort(404)
+        return _gone()
     return Response(privacy_export.to_json(document), mimetype="application/json", headers={
         "Content-Disposition": 'attachment; filename="personal-data.json"',
         "Cache-Control": "no-store",
     })
+
+
+def _gone() -> tuple[str, int]:
+    """The page of a link that cannot be used: the same for a used, an expired and a
+    made-up one (see the module doc)."""
+    return render_template("public/data_copy_gone.html"), 404
