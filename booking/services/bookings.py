@@ -262,8 +262,9 @@ def expire_lapsed_holds(therapist_id: int, window: availability.Interval,
                         now: datetime) -> list[Booking]:
     """Expire pending bookings whose hold has lapsed where they overlap `window`
     (flush only), so that the database constraint sees their time as free."""
-    lapsed = db.session.scalars(
-        select(Booking).where(
+    # Ids first: nearly always there are none, and only those found are loaded whole.
+    ids = db.session.scalars(
+        select(Booking.id).where(
             Booking.therapist_id == therapist_id,
             Booking.status == BookingStatus.PENDING,
             Booking.hold_until <= now,
@@ -271,6 +272,10 @@ def expire_lapsed_holds(therapist_id: int, window: availability.Interval,
             Booking.blocked_start_utc < window.end,
         )
     ).all()
+    if not ids:
+        return []
+    lapsed = db.session.scalars(select(Booking).where(Booking.id.in_(ids))
+                                .order_by(Booking.id)).all()
     for booking in lapsed:
         _expire(booking, now)
     db.session.flush()
@@ -355,8 +360,10 @@ def _explain_refusal(email_key: str, now: datetime) -> None:
 def _standing_first_session(email_key: str, now: datetime) -> Booking | None:
     """The person's latest free first consultation that stands in the way of another
     one, or None when they may book one."""
-    counting = db.session.scalars(
-        select(Booking)
+    # One statement on every free booking: the ids of the counting consultations (not
+    # the bookings, with their encrypted columns), each row with the person's waivers.
+    rows = db.session.execute(
+        select(Booking.id, waivers.count_of(email_key))
         .join(SessionType, Booking.session_type_id == SessionType.id)
         .where(
             SessionType.is_free,
@@ -366,9 +373,9 @@ def _standing_first_session(email_key: str, now: datetime) -> Booking | None:
         )
         .order_by(Booking.start_utc.desc())
     ).all()
-    if len(counting) <= waivers.count_for(email_key):
+    if len(rows) <= (rows[0][1] if rows else 0):
         return None
-    return counting[0]
+    return db.session.get(Booking, rows[0][0])
 
 
 def _told_recently(booking: Booking, now: datetime) -> bool:
@@ -442,7 +449,9 @@ def _after_conflict(error: IntegrityError, idempotency_key: str | None) -> Booki
 
 
 def _by_idempotency_key(key: str) -> Booking | None:
-    return db.session.scalar(select(Booking).where(Booking.idempotency_key == key))
+    # The id only: nearly always there is none, and a booking is loaded only when found.
+    found = db.session.scalar(select(Booking.id).where(Booking.idempotency_key == key))
+    return db.session.get(Booking, found) if found is not None else None
 
 
 def book_first_available(*, team: list[Therapist], session_type_id: int, start: datetime,
@@ -451,15 +460,19 @@ def book_first_available(*, team: list[Therapist], session_type_id: int, start: 
                          request_fingerprint: str | None = None) -> Booking:
     """Book `start` with whoever of `team` has it free, the least busy first
     (see matching.fair_order). Raises SlotUnavailable when nobody has."""
-    if idempotency_key and (earlier := _by_idempotency_key(idempotency_key)):
-        return earlier
-    session_type = db.session.get(SessionType, session_type_id)
-    if session_type is None:
-        raise NotFound("no such session type")
     # With one therapist there is nobody to choose between: book_slot's re-check under
-    # the lock decides alone (the slot engine and three statements fewer).
-    candidates = team if len(team) == 1 else matching.fair_order(
-        team, session_type, start, now=now, holiday_state=policy.holiday_state)
+    # the lock decides alone (the slot engine and four statements fewer), and finds a
+    # repeated key there.
+    if len(team) == 1:
+        candidates = team
+    else:
+        if idempotency_key and (earlier := _by_idempotency_key(idempotency_key)):
+            return earlier
+        session_type = db.session.get(SessionType, session_type_id)
+        if session_type is None:
+            raise NotFound("no such session type")
+        candidates = matching.fair_order(team, session_type, start, now=now,
+                                         holiday_state=policy.holiday_state)
     for therapist in candidates:
         try:
             return book_slot(therapist_id=therapist.id, session_type_id=session_type_id,
