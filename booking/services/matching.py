@@ -6,7 +6,7 @@ import random
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from booking import availability
 from booking.extensions import db
@@ -34,8 +34,12 @@ def bookable_team(language: str | None = None) -> list[Therapist]:
 
 
 def bookable_therapist(slug: str) -> Therapist | None:
-    return db.session.scalar(select(Therapist).where(Therapist.slug == slug, Therapist.active)
-                             .options(*_SCHEDULE_LOADED))
+    # One therapist: rules and hours joined, one statement (a booking reads them on every
+    # post, and re-uses them under the lock while the schedule version stands).
+    return db.session.scalars(
+        select(Therapist).where(Therapist.slug == slug, Therapist.active)
+        .options(joinedload(Therapist.rules), joinedload(Therapist.working_hours))
+    ).unique().first()
 
 
 def team_slots(team: list[Therapist], session_type: SessionType, *, now: datetime,
