@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from booking.errors import SlotUnavailable
 from booking.extensions import db
 from booking.models import Booking, BookingStatus
+from booking.services import schedule
 from booking.services.bookings import Visitor, book_slot
 from booking.tokens import manage_token, token_hash
 from tests.conftest import FIXED_NOW
@@ -65,6 +66,21 @@ def test_a_lapsed_pending_hold_frees_the_slot_without_any_sweep(
     db.session.refresh(first)
     assert first.status is BookingStatus.EXPIRED
     assert second.status is BookingStatus.PENDING
+
+
+def test_a_schedule_read_before_the_lock_is_not_trusted_once_the_therapist_changed_it(
+        make_therapist, first_session, policy):
+    therapist = make_therapist()
+    seen = schedule.bookable(therapist, first_session)
+    assert seen is not None
+    for hours in [h for h in therapist.working_hours if h.weekday == TUESDAY_9.weekday()]:
+        therapist.working_hours.remove(hours)  # no Tuesdays any more
+    db.session.commit()
+    with pytest.raises(SlotUnavailable):
+        book_slot(therapist_id=therapist.id, session_type_id=first_session.id, start=TUESDAY_9,
+                  visitor=Visitor(name="Kim Beispiel", email="kim@example.org"),
+                  now=FIXED_NOW, policy=policy, seen=seen)
+    assert active_bookings() == 0
 
 
 def test_the_same_idempotency_key_books_once(make_therapist, make_booking):
