@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import String, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -272,15 +272,8 @@ def expire_lapsed_holds(therapist_id: int, window: availability.Interval,
     """Expire pending bookings whose hold has lapsed where they overlap `window`
     (flush only), so that the database constraint sees their time as free."""
     # Ids first: nearly always there are none, and only those found are loaded whole.
-    ids = db.session.scalars(
-        select(Booking.id).where(
-            Booking.therapist_id == therapist_id,
-            Booking.status == BookingStatus.PENDING,
-            Booking.hold_until <= now,
-            Booking.blocked_end_utc > window.start,
-            Booking.blocked_start_utc < window.end,
-        )
-    ).all()
+    ids = db.session.scalars(_LAPSED, {"therapist_id": therapist_id, "now": now,
+                                       "start": window.start, "end": window.end}).all()
     if not ids:
         return []
     lapsed = db.session.scalars(select(Booking).where(Booking.id.in_(ids))
@@ -289,6 +282,17 @@ def expire_lapsed_holds(therapist_id: int, window: availability.Interval,
         _expire(booking, now)
     db.session.flush()
     return list(lapsed)
+
+
+# Built once, like the other statements of every booking below: SQLAlchemy then keeps
+# their compiled form without building them again.
+_LAPSED = select(Booking.id).where(
+    Booking.therapist_id == bindparam("therapist_id"),
+    Booking.status == BookingStatus.PENDING,
+    Booking.hold_until <= bindparam("now"),
+    Booking.blocked_end_utc > bindparam("start"),
+    Booking.blocked_start_utc < bindparam("end"),
+)
 
 
 def expire_all_lapsed(now: datetime, batch: int = 100) -> int:
@@ -368,22 +372,25 @@ def _explain_refusal(email_key: str, now: datetime) -> None:
 def _standing_first_session(email_key: str, now: datetime) -> Booking | None:
     """The person's latest free first consultation that stands in the way of another
     one, or None when they may book one."""
-    # One statement on every free booking: the ids of the counting consultations (not
-    # the bookings, with their encrypted columns), each row with the person's waivers.
-    rows = db.session.execute(
-        select(Booking.id, waivers.count_of(email_key))
-        .join(SessionType, Booking.session_type_id == SessionType.id)
-        .where(
-            SessionType.is_free,
-            Booking.visitor_email_key == email_key,
-            (Booking.status == BookingStatus.COMPLETED)
-            | (occupying_at(now) & (Booking.start_utc > now)),
-        )
-        .order_by(Booking.start_utc.desc())
-    ).all()
+    rows = db.session.execute(_COUNTING, {"email_key": email_key, "now": now}).all()
     if len(rows) <= (rows[0][1] if rows else 0):
         return None
     return db.session.get(Booking, rows[0][0])
+
+
+# One statement on every free booking: the ids of the counting consultations (not the
+# bookings, with their encrypted columns), each row with the person's waivers.
+_COUNTING = (
+    select(Booking.id, waivers.count_of(bindparam("email_key", type_=String)))
+    .join(SessionType, Booking.session_type_id == SessionType.id)
+    .where(
+        SessionType.is_free,
+        Booking.visitor_email_key == bindparam("email_key", type_=String),
+        (Booking.status == BookingStatus.COMPLETED)
+        | (occupying_at(bindparam("now")) & (Booking.start_utc > bindparam("now"))),
+    )
+    .order_by(Booking.start_utc.desc())
+)
 
 
 def _told_recently(booking: Booking, now: datetime) -> bool:
@@ -461,8 +468,11 @@ def _after_conflict(error: IntegrityError, idempotency_key: str | None) -> Booki
 
 def _by_idempotency_key(key: str) -> Booking | None:
     # The id only: nearly always there is none, and a booking is loaded only when found.
-    found = db.session.scalar(select(Booking.id).where(Booking.idempotency_key == key))
+    found = db.session.scalar(_BY_KEY, {"key": key})
     return db.session.get(Booking, found) if found is not None else None
+
+
+_BY_KEY = select(Booking.id).where(Booking.idempotency_key == bindparam("key"))
 
 
 def book_first_available(*, team: list[Therapist], session_type_id: int, start: datetime,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask_babel import force_locale, gettext
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from booking import availability
 from booking.errors import InvalidInput, NotFound
@@ -60,9 +60,13 @@ def closed_for_engine(low: datetime, high: datetime, *,
 
 
 def _periods(first: date, last: date) -> list[ClosingPeriod]:
-    return list(db.session.scalars(select(ClosingPeriod).where(
-        ClosingPeriod.last_day >= first, ClosingPeriod.first_day <= last)
-        .order_by(ClosingPeriod.first_day)))
+    return list(db.session.scalars(_PERIODS, {"first": first, "last": last}))
+
+
+# Built once: read for every slot computation.
+_PERIODS = (select(ClosingPeriod).where(ClosingPeriod.last_day >= bindparam("first"),
+                                        ClosingPeriod.first_day <= bindparam("last"))
+            .order_by(ClosingPeriod.first_day))
 
 
 def add_closing_period(*, first_day: date, last_day: date, label: str, now: datetime

@@ -11,11 +11,14 @@ from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
+    CompoundSelect,
     Engine,
     Executable,
     Result,
     Row,
+    String,
     and_,
     bindparam,
     create_engine,
@@ -24,7 +27,6 @@ from sqlalchemy import (
     null,
     or_,
     select,
-    true,
     union_all,
     update,
 )
@@ -244,31 +246,13 @@ def _calendar(therapist_ids: list[int], low: datetime, high: datetime, now: date
     that hold their time (but `ignoring`), and time off with the busy time of the
     therapists' own calendars. One statement: it runs for every slot computation and
     in every booking's re-check."""
-    ignored_id = ignoring.id if ignoring is not None else None
-    booked = (
-        select(Booking.therapist_id, Booking.start_utc, Booking.blocked_start_utc,
-               Booking.blocked_end_utc, SessionType.is_free)
-        .join(SessionType, Booking.session_type_id == SessionType.id)
-        .where(
-            Booking.therapist_id.in_(therapist_ids),
-            Booking.blocked_end_utc > low,
-            Booking.blocked_start_utc < high,
-            occupying_at(now),
-            Booking.id != ignored_id if ignored_id is not None else true(),
-        )
-    )
-    # Unavailable time: no booking start (and no free or not).
-    time_off = select(TimeOff.therapist_id, null(), TimeOff.start_utc, TimeOff.end_utc,
-                      null()).where(TimeOff.therapist_id.in_(therapist_ids),
-                                    TimeOff.end_utc > low, TimeOff.start_utc < high)
-    busy = select(BusyInterval.therapist_id, null(), BusyInterval.start_utc,
-                  BusyInterval.end_utc, null()).where(
-        BusyInterval.therapist_id.in_(therapist_ids), BusyInterval.end_utc > low,
-        BusyInterval.start_utc < high)
+    values = {"ids": therapist_ids, "low": low, "high": high, "now": now}
+    if ignoring is not None:
+        values["ignored_id"] = ignoring.id
+    rows: Result[int, datetime | None, datetime, datetime, bool | None] = db.session.execute(
+        _CALENDAR_IGNORING if ignoring is not None else _CALENDAR, values)
     bookings: dict[int, list[availability.Booked]] = {}
     unavailable: dict[int, list[availability.Interval]] = {}
-    rows: Result[int, datetime | None, datetime, datetime, bool | None] = (
-        db.session.execute(union_all(booked, time_off, busy)))
     for therapist_id, start, begins, ends, is_free in rows:
         if start is None:
             unavailable.setdefault(therapist_id, []).append(availability.Interval(begins, ends))
@@ -278,12 +262,42 @@ def _calendar(therapist_ids: list[int], low: datetime, high: datetime, now: date
     return bookings, unavailable
 
 
-def occupying_at(now: datetime) -> ColumnElement[bool]:
+def _calendar_statement(*, ignoring: bool) -> CompoundSelect[Any]:
+    ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
+    low: BindParameter[datetime] = bindparam("low")
+    high: BindParameter[datetime] = bindparam("high")
+    booked = (
+        select(Booking.therapist_id, Booking.start_utc, Booking.blocked_start_utc,
+               Booking.blocked_end_utc, SessionType.is_free)
+        .join(SessionType, Booking.session_type_id == SessionType.id)
+        .where(Booking.therapist_id.in_(ids), Booking.blocked_end_utc > low,
+               Booking.blocked_start_utc < high, occupying_at(bindparam("now")))
+    )
+    if ignoring:
+        booked = booked.where(Booking.id != bindparam("ignored_id"))
+    # Unavailable time: no booking start (and no free or not).
+    time_off = select(TimeOff.therapist_id, null(), TimeOff.start_utc, TimeOff.end_utc,
+                      null()).where(TimeOff.therapist_id.in_(ids), TimeOff.end_utc > low,
+                                    TimeOff.start_utc < high)
+    busy = select(BusyInterval.therapist_id, null(), BusyInterval.start_utc,
+                  BusyInterval.end_utc, null()).where(
+        BusyInterval.therapist_id.in_(ids), BusyInterval.end_utc > low,
+        BusyInterval.start_utc < high)
+    return union_all(booked, time_off, busy)
+
+
+def occupying_at(now: datetime | BindParameter[datetime]) -> ColumnElement[bool]:
     """SQL for Booking.occupies_time(now): a lapsed pending hold occupies nothing."""
     return and_(
         Booking.status.in_(OCCUPYING),
         or_(Booking.status != BookingStatus.PENDING, Booking.hold_until > now),
     )
+
+
+# Built once (SQLAlchemy then keeps their compiled form without rebuilding them): they run
+# for every slot computation and every booking.
+_CALENDAR = _calendar_statement(ignoring=False)
+_CALENDAR_IGNORING = _calendar_statement(ignoring=True)
 
 
 def lock_schedule(*therapist_ids: int) -> dict[int, int]:
@@ -324,4 +338,8 @@ def lock_person(email_key: str) -> None:
     one-free-first-consultation rule (PostgreSQL; SQLite has one writer anyway).
     The rule spans therapists, so the therapist's lock alone does not cover it."""
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(select(func.pg_advisory_xact_lock(func.hashtext(email_key))))
+        db.session.execute(_LOCK_PERSON, {"email_key": email_key})
+
+
+_LOCK_PERSON = select(func.pg_advisory_xact_lock(
+    func.hashtext(bindparam("email_key", type_=String))))
