@@ -143,9 +143,9 @@ def book_slot(*, therapist_id: int, session_type_id: int, start: datetime, visit
             booking.request_fingerprint = request_fingerprint
             booking.request(now)
             db.session.add(booking)
-            db.session.flush()
             outbox.enqueue(booking, ConfirmRequest(**outbox.about(booking, VISITOR)), now)
             webhooks.emit(booking, WebhookEvent.REQUESTED, now)
+            # Written in one flush, with the commit; a lost race surfaces there.
     except FirstSessionAlreadyBooked:
         _explain_refusal(validation.email_identity(visitor.email), now)
         raise

@@ -83,6 +83,18 @@ def test_a_schedule_read_before_the_lock_is_not_trusted_once_the_therapist_chang
     assert active_bookings() == 0
 
 
+def test_an_overlap_the_re_check_missed_is_refused_by_the_database_as_just_taken(
+        app, make_therapist, make_booking, monkeypatch):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the exclusion constraint is PostgreSQL's (SQLite has one writer)")
+    therapist = make_therapist()
+    make_booking(therapist, start=TUESDAY_9)
+    monkeypatch.setattr(schedule, "offers", lambda *args, **kwargs: True)  # a missed overlap
+    with pytest.raises(SlotUnavailable):
+        make_booking(therapist, start=TUESDAY_9, email="other@example.org")
+    assert active_bookings() == 1
+
+
 def test_the_same_idempotency_key_books_once(make_therapist, make_booking):
     therapist = make_therapist()
     first = make_booking(therapist, start=TUESDAY_9, idempotency_key="form-123")
