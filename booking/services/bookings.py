@@ -272,8 +272,8 @@ def expire_lapsed_holds(therapist_id: int, window: availability.Interval,
     """Expire pending bookings whose hold has lapsed where they overlap `window`
     (flush only), so that the database constraint sees their time as free."""
     # Ids first: nearly always there are none, and only those found are loaded whole.
-    ids = db.session.scalars(_LAPSED, {"therapist_id": therapist_id, "now": now,
-                                       "start": window.start, "end": window.end}).all()
+    ids = schedule.read_columns(_LAPSED, {"therapist_id": therapist_id, "now": now,
+                                  "start": window.start, "end": window.end}).scalars().all()
     if not ids:
         return []
     lapsed = db.session.scalars(select(Booking).where(Booking.id.in_(ids))
@@ -372,7 +372,7 @@ def _explain_refusal(email_key: str, now: datetime) -> None:
 def _standing_first_session(email_key: str, now: datetime) -> Booking | None:
     """The person's latest free first consultation that stands in the way of another
     one, or None when they may book one."""
-    rows = db.session.execute(_COUNTING, {"email_key": email_key, "now": now}).all()
+    rows = schedule.read_columns(_COUNTING, {"email_key": email_key, "now": now}).all()
     if len(rows) <= (rows[0][1] if rows else 0):
         return None
     return db.session.get(Booking, rows[0][0])
@@ -468,7 +468,7 @@ def _after_conflict(error: IntegrityError, idempotency_key: str | None) -> Booki
 
 def _by_idempotency_key(key: str) -> Booking | None:
     # The id only: nearly always there is none, and a booking is loaded only when found.
-    found = db.session.scalar(_BY_KEY, {"key": key})
+    found = schedule.read_columns(_BY_KEY, {"key": key}).scalar()
     return db.session.get(Booking, found) if found is not None else None
 
 

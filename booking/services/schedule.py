@@ -249,7 +249,7 @@ def _calendar(therapist_ids: list[int], low: datetime, high: datetime, now: date
     values = {"ids": therapist_ids, "low": low, "high": high, "now": now}
     if ignoring is not None:
         values["ignored_id"] = ignoring.id
-    rows: Result[int, datetime | None, datetime, datetime, bool | None] = db.session.execute(
+    rows: Result[int, datetime | None, datetime, datetime, bool | None] = read_columns(
         _CALENDAR_IGNORING if ignoring is not None else _CALENDAR, values)
     bookings: dict[int, list[availability.Booked]] = {}
     unavailable: dict[int, list[availability.Interval]] = {}
@@ -286,6 +286,17 @@ def _calendar_statement(*, ignoring: bool) -> CompoundSelect[Any]:
     return union_all(booked, time_off, busy)
 
 
+def read_columns(statement: Executable, values: dict[str, Any]
+                 ) -> Result[*tuple[Any, ...]]:
+    """Run a Core statement of columns (built once, see below) in the session's
+    transaction, after flushing what the session holds, as the ORM would: past the
+    ORM's result machinery, which rows of plain columns do not need (these statements
+    run with every booking and every slot computation)."""
+    session = db.session()
+    session.flush()
+    return session.connection().execute(statement, values)
+
+
 def occupying_at(now: datetime | BindParameter[datetime]) -> ColumnElement[bool]:
     """SQL for Booking.occupies_time(now): a lapsed pending hold occupies nothing."""
     return and_(
@@ -319,7 +330,7 @@ def lock_schedule(*therapist_ids: int) -> dict[int, int]:
     """
     versions = {}
     for therapist_id in sorted(set(therapist_ids)):
-        moved = db.session.scalar(_LOCK, {"locked_id": therapist_id})
+        moved = read_columns(_LOCK, {"locked_id": therapist_id}).scalar()
         if moved is not None:
             versions[therapist_id] = moved - 1
     schedule_version.bumped_in_transaction(db.session(), therapist_ids)
@@ -338,7 +349,7 @@ def lock_person(email_key: str) -> None:
     one-free-first-consultation rule (PostgreSQL; SQLite has one writer anyway).
     The rule spans therapists, so the therapist's lock alone does not cover it."""
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(_LOCK_PERSON, {"email_key": email_key})
+        read_columns(_LOCK_PERSON, {"email_key": email_key})
 
 
 _LOCK_PERSON = select(func.pg_advisory_xact_lock(

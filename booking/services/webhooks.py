@@ -116,8 +116,7 @@ def emit(booking: Booking, event: WebhookEvent, now: datetime) -> None:
     # Read in the transaction, from any host's writes: the ids and events only (this
     # runs with every booking, mostly to find none), and without flushing what the
     # caller queued just before (the commit flushes it with the rest).
-    with db.session.no_autoflush:
-        subscribed = db.session.execute(_SUBSCRIPTIONS).all()
+    subscribed = db.session.connection().execute(_SUBSCRIPTIONS).all()
     for endpoint_id, events in subscribed:
         if subscribed_to(events, event):
             outbox.enqueue(booking, WebhookCall(
