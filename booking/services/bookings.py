@@ -126,16 +126,21 @@ def book_slot(*, therapist_id: int, session_type_id: int, start: datetime, visit
     # book_first_available does): one statement fewer on every booking.
     try:
         with unit_of_work(immediate=True):
-            versions = schedule.lock_schedule(therapist_id)
+            if (seen is not None and (seen.therapist_id, seen.session_type_id) != (
+                    therapist_id, session_type_id)):
+                seen = None
+            # The person's lock with the therapist's, for a free session as read before.
+            email_key = validation.email_identity(visitor.email)
+            person = email_key if seen is not None and seen.is_free else None
+            versions = schedule.lock_schedule(therapist_id, person=person)
             # A double click waits on the lock above; once in, it finds the first's booking.
             if idempotency_key and (earlier := _by_idempotency_key(idempotency_key)):
                 return earlier
-            if (seen is None or (seen.therapist_id, seen.session_type_id) != (
-                    therapist_id, session_type_id) or versions.get(therapist_id) != seen.version):
+            if seen is None or versions.get(therapist_id) != seen.version:
                 seen = _bookable(therapist_id, session_type_id)
             if seen.is_free:
-                email_key = validation.email_identity(visitor.email)
-                schedule.lock_person(email_key)
+                if person is None:
+                    schedule.lock_person(email_key)
                 _refuse_second_first_session(email_key, now)
             blocked = _offered_interval(seen, start, now, holiday_state=policy.holiday_state)
             expire_lapsed_holds(therapist_id, blocked, now)

@@ -311,7 +311,7 @@ _CALENDAR = _calendar_statement(ignoring=False)
 _CALENDAR_IGNORING = _calendar_statement(ignoring=True)
 
 
-def lock_schedule(*therapist_ids: int) -> dict[int, int]:
+def lock_schedule(*therapist_ids: int, person: str | None = None) -> dict[int, int]:
     """Lock therapists' booked time for the rest of the transaction: the first step
     inside `unit_of_work(immediate=True)`, so the lock covers everything the re-check
     reads; call this once per transaction.
@@ -327,30 +327,47 @@ def lock_schedule(*therapist_ids: int) -> dict[int, int]:
 
     Returns each locked therapist's schedule version as it stood when the lock was
     taken: a Bookable read at that version is still what the database holds.
+
+    `person` (an email key) takes lock_person's lock as well, after the therapist's,
+    in the same statement on PostgreSQL (one round trip fewer for a free booking).
     """
+    ids = sorted(set(therapist_ids))
+    with_person = person is not None and _locks_people()
     versions = {}
-    for therapist_id in sorted(set(therapist_ids)):
-        moved = read_columns(_LOCK, {"locked_id": therapist_id}).scalar()
+    for therapist_id in ids:
+        values: dict[str, Any] = {"locked_id": therapist_id}
+        if with_person and therapist_id == ids[-1]:
+            values["email_key"] = person
+            moved = read_columns(_LOCK_WITH_PERSON, values).scalar()
+        else:
+            moved = read_columns(_LOCK, values).scalar()
         if moved is not None:
             versions[therapist_id] = moved - 1
+        elif with_person and therapist_id == ids[-1]:  # no such row: lock the person alone
+            read_columns(_LOCK_PERSON, {"email_key": person})
     schedule_version.bumped_in_transaction(db.session(), therapist_ids)
     return versions
 
 
-# Built once: it runs on every booking.
-_LOCK = (update(Therapist).where(Therapist.id == bindparam("locked_id"))
+# Built once: they run on every booking.
+_MOVE = (update(Therapist).where(Therapist.id == bindparam("locked_id"))
          .values(schedule_version=Therapist.schedule_version + 1)
-         .returning(Therapist.schedule_version)
          .execution_options(synchronize_session=False))
+_LOCK = _MOVE.returning(Therapist.schedule_version)
+_PERSON_LOCK = func.pg_advisory_xact_lock(func.hashtext(bindparam("email_key", type_=String)))
+_LOCK_WITH_PERSON = _MOVE.returning(Therapist.schedule_version, _PERSON_LOCK)
 
 
 def lock_person(email_key: str) -> None:
     """Within a booking transaction: let one booking per person at a time check the
     one-free-first-consultation rule (PostgreSQL; SQLite has one writer anyway).
     The rule spans therapists, so the therapist's lock alone does not cover it."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    if _locks_people():
         read_columns(_LOCK_PERSON, {"email_key": email_key})
 
 
-_LOCK_PERSON = select(func.pg_advisory_xact_lock(
-    func.hashtext(bindparam("email_key", type_=String))))
+def _locks_people() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+_LOCK_PERSON = select(_PERSON_LOCK)
