@@ -40,6 +40,7 @@ bench: $(VENV)/.installed-dev $(COMPILED)
 	$(BIN)/python bench/slot_engine.py
 	$(BIN)/python bench/feed_render.py
 	$(BIN)/python bench/report.py
+	$(BIN)/python bench/booking_post.py
 	$(BIN)/python bench/over_http.py
 
 # Message catalogues are compiled here, never committed as binaries.

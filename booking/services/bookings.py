@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import String, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -103,7 +103,8 @@ class Visitor:
 
 def book_slot(*, therapist_id: int, session_type_id: int, start: datetime, visitor: Visitor,
               now: datetime, policy: Policy, idempotency_key: str | None = None,
-              request_fingerprint: str | None = None) -> Booking:
+              request_fingerprint: str | None = None,
+              seen: schedule.Bookable | None = None) -> Booking:
     """Book `start` with a therapist as a pending booking that holds its slot for a while,
     and queue the visitor's confirm-your-email message.
 
@@ -115,31 +116,41 @@ def book_slot(*, therapist_id: int, session_type_id: int, start: datetime, visit
     NotFound for an unknown therapist or session type. A repeated `idempotency_key`
     returns the first booking; `request_fingerprint` is kept with it, so that the
     caller can tell a retry of the same request from another request under that key.
+
+    `seen` is the therapist's schedule as the caller read it before (for this therapist
+    and session type): when the lock finds their schedule version unchanged since, it is
+    used as it is instead of being read again. Bookings, time off, busy time and closed
+    days are read under the lock all the same.
     """
     # A repeated key is found under the lock below (callers may look before, as
     # book_first_available does): one statement fewer on every booking.
     try:
         with unit_of_work(immediate=True):
-            schedule.lock_schedule(therapist_id)
+            if (seen is not None and (seen.therapist_id, seen.session_type_id) != (
+                    therapist_id, session_type_id)):
+                seen = None
+            # The person's lock with the therapist's, for a free session as read before.
+            email_key = validation.email_identity(visitor.email)
+            person = email_key if seen is not None and seen.is_free else None
+            versions = schedule.lock_schedule(therapist_id, person=person)
             # A double click waits on the lock above; once in, it finds the first's booking.
             if idempotency_key and (earlier := _by_idempotency_key(idempotency_key)):
                 return earlier
-            therapist, session_type = _bookable(therapist_id, session_type_id)
-            if session_type.is_free:
-                email_key = validation.email_identity(visitor.email)
-                schedule.lock_person(email_key)
+            if seen is None or versions.get(therapist_id) != seen.version:
+                seen = _bookable(therapist_id, session_type_id)
+            if seen.is_free:
+                if person is None:
+                    schedule.lock_person(email_key)
                 _refuse_second_first_session(email_key, now)
-            blocked = _offered_interval(therapist, session_type, start, now,
-                                        holiday_state=policy.holiday_state)
-            expire_lapsed_holds(therapist.id, blocked, now)
-            booking = _new_booking(therapist, session_type, start, blocked, visitor, now,
-                                   policy, idempotency_key)
+            blocked = _offered_interval(seen, start, now, holiday_state=policy.holiday_state)
+            expire_lapsed_holds(therapist_id, blocked, now)
+            booking = _new_booking(seen, start, blocked, visitor, now, policy, idempotency_key)
             booking.request_fingerprint = request_fingerprint
             booking.request(now)
             db.session.add(booking)
-            db.session.flush()
             outbox.enqueue(booking, ConfirmRequest(**outbox.about(booking, VISITOR)), now)
             webhooks.emit(booking, WebhookEvent.REQUESTED, now)
+            # Written in one flush, with the commit; a lost race surfaces there.
     except FirstSessionAlreadyBooked:
         _explain_refusal(validation.email_identity(visitor.email), now)
         raise
@@ -240,8 +251,11 @@ def reschedule_by_visitor(token: str, *, start: datetime, now: datetime,
                 raise TooLateToChange("online changes are closed for this booking")
             if start == booking.start_utc:  # no move: no mails, no new SEQUENCE
                 return booking
-            blocked = _offered_interval(booking.therapist, booking.session_type, start, now,
-                                        holiday_state=policy.holiday_state, moving=booking)
+            found = schedule.bookable(booking.therapist, booking.session_type)
+            if found is None:
+                raise SlotUnavailable("this time is not available (any more)")
+            blocked = _offered_interval(found, start, now, holiday_state=policy.holiday_state,
+                                        moving=booking)
             expire_lapsed_holds(booking.therapist_id, blocked, now)
             previous = booking.start_utc
             booking.reschedule(start, start + booking.session_type.duration,
@@ -262,19 +276,28 @@ def expire_lapsed_holds(therapist_id: int, window: availability.Interval,
                         now: datetime) -> list[Booking]:
     """Expire pending bookings whose hold has lapsed where they overlap `window`
     (flush only), so that the database constraint sees their time as free."""
-    lapsed = db.session.scalars(
-        select(Booking).where(
-            Booking.therapist_id == therapist_id,
-            Booking.status == BookingStatus.PENDING,
-            Booking.hold_until <= now,
-            Booking.blocked_end_utc > window.start,
-            Booking.blocked_start_utc < window.end,
-        )
-    ).all()
+    # Ids first: nearly always there are none, and only those found are loaded whole.
+    ids = schedule.read_columns(_LAPSED, {"therapist_id": therapist_id, "now": now,
+                                  "start": window.start, "end": window.end}).scalars().all()
+    if not ids:
+        return []
+    lapsed = db.session.scalars(select(Booking).where(Booking.id.in_(ids))
+                                .order_by(Booking.id)).all()
     for booking in lapsed:
         _expire(booking, now)
     db.session.flush()
     return list(lapsed)
+
+
+# Built once, like the other statements of every booking below: SQLAlchemy then keeps
+# their compiled form without building them again.
+_LAPSED = select(Booking.id).where(
+    Booking.therapist_id == bindparam("therapist_id"),
+    Booking.status == BookingStatus.PENDING,
+    Booking.hold_until <= bindparam("now"),
+    Booking.blocked_end_utc > bindparam("start"),
+    Booking.blocked_start_utc < bindparam("end"),
+)
 
 
 def expire_all_lapsed(now: datetime, batch: int = 100) -> int:
@@ -322,14 +345,13 @@ def _schedule_reminder(booking: Booking, now: datetime, before: timedelta) -> No
                        due_at=booking.start_utc - before)
 
 
-def _offered_interval(therapist: Therapist, session_type: SessionType, start: datetime,
-                      now: datetime, *, holiday_state: str,
-                      moving: Booking | None = None) -> availability.Interval:
-    rules = schedule.engine_rules(therapist, session_type)
-    if rules is None or not schedule.is_offered(therapist, session_type, start, now=now,
-                                                holiday_state=holiday_state, ignoring=moving):
+def _offered_interval(found: schedule.Bookable, start: datetime, now: datetime, *,
+                      holiday_state: str, moving: Booking | None = None
+                      ) -> availability.Interval:
+    if not schedule.offers(found, start, now=now, holiday_state=holiday_state,
+                           ignoring=moving):
         raise SlotUnavailable("this time is not available (any more)")
-    return availability.blocked_interval(start, rules)
+    return availability.blocked_interval(start, found.rules)
 
 
 def _refuse_second_first_session(email_key: str, now: datetime) -> None:
@@ -355,20 +377,25 @@ def _explain_refusal(email_key: str, now: datetime) -> None:
 def _standing_first_session(email_key: str, now: datetime) -> Booking | None:
     """The person's latest free first consultation that stands in the way of another
     one, or None when they may book one."""
-    counting = db.session.scalars(
-        select(Booking)
-        .join(SessionType, Booking.session_type_id == SessionType.id)
-        .where(
-            SessionType.is_free,
-            Booking.visitor_email_key == email_key,
-            (Booking.status == BookingStatus.COMPLETED)
-            | (occupying_at(now) & (Booking.start_utc > now)),
-        )
-        .order_by(Booking.start_utc.desc())
-    ).all()
-    if len(counting) <= waivers.count_for(email_key):
+    rows = schedule.read_columns(_COUNTING, {"email_key": email_key, "now": now}).all()
+    if len(rows) <= (rows[0][1] if rows else 0):
         return None
-    return counting[0]
+    return db.session.get(Booking, rows[0][0])
+
+
+# One statement on every free booking: the ids of the counting consultations (not the
+# bookings, with their encrypted columns), each row with the person's waivers.
+_COUNTING = (
+    select(Booking.id, waivers.count_of(bindparam("email_key", type_=String)))
+    .join(SessionType, Booking.session_type_id == SessionType.id)
+    .where(
+        SessionType.is_free,
+        Booking.visitor_email_key == bindparam("email_key", type_=String),
+        (Booking.status == BookingStatus.COMPLETED)
+        | (occupying_at(bindparam("now")) & (Booking.start_utc > bindparam("now"))),
+    )
+    .order_by(Booking.start_utc.desc())
+)
 
 
 def _told_recently(booking: Booking, now: datetime) -> bool:
@@ -383,7 +410,7 @@ def _told_recently(booking: Booking, now: datetime) -> bool:
     ) is not None
 
 
-def _bookable(therapist_id: int, session_type_id: int) -> tuple[Therapist, SessionType]:
+def _bookable(therapist_id: int, session_type_id: int) -> schedule.Bookable:
     # With what the re-check reads of the therapist (rules, hours) in the same statement.
     therapist = db.session.scalars(
         select(Therapist).where(Therapist.id == therapist_id)
@@ -394,20 +421,23 @@ def _bookable(therapist_id: int, session_type_id: int) -> tuple[Therapist, Sessi
         raise NotFound("no such therapist")
     if session_type is None or not session_type.active:
         raise NotFound("no such session type")
-    return therapist, session_type
+    found = schedule.bookable(therapist, session_type)
+    if found is None:  # no booking rules yet
+        raise SlotUnavailable("this time is not available (any more)")
+    return found
 
 
-def _new_booking(therapist: Therapist, session_type: SessionType, start: datetime,
-                 blocked: availability.Interval, visitor: Visitor, now: datetime,
-                 policy: Policy, idempotency_key: str | None) -> Booking:
+def _new_booking(found: schedule.Bookable, start: datetime, blocked: availability.Interval,
+                 visitor: Visitor, now: datetime, policy: Policy,
+                 idempotency_key: str | None) -> Booking:
     public_id = secrets.token_urlsafe(12)
     return Booking(
         public_id=public_id,
         ical_uid=f"{uuid.uuid4()}@{policy.uid_domain}",
-        therapist=therapist,
-        session_type=session_type,
+        therapist_id=found.therapist_id,
+        session_type_id=found.session_type_id,
         start_utc=start,
-        end_utc=start + session_type.duration,
+        end_utc=start + found.rules.duration,
         blocked_start_utc=blocked.start,
         blocked_end_utc=blocked.end,
         status=BookingStatus.PENDING,
@@ -442,7 +472,12 @@ def _after_conflict(error: IntegrityError, idempotency_key: str | None) -> Booki
 
 
 def _by_idempotency_key(key: str) -> Booking | None:
-    return db.session.scalar(select(Booking).where(Booking.idempotency_key == key))
+    # The id only: nearly always there is none, and a booking is loaded only when found.
+    found = schedule.read_columns(_BY_KEY, {"key": key}).scalar()
+    return db.session.get(Booking, found) if found is not None else None
+
+
+_BY_KEY = select(Booking.id).where(Booking.idempotency_key == bindparam("key"))
 
 
 def book_first_available(*, team: list[Therapist], session_type_id: int, start: datetime,
@@ -451,21 +486,26 @@ def book_first_available(*, team: list[Therapist], session_type_id: int, start: 
                          request_fingerprint: str | None = None) -> Booking:
     """Book `start` with whoever of `team` has it free, the least busy first
     (see matching.fair_order). Raises SlotUnavailable when nobody has."""
-    if idempotency_key and (earlier := _by_idempotency_key(idempotency_key)):
+    # With one therapist there is nobody to choose between: book_slot's re-check under
+    # the lock decides alone (the slot engine and four statements fewer), and finds a
+    # repeated key there.
+    if len(team) > 1 and idempotency_key and (earlier := _by_idempotency_key(idempotency_key)):
         return earlier
     session_type = db.session.get(SessionType, session_type_id)
     if session_type is None:
         raise NotFound("no such session type")
-    # With one therapist there is nobody to choose between: book_slot's re-check under
-    # the lock decides alone (the slot engine and three statements fewer).
     candidates = team if len(team) == 1 else matching.fair_order(
         team, session_type, start, now=now, holiday_state=policy.holiday_state)
-    for therapist in candidates:
+    # What the team's schedules were read as, taken before the first try (a try ends a
+    # transaction, and what was read in it would have to be read again).
+    seen = [(therapist.id, schedule.bookable(therapist, session_type))
+            for therapist in candidates]
+    for therapist_id, bookable in seen:
         try:
-            return book_slot(therapist_id=therapist.id, session_type_id=session_type_id,
+            return book_slot(therapist_id=therapist_id, session_type_id=session_type_id,
                              start=start, visitor=visitor, now=now, policy=policy,
                              idempotency_key=idempotency_key,
-                             request_fingerprint=request_fingerprint)
+                             request_fingerprint=request_fingerprint, seen=bookable)
         except SlotUnavailable:
             continue
     raise SlotUnavailable("this time was just taken")

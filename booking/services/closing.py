@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask_babel import force_locale, gettext
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from booking import availability
 from booking.errors import InvalidInput, NotFound
@@ -54,15 +54,23 @@ def closed_for_engine(low: datetime, high: datetime, *,
     their names: this runs for every page of free times)."""
     first, last = (instant.astimezone(PRACTICE_ZONE).date() for instant in (low, high))
     days = set(holidays_between(holiday_state, first, last))
-    for period in _periods(first, last):
-        days.update(day for day in period.days() if first <= day <= last)
+    # The periods' first and last days only, past the ORM (see schedule.read_columns).
+    for period_first, period_last in schedule.read_columns(
+            _PERIOD_DAYS, {"first": first, "last": last}):
+        days.update(date.fromordinal(n) for n in range(
+            max(period_first, first).toordinal(), min(period_last, last).toordinal() + 1))
     return availability.ClosedDays(frozenset(days), PRACTICE_ZONE)
 
 
 def _periods(first: date, last: date) -> list[ClosingPeriod]:
-    return list(db.session.scalars(select(ClosingPeriod).where(
-        ClosingPeriod.last_day >= first, ClosingPeriod.first_day <= last)
-        .order_by(ClosingPeriod.first_day)))
+    return list(db.session.scalars(_PERIODS, {"first": first, "last": last}))
+
+
+_OVERLAPPING = (ClosingPeriod.last_day >= bindparam("first"),
+                ClosingPeriod.first_day <= bindparam("last"))
+# Built once: read for every slot computation.
+_PERIODS = select(ClosingPeriod).where(*_OVERLAPPING).order_by(ClosingPeriod.first_day)
+_PERIOD_DAYS = select(ClosingPeriod.first_day, ClosingPeriod.last_day).where(*_OVERLAPPING)
 
 
 def add_closing_period(*, first_day: date, last_day: date, label: str, now: datetime

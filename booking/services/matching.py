@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from booking import availability
 from booking.extensions import db
@@ -34,8 +34,13 @@ def bookable_team(language: str | None = None) -> list[Therapist]:
 
 
 def bookable_therapist(slug: str) -> Therapist | None:
-    return db.session.scalar(select(Therapist).where(Therapist.slug == slug, Therapist.active)
-                             .options(*_SCHEDULE_LOADED))
+    return db.session.scalars(_BY_SLUG, {"slug": slug}).unique().first()
+
+
+# One therapist: rules and hours joined, one statement (a booking reads them on every
+# post, and re-uses them under the lock while the schedule version stands). Built once.
+_BY_SLUG = (select(Therapist).where(Therapist.slug == bindparam("slug"), Therapist.active)
+            .options(joinedload(Therapist.rules), joinedload(Therapist.working_hours)))
 
 
 def team_slots(team: list[Therapist], session_type: SessionType, *, now: datetime,
@@ -76,8 +81,11 @@ def _upcoming_load(therapist_ids: list[int], now: datetime) -> dict[int, int]:
 
 def first_session_type() -> SessionType | None:
     """The free first consultation that the articles' buttons book."""
-    return db.session.scalar(select(SessionType).where(
-        SessionType.slug == FIRST_SESSION_SLUG, SessionType.active))
+    return db.session.scalar(_FIRST_SESSION)
+
+
+_FIRST_SESSION = select(SessionType).where(SessionType.slug == FIRST_SESSION_SLUG,
+                                           SessionType.active)
 
 
 def bookable_session_type(slug: str) -> SessionType | None:

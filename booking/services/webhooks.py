@@ -30,6 +30,7 @@ from booking.extensions import db
 from booking.mail.transports import DeliveryError
 from booking.models import Booking, MessageKind, OutboxMessage, WebhookEndpoint, WebhookEvent
 from booking.models.outbox_payloads import WebhookCall, payload_from_json
+from booking.models.webhooks import subscribed_to
 from booking.services import outbox
 from booking.transactions import unit_of_work
 
@@ -112,12 +113,19 @@ def send_test_event(endpoint_id: int, *, now: datetime) -> None:
 def emit(booking: Booking, event: WebhookEvent, now: datetime) -> None:
     """Queue `event` about `booking` for every endpoint that subscribed to it, in the
     current transaction (flush only): it leaves only if the change is committed."""
-    for endpoint in endpoints():
-        if endpoint.wants(event):
+    # Read in the transaction, from any host's writes: the ids and events only (this
+    # runs with every booking, mostly to find none), and without flushing what the
+    # caller queued just before (the commit flushes it with the rest).
+    subscribed = db.session.connection().execute(_SUBSCRIPTIONS).all()
+    for endpoint_id, events in subscribed:
+        if subscribed_to(events, event):
             outbox.enqueue(booking, WebhookCall(
-                endpoint_id=endpoint.id, event=event, occurred_at=now,
+                endpoint_id=endpoint_id, event=event, occurred_at=now,
                 status=booking.status.value, sequence=booking.sequence,
                 start=booking.start_utc, end=booking.end_utc), now)
+
+
+_SUBSCRIPTIONS = select(WebhookEndpoint.id, WebhookEndpoint.events).order_by(WebhookEndpoint.id)
 
 
 def is_obsolete(message: OutboxMessage) -> bool:

@@ -6,9 +6,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from booking.errors import SlotUnavailable
+from booking.errors import FirstSessionAlreadyBooked, SlotUnavailable
 from booking.extensions import db
 from booking.models import Booking, BookingStatus
+from booking.services import schedule
 from booking.services.bookings import Visitor, book_slot
 from booking.tokens import manage_token, token_hash
 from tests.conftest import FIXED_NOW
@@ -65,6 +66,33 @@ def test_a_lapsed_pending_hold_frees_the_slot_without_any_sweep(
     db.session.refresh(first)
     assert first.status is BookingStatus.EXPIRED
     assert second.status is BookingStatus.PENDING
+
+
+def test_a_schedule_read_before_the_lock_is_not_trusted_once_the_therapist_changed_it(
+        make_therapist, first_session, policy):
+    therapist = make_therapist()
+    seen = schedule.bookable(therapist, first_session)
+    assert seen is not None
+    for hours in [h for h in therapist.working_hours if h.weekday == TUESDAY_9.weekday()]:
+        therapist.working_hours.remove(hours)  # no Tuesdays any more
+    db.session.commit()
+    with pytest.raises(SlotUnavailable):
+        book_slot(therapist_id=therapist.id, session_type_id=first_session.id, start=TUESDAY_9,
+                  visitor=Visitor(name="Kim Beispiel", email="kim@example.org"),
+                  now=FIXED_NOW, policy=policy, seen=seen)
+    assert active_bookings() == 0
+
+
+def test_an_overlap_the_re_check_missed_is_refused_by_the_database_as_just_taken(
+        app, make_therapist, make_booking, monkeypatch):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the exclusion constraint is PostgreSQL's (SQLite has one writer)")
+    therapist = make_therapist()
+    make_booking(therapist, start=TUESDAY_9)
+    monkeypatch.setattr(schedule, "offers", lambda *args, **kwargs: True)  # a missed overlap
+    with pytest.raises(SlotUnavailable):
+        make_booking(therapist, start=TUESDAY_9, email="other@example.org")
+    assert active_bookings() == 1
 
 
 def test_the_same_idempotency_key_books_once(make_therapist, make_booking):
@@ -126,6 +154,39 @@ def test_concurrent_bookings_of_one_day_respect_the_daily_cap(
     starts = [TUESDAY_9 + timedelta(hours=n) for n in (0, 1, 2, 5, 6, 7)]
     assert race(app, policy, therapist.id, first_session.id, starts) == (
         ["booked"] + ["taken"] * 5)
+
+
+@pytest.mark.parametrize("read_before", [False, True], ids=["read-in-the-lock", "read-before"])
+def test_one_person_booking_several_therapists_at_once_gets_one_free_consultation(
+        app, policy, make_therapist, first_session, read_before):
+    team = [make_therapist() for _ in range(8)]
+    # As the form does: the therapist's schedule read before the lock, and re-used.
+    seen = {t.id: schedule.bookable(t, first_session) if read_before else None for t in team}
+    ids, session_type_id = [t.id for t in team], first_session.id
+    db.session.rollback()
+    barrier = threading.Barrier(len(ids))
+    outcomes: list[str] = []
+
+    def book(therapist_id: int) -> None:
+        with app.app_context():
+            barrier.wait()
+            try:
+                book_slot(therapist_id=therapist_id, session_type_id=session_type_id,
+                          start=TUESDAY_9, now=FIXED_NOW, policy=policy,
+                          visitor=Visitor(name="Kim", email="kim@example.org"),
+                          seen=seen[therapist_id])
+                outcomes.append("booked")
+            except FirstSessionAlreadyBooked:
+                outcomes.append("refused")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=book, args=(therapist_id,)) for therapist_id in ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["booked"] + ["refused"] * (len(ids) - 1)
 
 
 def test_a_double_click_racing_itself_books_once_and_both_get_the_booking(

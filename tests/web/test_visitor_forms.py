@@ -199,3 +199,15 @@ def test_a_limit_reached_after_a_lost_time_still_never_sends_the_lost_time(clien
     assert limited.status_code == 429
     hidden = hidden_inputs(limited.get_data(as_text=True))
     assert not hidden.get("start") and hidden["lost"] == TUESDAY_9.isoformat()
+
+
+@pytest.mark.parametrize("lang, message", [
+    ("de", "Feld kann nicht länger als 120 Zeichen sein."),
+    ("en", "Field cannot be longer than 120 characters."),
+])
+def test_the_form_libraries_own_messages_come_in_the_visitors_language(
+        client, anna, lang, message):
+    url = details_url(lang=lang)
+    fill(client, details_url(lang="en" if lang == "de" else "de"), name="x" * 121)
+    page = fill(client, url, name="x" * 121).get_data(as_text=True)
+    assert message in page

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+
+from babel.support import NullTranslations, Translations
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
+from wtforms.i18n import messages_path
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from booking import validation
@@ -35,6 +40,16 @@ class VisitorForm(FlaskForm):
 
     class Meta:
         csrf_class = FormToken
+
+        def get_translations(self, form) -> NullTranslations:
+            # WTForms' own messages in the visitor's language: Flask-WTF would read their
+            # catalogue from disk again on every request.
+            return _wtforms_messages(str(get_locale()))
+
+
+@functools.cache
+def _wtforms_messages(locale: str) -> NullTranslations:
+    return Translations.load(messages_path(), [locale], domain="wtforms")
 
 
 class BookingForm(VisitorForm):
