@@ -60,10 +60,10 @@ def answer(token: str, method: str, environ: WSGIEnvironment, now: datetime) -> 
         return Answer(304, (etag, *CACHING))  # what a client needs to keep its copy
     headers = (("Content-Type", CONTENT_TYPE), etag,
                ("Last-Modified", http_date(validator.last_modified)), *CACHING)
-    if method == "HEAD":  # the headers say all a HEAD asks; the body is not built
-        length = cache.length(found, validator.etag)  # known once a GET has built it
-        return Answer(200, headers if length is None else
-                      (*headers, ("Content-Length", str(length))))
+    if method == "HEAD":
+        # The headers say all a HEAD asks. The body is not built, so its length is not
+        # named (RFC 9110, 9.3.2 allows that; a wrong one would mislead a cache).
+        return Answer(200, headers)
     body = cache.body(token, found, validator.etag, now)
     return Answer(200, (*headers, ("Content-Length", str(len(body)))), body)
 
@@ -89,12 +89,6 @@ class FeedCache:
             while len(self._validators) > KEPT_VALIDATORS:
                 self._validators.popitem(last=False)
         return fresh
-
-    def length(self, feed: feeds.Address, etag: str) -> int | None:
-        """The length of the body of `etag`, when it is kept."""
-        with self._lock:
-            kept = self._bodies.get((feed.id, etag))
-        return None if kept is None else len(kept)
 
     def body(self, token: str, feed: feeds.Address, etag: str, now: datetime) -> bytes:
         key = (feed.id, etag)

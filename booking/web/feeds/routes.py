@@ -25,7 +25,7 @@ def feed(token: str):
         # The same bare answer for a wrong, old or malformed token: nothing for a guesser.
         abort(404)
     response = Response(status=found.status, headers=list(found.headers))
-    # The answer names the length it knows: never a wrong 0 for a HEAD (RFC 9110, 9.3.2).
+    # The answer names the length it knows: none for a HEAD, never a wrong 0.
     response.automatically_set_content_length = False
     response.set_data(found.body)
     return response
