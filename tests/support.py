@@ -1,5 +1,7 @@
 """Small helpers that make tests read like the schedule they describe."""
 
+import threading
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -34,3 +36,13 @@ def reconfigure(app, **config) -> None:
 
     app.config.update(config)
     settings.init_app(app)
+
+
+def at_once(*calls: Callable[[], object]) -> None:
+    """Run every call in a thread of its own, all started before any is awaited: the
+    races the locks and constraints are for."""
+    threads = [threading.Thread(target=call) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()

@@ -1,7 +1,9 @@
+
 """Booking a slot: re-checked by the one slot engine, safe under concurrency."""
 
 import threading
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from sqlalchemy import func, select
@@ -13,7 +15,7 @@ from booking.services import schedule
 from booking.services.bookings import Visitor, book_slot
 from booking.tokens import manage_token, token_hash
 from tests.conftest import FIXED_NOW
-from tests.support import berlin
+from tests.support import at_once, berlin
 
 TUESDAY_9 = berlin("2026-06-02", "09:00")
 
@@ -121,11 +123,7 @@ def race(app, policy, therapist_id, session_type_id, starts) -> list[str]:
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=contend, args=pair) for pair in enumerate(starts)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    at_once(*(partial(contend, *pair) for pair in enumerate(starts)))
     db.session.rollback()  # end this thread's read snapshot, to see what the others wrote
     return sorted(outcomes)
 
@@ -181,11 +179,7 @@ def test_one_person_booking_several_therapists_at_once_gets_one_free_consultatio
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=book, args=(therapist_id,)) for therapist_id in ids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    at_once(*(partial(book, therapist_id) for therapist_id in ids))
     assert sorted(outcomes) == ["booked"] + ["refused"] * (len(ids) - 1)
 
 
@@ -205,9 +199,5 @@ def test_a_double_click_racing_itself_books_once_and_both_get_the_booking(
             found.append(booking.id)
             db.session.remove()
 
-    threads = [threading.Thread(target=click) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    at_once(click, click)
     assert len(found) == 2 and found[0] == found[1]

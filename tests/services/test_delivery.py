@@ -22,7 +22,7 @@ from booking.models import Booking, OutboxMessage, OutboxStatus
 from booking.services import bookings, delivery
 from tests.conftest import FIXED_NOW
 from tests.smtp import LoopbackController, RecordingHandler, free_port
-from tests.support import WEDNESDAY_9, reconfigure
+from tests.support import WEDNESDAY_9, at_once, reconfigure
 
 
 @pytest.fixture
@@ -108,11 +108,7 @@ def test_two_workers_draining_one_outbox_deliver_each_message_exactly_once(
         barrier.wait()
         worker.drain(app)
 
-    threads = [threading.Thread(target=drain) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    at_once(drain, drain)
     ids = [m["Message-ID"] for m in parsed(smtp.received)]
     assert len(ids) == len(set(ids)) == 12
 

@@ -1,3 +1,4 @@
+
 """What the practice admin can do to bookings: hand them over, cancel them, allow a
 second free first consultation; and the status history every step leaves."""
 
@@ -5,6 +6,7 @@ import contextlib
 import threading
 from datetime import timedelta
 from email.utils import parseaddr
+from functools import partial
 
 import icalendar
 import pytest
@@ -21,7 +23,7 @@ from booking.models import Booking, BookingStatus, OutboxMessage, TimeOff
 from booking.services import bookings, erasure, handover, notifications, waivers
 from booking.settings import Retention, settings_of
 from tests.conftest import FIXED_NOW
-from tests.support import WEDNESDAY_9, policy_of
+from tests.support import WEDNESDAY_9, at_once, policy_of
 
 
 def history(booking) -> list[tuple[str, str]]:
@@ -230,11 +232,7 @@ def hand_over_while_cancelling(app, booking_id: int, to_therapist_id: int, token
             bookings.cancel_by_visitor(token, reason="", now=FIXED_NOW, policy=policy_of(app))
             db.session.remove()
 
-    threads = [threading.Thread(target=hand_over), threading.Thread(target=cancel)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    at_once(hand_over, cancel)
 
 
 def test_two_hand_overs_of_one_booking_at_once_let_exactly_one_win(
@@ -284,11 +282,7 @@ def hand_over_at_once(app, booking_id: int, to_therapist_ids: list[int]) -> dict
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=hand_over, args=(to,)) for to in to_therapist_ids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    at_once(*(partial(hand_over, to) for to in to_therapist_ids))
     return outcomes
 
 

@@ -13,7 +13,7 @@ from booking import create_app
 from booking.extensions import db, limiter
 from booking.models import Booking, BookingStatus, OutboxMessage
 from tests.conftest import app_config
-from tests.support import WEDNESDAY_9, berlin, reconfigure
+from tests.support import WEDNESDAY_9, at_once, berlin, reconfigure
 
 API = "/api/v1"
 PROBLEM = "application/problem+json"
@@ -235,11 +235,7 @@ def test_one_idempotency_key_from_eight_threads_books_once(app, anna, unlimited_
         start.wait()
         answers.append(book(client, **{"Idempotency-Key": "same-key"}))
 
-    threads = [threading.Thread(target=post) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    at_once(*[post] * 8)
     assert [a.status_code for a in answers] == [201] * 8, [a.json for a in answers]
     assert len({a.json["id"] for a in answers}) == 1
     db.session.expire_all()
