@@ -11,8 +11,8 @@ from sqlalchemy import select
 from booking.extensions import db
 from booking.models import Therapist
 from booking.services.bookings import Visitor, book_slot
-from booking.services.demo import DEMO_LOGIN, DEMO_PASSWORD
 from booking.services.matching import first_session_type
+from tests.browser.signing_in import signed_in
 from tests.browser.test_visitor_journey import step
 from tests.conftest import FIXED_NOW
 from tests.support import berlin, policy_of
@@ -40,13 +40,7 @@ def jonas(site):
 
 def test_the_admin_hands_over_a_booking_deactivates_a_colleague_and_reads_the_report(
         site, browser, shots, jonas):
-    context = browser.new_context(viewport=DESKTOP, locale="de-DE")
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    page.goto(f"{site['url']}/workspace/")
-    page.get_by_label("E-Mail-Adresse").fill(DEMO_LOGIN)
-    page.get_by_label("Passwort").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    context, page = signed_in(site, browser, viewport=DESKTOP)
 
     page.get_by_role("link", name="Praxis", exact=True).click()
     page.get_by_role("heading", name="Team").wait_for()

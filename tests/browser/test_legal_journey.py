@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from booking.services.demo import DEMO_LOGIN, DEMO_PASSWORD
+from tests.browser.signing_in import signed_in
 from tests.browser.test_visitor_journey import DESKTOP, PHONE, step
 
 pytestmark = pytest.mark.browser
@@ -46,13 +46,7 @@ def test_a_visitor_finds_the_impressum_and_the_privacy_notice_from_the_footer(
 
 def test_the_admin_fills_in_the_impressum_previews_it_and_visitors_read_it(
         site, browser, shots):
-    context = browser.new_context(viewport=DESKTOP, locale="de-DE")
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    page.goto(f"{site['url']}/workspace/")
-    page.get_by_label("E-Mail-Adresse").fill(DEMO_LOGIN)
-    page.get_by_label("Passwort").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    context, page = signed_in(site, browser, viewport=DESKTOP)
     page.get_by_role("link", name="Praxis", exact=True).click()
     page.get_by_role("link", name="Impressum und Datenschutz").click()
     page.get_by_role("heading", level=1, name="Impressum und Datenschutz").wait_for()

@@ -9,7 +9,7 @@ import io
 import pytest
 from PIL import Image
 
-from booking.services.demo import DEMO_LOGIN, DEMO_PASSWORD
+from tests.browser.signing_in import signed_in
 from tests.browser.test_visitor_journey import step
 
 pytestmark = pytest.mark.browser
@@ -25,13 +25,7 @@ def png(size: tuple[int, int], colour: str) -> bytes:
 
 def test_the_admin_gives_the_practice_its_colour_logo_and_photo_and_visitors_see_them(
         site, browser, shots):
-    context = browser.new_context(viewport=DESKTOP, locale="de-DE")
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    page.goto(f"{site['url']}/workspace/")
-    page.get_by_label("E-Mail-Adresse").fill(DEMO_LOGIN)
-    page.get_by_label("Passwort").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    context, page = signed_in(site, browser, viewport=DESKTOP)
     admin_name = page.locator(".signed-in").inner_text().removeprefix("Angemeldet als ")
 
     page.get_by_role("link", name="Praxis", exact=True).click()

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from booking.extensions import db
 from booking.models import Therapist
 from booking.services.demo import DEMO_LOGIN, DEMO_PASSWORD
+from tests.browser.signing_in import signed_in
 from tests.browser.test_visitor_journey import check_accessibility
 
 pytestmark = pytest.mark.browser
@@ -26,18 +27,6 @@ def therapist_login(site):
         db.session.commit()
         db.session.remove()
     return THERAPIST
-
-
-def signed_in(site, browser, email: str, **options):
-    context = browser.new_context(viewport=DESKTOP, locale="de-DE", **options)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    page.goto(f"{site['url']}/workspace/")
-    page.get_by_label("E-Mail-Adresse").fill(email)
-    page.get_by_label("Passwort").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
-    page.get_by_role("heading", name="Anstehende Buchungen").wait_for()
-    return context, page
 
 
 def on_one_line(page, selector: str) -> bool:
@@ -63,7 +52,7 @@ def one_line_each(page) -> None:
 def test_the_navigation_does_not_wrap_at_1280_pixels(site, browser, shots, therapist_login,
                                                      who):
     email = therapist_login if who == "therapist" else DEMO_LOGIN
-    context, page = signed_in(site, browser, email)
+    context, page = signed_in(site, browser, email, viewport=DESKTOP)
     for path in ("/workspace/", "/workspace/hours", "/workspace/calendar-feed"):
         page.goto(f"{site['url']}{path}")
         one_line_each(page)
@@ -78,6 +67,7 @@ def test_the_navigation_does_not_wrap_at_1280_pixels(site, browser, shots, thera
 
 def test_the_feed_address_is_copied_with_one_press(site, browser, shots, therapist_login):
     context, page = signed_in(site, browser, therapist_login,
+                              viewport=DESKTOP,
                               permissions=["clipboard-read", "clipboard-write"])
     page.goto(f"{site['url']}/workspace/calendar-feed")
     address = page.locator("#https-url").input_value()
@@ -90,7 +80,8 @@ def test_the_feed_address_is_copied_with_one_press(site, browser, shots, therapi
 
 
 def test_without_script_the_feed_address_is_a_field_to_select(site, browser, therapist_login):
-    context, page = signed_in(site, browser, therapist_login, java_script_enabled=False)
+    context, page = signed_in(site, browser, therapist_login, viewport=DESKTOP,
+                              java_script_enabled=False)
     page.goto(f"{site['url']}/workspace/calendar-feed")
     assert page.get_by_role("button", name="Adresse kopieren").count() == 0  # hidden
     assert page.locator("#https-url").input_value().startswith("http")
