@@ -54,9 +54,9 @@ def answer(token: str, method: str, environ: WSGIEnvironment, now: datetime) -> 
         return Answer(429, tuple(refused.headers.items()), refused.get_data())
     cache = _cache()
     validator = cache.validator(found, now)
-    etag = ("ETag", quote_etag(validator.etag.strip('"')))
-    if not is_resource_modified(environ, etag=validator.etag.strip('"'),
-                                last_modified=validator.last_modified):
+    tag = validator.etag.strip('"')
+    etag = ("ETag", quote_etag(tag))
+    if not is_resource_modified(environ, etag=tag, last_modified=validator.last_modified):
         return Answer(304, (etag, *CACHING))  # what a client needs to keep its copy
     headers = (("Content-Type", CONTENT_TYPE), etag,
                ("Last-Modified", http_date(validator.last_modified)), *CACHING)
@@ -108,4 +108,7 @@ class FeedCache:
 
 def _cache() -> FeedCache:
     """This app's cache (one per app: two apps in one process are two hosts)."""
-    return current_app.extensions.setdefault(EXTENSION, FeedCache())
+    extensions = current_app.extensions
+    if EXTENSION not in extensions:  # not setdefault: that would build one per request
+        extensions[EXTENSION] = FeedCache()
+    return extensions[EXTENSION]
