@@ -3,18 +3,18 @@ the app is loaded in the master and shared by the workers it forks, which is saf
 
 import gc
 import importlib.util
+import json
 import logging
 import os
-import socket
-import threading
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from gunicorn.config import Config
-from sqlalchemy import event, text
-from sqlalchemy.pool import Pool
+from sqlalchemy import text
 
 from booking import create_app
 from booking.extensions import db
@@ -76,25 +76,41 @@ def test_what_the_master_holds_is_left_out_of_the_workers_garbage_collections(co
         gc.unfreeze()
 
 
-def test_creating_the_app_opens_no_connection_socket_or_thread(database_url, monkeypatch):
+# Creates the app as gunicorn's master does, in an interpreter of its own (in the test
+# process, timers that other tests' rate-limit storages left come and go at any moment),
+# and prints what it opened: pooled connections, socket connects, threads.
+MASTER = """
+import json, os, socket, sys, threading
+from sqlalchemy import event
+from sqlalchemy.pool import Pool
+from booking import create_app
+
+given = json.loads(sys.argv[1])
+connected, pooled = [], []
+real_connect = socket.socket.connect
+def connect(sock, address):
+    connected.append(str(address))
+    return real_connect(sock, address)
+socket.socket.connect = connect
+event.listen(Pool, "connect", lambda *args: pooled.append(1))
+threads = set(threading.enumerate())
+create_app(given["config"])
+print(json.dumps({"pooled": len(pooled), "connected": connected,
+                  "threads": [t.name for t in set(threading.enumerate()) - threads]}))
+"""
+
+
+def test_creating_the_app_opens_no_connection_socket_or_thread(database_url):
     """What the workers inherit from the master holds nothing two processes could share
     by mistake: no pooled database connection, no Redis or other socket, no thread."""
-    connected, pooled = [], []
-    real_connect = socket.socket.connect
-    monkeypatch.setattr(socket.socket, "connect", lambda sock, address: (
-        connected.append(address), real_connect(sock, address))[1])
-    on_connect = lambda *args: pooled.append(args)  # noqa: E731
-    event.listen(Pool, "connect", on_connect)
-    threads = set(threading.enumerate())
     redis = os.environ.get("BOOKING_TEST_REDIS_URL")
-    try:
-        app = create_app(app_config(database_url, **(
-            {"RATELIMIT_STORAGE_URI": redis} if redis else {})))
-    finally:
-        event.remove(Pool, "connect", on_connect)
-    assert (pooled, connected, set(threading.enumerate()) - threads) == ([], [], set())
-    with app.app_context():
-        db.engine.dispose()
+    config = app_config(database_url, **({"RATELIMIT_STORAGE_URI": redis} if redis else {}))
+    config.pop("CLOCK", None)  # not JSON; the app's own clock opens nothing either
+    done = subprocess.run([sys.executable, "-c", MASTER, json.dumps({"config": config})],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    opened = json.loads(done.stdout.splitlines()[-1])
+    assert opened == {"pooled": 0, "connected": [], "threads": []}
 
 
 def test_a_worker_starts_without_the_masters_pooled_connections(conf, database_url):
