@@ -2,10 +2,12 @@
 bare Flask endpoint served the same way (the limit of the stack on this machine).
 
 Run: .venv/bin/python bench/over_http.py [--postgres URL] [--seconds N] [--out FILE]
-(or `make bench`). Needs `wrk` (Debian: `apt-get install -y wrk`) and a PostgreSQL
-server (default postgresql://postgres@127.0.0.1:5432/postgres, or BENCH_POSTGRES_URL):
-the script creates its own database, fills it with a fixed clock and seed, serves it
-with gunicorn under gunicorn.conf.py on loopback, and drops the database at the end.
+[--only WORDS] (or `make bench`); --only runs the bare row and the rows whose name
+holds WORDS ("304", "POST"), for working on one path. Needs `wrk` (Debian: `apt-get
+install -y wrk`) and a PostgreSQL server (default
+postgresql://postgres@127.0.0.1:5432/postgres, or BENCH_POSTGRES_URL): the script
+creates its own database, fills it with a fixed clock and seed, serves it with gunicorn
+under gunicorn.conf.py on loopback, and drops the database at the end.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -84,6 +86,7 @@ class Row:
     requests: int
     errors: int
     note: str = ""
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU ms per request, by whom
 
 
 def main() -> None:
@@ -92,6 +95,7 @@ def main() -> None:
         "BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
     parser.add_argument("--seconds", type=int, default=8, help="length of each wrk row")
     parser.add_argument("--out", default=str(BENCH / "results" / "http.txt"))
+    parser.add_argument("--only", default="", help="run only the rows whose name holds this")
     args = parser.parse_args()
     wrk = shutil.which("wrk")
     if wrk is None:
@@ -110,33 +114,33 @@ def main() -> None:
             demo.seed_demo(NOW)
             paths = fill()
         print("data ready", flush=True)
-        bench = Bench(wrk, args.seconds, Path(scratch))
-        rows: list[Row] = []
+        bench = Bench(wrk, args.seconds, Path(scratch), args.only)
         with gunicorn("served:bare", env) as base:
-            rows.append(bench.get("bare Flask endpoint", base + "/"))
+            bench.get("bare Flask endpoint", base + "/")
         with gunicorn("served:app", env) as base:
             for name, path in paths["pages"]:
-                rows.append(bench.get(name, base + path))
+                bench.get(name, base + path)
             feed = base + paths["feed"]
             etag = urllib.request.urlopen(feed, timeout=30).headers["ETag"]
-            rows.append(bench.get("feed 5,000 bookings, full GET", feed))
-            rows.append(bench.get("feed 5,000 bookings, HEAD", feed, method="HEAD"))
-            rows.append(bench.get("feed 5,000 bookings, 304", feed,
-                                  headers={"If-None-Match": etag}))
-            with app.app_context():
-                cookie, bodies = booking_posts(base)
-                rows.append(bench.post("booking POST, 32 clients", base, cookie, bodies))
+            bench.get("feed 5,000 bookings, full GET", feed)
+            bench.get("feed 5,000 bookings, HEAD", feed, method="HEAD")
+            bench.get("feed 5,000 bookings, 304", feed, headers={"If-None-Match": etag})
+            if bench.wanted("booking POST, 32 clients"):
+                with app.app_context():
+                    cookie, bodies = booking_posts(base)
+                    bench.post("booking POST, 32 clients", base, cookie, bodies)
             memory = worker_memory()
         # The same POSTs to workers that each serve several requests while others wait
         # on the database (gthread), to tell waiting from computing.
         threaded = dict(env, GUNICORN_CMD_ARGS=f"--worker-class gthread --threads {THREADS}")
-        with gunicorn("served:app", threaded) as base, app.app_context():
-            cookie, bodies = booking_posts(base, prefix="threaded")
-            rows.append(bench.post(f"booking POST, 32 clients, gthread x{THREADS}", base,
-                                   cookie, bodies))
+        name = f"booking POST, 32 clients, gthread x{THREADS}"
+        if bench.wanted(name):
+            with gunicorn("served:app", threaded) as base, app.app_context():
+                cookie, bodies = booking_posts(base, prefix="threaded")
+                bench.post(name, base, cookie, bodies)
         with app.app_context():
             db.engine.dispose()
-    table = report(rows, memory, args.seconds, load)
+    table = report(bench.rows, memory, args.seconds, load)
     print(table)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -236,11 +240,19 @@ def booking_posts(base: str, prefix: str = "post") -> tuple[str, list[tuple[str,
 
 
 class Bench:
-    def __init__(self, wrk: str, seconds: int, scratch: Path):
-        self.wrk, self.seconds, self.scratch = wrk, seconds, scratch
+    """Runs the rows with wrk and keeps them; the first row run is the bare one."""
+
+    def __init__(self, wrk: str, seconds: int, scratch: Path, only: str = ""):
+        self.wrk, self.seconds, self.scratch, self.only = wrk, seconds, scratch, only
+        self.rows: list[Row] = []
+
+    def wanted(self, name: str) -> bool:
+        return not self.rows or self.only in name
 
     def get(self, name: str, url: str, *, method: str = "GET",
-            headers: dict[str, str] | None = None) -> Row:
+            headers: dict[str, str] | None = None) -> None:
+        if not self.wanted(name):
+            return
         script = self.scratch / "get.lua"
         script.write_text(f'wrk.method = "{method}"\n')
         options = [f"-H{key}: {value}" for key, value in (headers or {}).items()]
@@ -249,10 +261,11 @@ class Bench:
         # A HEAD answer names no length (its body is not built) and ends when the sync
         # worker closes the connection; wrk counts each such answer as a request and
         # also as a read error, so read errors are no errors there.
-        return self._run(url, options + ["-s", str(script)], connections=PAGE_CONNECTIONS,
-                         name=name, read_errors_count=method != "HEAD")
+        self.rows.append(self._run(url, options + ["-s", str(script)],
+                                   connections=PAGE_CONNECTIONS, name=name,
+                                   read_errors_count=method != "HEAD"))
 
-    def post(self, name: str, base: str, cookie: str, bodies: list[tuple[str, str]]) -> Row:
+    def post(self, name: str, base: str, cookie: str, bodies: list[tuple[str, str]]) -> None:
         data = self.scratch / "bodies.txt"
         data.write_text("".join(f"{path}\t{body}\n" for path, body in bodies))
         script = self.scratch / "post.lua"
@@ -261,15 +274,19 @@ class Bench:
         row = self._run(base + "/", ["-s", str(script)], connections=POST_CONNECTIONS,
                         name=name)
         row.note = f"{_bookings() - before:,} booked"
-        return row
+        self.rows.append(row)
 
     def _run(self, url: str, options: list[str], *, connections: int, name: str = "",
              seconds: int | None = None, read_errors_count: bool = True) -> Row:
         command = [self.wrk, "-t2", f"-c{connections}", f"-d{seconds or self.seconds}s",
                    "--timeout", "10s", "--latency", *options, url]
+        before = cpu_seconds()
         output = subprocess.run(command, capture_output=True, text=True, check=True,
                                 timeout=(seconds or self.seconds) + 30).stdout
+        after = cpu_seconds()
         row = parse_wrk(name, output, read_errors_count)
+        row.cpu = {who: (after[who] - before[who]) * 1000 / max(row.requests, 1)
+                   for who in after}
         if name:
             print(f"  {name}: {row.rps:.0f} req/s", flush=True)
         return row
@@ -297,6 +314,31 @@ end
 def _bookings() -> int:
     db.session.rollback()
     return db.session.scalar(select(func.count(Booking.id))) or 0
+
+
+def cpu_seconds() -> dict[str, float]:
+    """CPU time used so far by the web server (master and workers, replaced workers
+    included), by PostgreSQL (every server process, ended ones included) and by the
+    whole machine: where a row's time goes, and whether the cores were the limit."""
+    def times(pid: int | str, children: bool) -> int:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rpartition(")")[2].split()
+        except OSError:  # it ended meanwhile
+            return 0
+        return sum(int(value) for value in fields[11:15 if children else 13])
+
+    master = gunicorn.current.pid  # type: ignore[attr-defined]
+    workers = subprocess.run(["ps", "-o", "pid=", "--ppid", str(master)], capture_output=True,
+                             text=True).stdout.split()
+    server = times(master, children=True) + sum(times(pid, children=False) for pid in workers)
+    database = sum(times(pid, children=True) for pid in subprocess.run(
+        ["pgrep", "-x", "postgres"], capture_output=True, text=True).stdout.split())
+    with open("/proc/stat") as stat:
+        ticks = [int(value) for value in stat.readline().split()[1:9]]
+    busy = sum(ticks) - ticks[3] - ticks[4]  # all but idle and waiting for the disk
+    tick = os.sysconf("SC_CLK_TCK")
+    return {"server": server / tick, "database": database / tick, "machine": busy / tick}
 
 
 def parse_wrk(name: str, output: str, read_errors_count: bool = True) -> Row:
@@ -390,12 +432,16 @@ def report(rows: list[Row], memory: str, seconds: int, load: str) -> str:
         f"HTTP over loopback, {os.cpu_count()} cores, gunicorn.conf.py "
         f"({_workers()}), wrk -t2 {seconds}s per row, {PAGE_CONNECTIONS} connections "
         f"({POST_CONNECTIONS} for POSTs); PostgreSQL; load average before: {load}",
+        "CPU µs per request: of the gunicorn workers (web), of PostgreSQL (db), of the "
+        "whole machine with wrk and the kernel (all)",
         f"{'row':34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'of bare':>8} {'errors':>7}"
-        f"  target",
+        f" {'web':>6} {'db':>6} {'all':>6}  target",
     ]
     for row in rows:
+        cpu = " ".join(f"{row.cpu.get(who, 0) * 1000:6.0f}"
+                       for who in ("server", "database", "machine"))
         lines.append(f"{row.name:34} {row.rps:8.0f} {row.p50_ms:8.1f} {row.p99_ms:8.1f} "
-                     f"{row.rps / bare:8.1%} {row.errors:7d}  {TARGETS.get(row.name, '')}"
+                     f"{row.rps / bare:8.1%} {row.errors:7d} {cpu}  {TARGETS.get(row.name, '')}"
                      + (f"  ({row.note})" if row.note else ""))
     lines.append(memory)
     return "\n".join(lines)

@@ -38,7 +38,8 @@ def key_reader() -> Engine:
         return engine
     if (reader := _READERS.get(engine)) is None:
         reader = _READERS[engine] = create_engine(
-            engine.url, isolation_level="AUTOCOMMIT", pool_size=2, hide_parameters=True)
+            engine.url, isolation_level="AUTOCOMMIT", pool_size=2, hide_parameters=True,
+            pool_reset_on_return=None)  # autocommit: no transaction to roll back
         # Its connections close with the app's (tests, a worker recycled by gunicorn).
         event.listen(engine, "engine_disposed", lambda _engine: reader.dispose())
     return reader
