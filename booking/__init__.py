@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from booking import clock, encryption, logs, settings
 from booking.config import data_keys, load_settings
-from booking.database import configure_sqlite
+from booking.database import configure_sqlite, pin_read_committed, ping_after_idle
 from booking.extensions import babel, csrf, db, limiter, login, migrate
 from booking.web import errors, presenting, requests, security, static_files
 from booking.web.api import is_api_request
@@ -67,6 +67,9 @@ def _init_extensions(app: Flask, fixed_clock: clock.FixedClock | None) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
+        if db.engine.dialect.name == "postgresql":
+            pin_read_committed(db.engine)
+        ping_after_idle(db.engine)
         encryption.bind(db.engine, data_keys(app.config["DATA_KEY"],
                                              app.config["DATA_KEY_PREVIOUS"]))
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))

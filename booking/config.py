@@ -64,7 +64,8 @@ def load_settings(instance_path: str, environ: Mapping[str, str] | None = None,
         "MAIL_SENDER": env.get("MAIL_SENDER", "Praxis <praxis@praxis.example>"),
         "MAIL_REPLY_TO": env.get("MAIL_REPLY_TO", ""),
         # hide_parameters: a database error in a log must not quote a client's details.
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+        # Idle connections are checked before use (database.ping_after_idle).
+        "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},
         # "json" lines for a log collector, "text" for a terminal, "none" leaves logging
         # to whoever embeds the app.
         "LOG_FORMAT": env.get("LOG_FORMAT") or (

@@ -1,8 +1,10 @@
-"""Database plumbing: the declarative base, a UTC datetime type, SQLite transactions."""
+"""Database plumbing: the declarative base, a UTC datetime type, SQLite transactions,
+PostgreSQL's isolation and the pool's check of idle connections."""
 
+import time
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Engine, MetaData, event
+from sqlalchemy import DateTime, Engine, MetaData, event, exc
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
 
@@ -75,3 +77,52 @@ def configure_sqlite(engine: Engine) -> None:
     def _on_begin(connection):
         mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION, "DEFERRED")
         connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+# A connection that sat in the pool this long is asked whether it still works before
+# it is used; one in steady use answered a moment ago.
+IDLE_BEFORE_PING = 2.0  # seconds
+_RETURNED_AT = "booking.returned_at"
+
+
+def ping_after_idle(engine: Engine) -> None:
+    """SQLAlchemy's pessimistic ping (pool_pre_ping), for connections that sat unused for
+    IDLE_BEFORE_PING only. pool_pre_ping asks on every checkout: a round trip on every
+    request, two on a booking, where a busy worker's connection answered moments ago.
+    A failed ping is a disconnect, handled as pool_pre_ping handles it: every older
+    connection of the pool is replaced and the request gets a fresh one. A server that
+    drops a connection while it is in steady use fails that one request (a 503 page
+    that says to try again), as it would while the request was running anyway."""
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_connection, record) -> None:
+        if record is not None:
+            record.info[_RETURNED_AT] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _taken(dbapi_connection, record, _proxy) -> None:
+        # A new connection has no time of return (its info starts empty): it just answered.
+        returned = record.info.get(_RETURNED_AT)
+        if returned is None or time.monotonic() - returned < IDLE_BEFORE_PING:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            if dialect.is_disconnect(error, dbapi_connection, None):
+                raise exc.InvalidatePoolError() from error  # the pool connects anew
+            raise
+
+
+def pin_read_committed(engine: Engine) -> None:
+    """Every transaction on PostgreSQL in READ COMMITTED, whatever the server's default:
+    each statement sees what was committed before it began, so a writer that takes its
+    lock inside a transaction that began with reads (unit_of_work) re-checks against
+    what is committed now. psycopg then begins each transaction with that level named,
+    in the same round trip."""
+
+    from psycopg import IsolationLevel  # the PostgreSQL driver, installed with it
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:
+        dbapi_connection.isolation_level = IsolationLevel.READ_COMMITTED

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from sqlalchemy.orm import Session
+
 from booking.database import SQLITE_BEGIN_OPTION
 from booking.extensions import db
 
@@ -18,21 +20,37 @@ from booking.extensions import db
 def unit_of_work(*, immediate: bool = False) -> Iterator[None]:
     """Commit what the block did, or, if it raises, roll all of it back and re-raise.
 
-    `immediate` starts a fresh transaction for a writer that re-checks under a lock
-    what it reads (schedule.lock_schedule, claiming outbox rows or calendars): a read
-    transaction the request may have opened is ended first, so the lock covers
-    everything the block reads, and SQLite begins with BEGIN IMMEDIATE, which lets
-    one such writer in at a time (PostgreSQL uses row locks and constraints instead).
+    `immediate` is for a writer that re-checks under a lock what it reads
+    (schedule.lock_schedule, claiming outbox rows or calendars): the lock covers
+    everything the block reads, also after reads the request made before (see
+    _begin_for_writer), and SQLite begins with BEGIN IMMEDIATE, which lets one such
+    writer in at a time (PostgreSQL uses row locks and constraints instead).
     Without it, the block joins the session's current transaction.
     """
     session = db.session()
     if immediate:
-        if session.in_transaction():
-            session.rollback()
-        session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+        _begin_for_writer(session)
     try:
         yield
         session.commit()
     except BaseException:
         session.rollback()
         raise
+
+
+def _begin_for_writer(session: Session) -> None:
+    """A transaction in which a writer's lock covers everything it then reads.
+
+    On PostgreSQL (READ COMMITTED, database.pin_read_committed) every statement sees
+    what is committed when it starts, so a read transaction the request opened is
+    simply continued: what the session loaded in it is expired (to be read again, now),
+    which spares the ROLLBACK, a second checkout and BEGIN. SQLite must end it and
+    begin with BEGIN IMMEDIATE, which lets one such writer in at a time."""
+    transaction = session.get_transaction()
+    if session.get_bind().dialect.name == "postgresql" and (
+            transaction is None or transaction.is_active):
+        session.expire_all()
+        return
+    if transaction is not None:
+        session.rollback()
+    session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})

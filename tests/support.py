@@ -5,11 +5,16 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
 from flask import Flask
 
 from booking.services.bookings import Policy
 
 BERLIN = ZoneInfo("Europe/Berlin")
+
+# A test of what only PostgreSQL does (its constraints, isolation, server-side drops):
+# it runs against PostgreSQL only, instead of being skipped on SQLite.
+postgresql_only = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
 
 def berlin(day: str, hh_mm: str) -> datetime:

@@ -3,13 +3,15 @@
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy.pool import NullPool
 
+from booking import database
 from booking.extensions import db
 from booking.models import Booking, BookingStatus
 from tests.conftest import FIXED_NOW
-from tests.support import berlin
+from tests.support import berlin, postgresql_only
 
 
 def raw_booking(therapist, session_type, start, minutes=60, status=BookingStatus.CONFIRMED,
@@ -28,7 +30,6 @@ def raw_booking(therapist, session_type, start, minutes=60, status=BookingStatus
 
 # Exclusion constraints exist on PostgreSQL only; on SQLite the booking service
 # serialises writers (see the race tests in tests/services/test_bookings.py).
-postgresql_only = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
 
 @postgresql_only
@@ -89,3 +90,35 @@ def test_check_constraints_refuse_a_booking_that_ends_before_it_starts(
     with pytest.raises(IntegrityError):
         db.session.commit()
     db.session.rollback()
+
+
+def _pooled_backend() -> int:
+    """The server process of the session's pooled connection, back in the pool."""
+    pid = db.session.scalar(text("SELECT pg_backend_pid()"))
+    db.session.commit()
+    return pid
+
+
+@postgresql_only
+def test_a_connection_the_server_dropped_while_it_sat_idle_is_replaced_before_use(
+        app, monkeypatch):
+    pid = _pooled_backend()
+    with create_engine(db.engine.url, poolclass=NullPool).connect() as other:
+        other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    monkeypatch.setattr(database, "IDLE_BEFORE_PING", 0.0)  # it sat idle long enough
+
+    assert db.session.scalar(text("SELECT pg_backend_pid()")) != pid
+
+
+def test_a_connection_in_steady_use_is_not_asked_whether_it_still_works(app, monkeypatch):
+    pings = []
+    monkeypatch.setattr(db.engine.dialect, "do_ping", pings.append)
+    db.session.scalar(text("SELECT 1"))
+    db.session.commit()
+    db.session.scalar(text("SELECT 1"))  # a moment later, as on a busy worker
+    db.session.commit()
+    assert pings == []
+
+    monkeypatch.setattr(database, "IDLE_BEFORE_PING", 0.0)
+    db.session.scalar(text("SELECT 1"))
+    assert len(pings) == 1

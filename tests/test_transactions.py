@@ -5,12 +5,13 @@ import ast
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, insert, select, text, update
 
 import booking
 from booking.extensions import db
 from booking.models import SessionType
 from booking.transactions import unit_of_work
+from tests.support import postgresql_only
 
 PACKAGE = Path(booking.__file__).parent
 
@@ -58,3 +59,45 @@ def test_nothing_in_the_package_commits_but_the_unit_of_work():
         and node.func.attr == "commit"
     ]
     assert [where.split(":")[0] for where in commits] == ["transactions.py"], commits
+
+
+def test_an_immediate_unit_of_work_reads_what_was_committed_after_the_request_read(app):
+    db.session.add(session_type("one"))
+    db.session.commit()
+    loaded = db.session.scalar(select(SessionType))  # the request's read transaction
+    with db.engine.begin() as other:  # another host, meanwhile
+        other.execute(update(SessionType).values(name_de="geändert"))
+        other.execute(insert(SessionType).values(
+            slug="two", name_de="two", name_en="two", duration_minutes=50, is_free=True,
+            active=True))
+    with unit_of_work(immediate=True):
+        assert loaded.name_de == "geändert"  # what the session held is read again
+        assert db.session.scalar(select(func.count()).select_from(SessionType)) == 2
+
+
+@postgresql_only  # SQLite ends the read transaction to begin with BEGIN IMMEDIATE
+def test_on_postgresql_a_writer_continues_the_request_s_read_transaction(app):
+    checkouts = []
+
+    def checked_out(*_args) -> None:
+        checkouts.append(1)
+
+    event.listen(db.engine, "checkout", checked_out)
+    try:
+        db.session.scalar(select(func.count()).select_from(SessionType))
+        with unit_of_work(immediate=True):
+            db.session.add(session_type("one"))
+    finally:
+        event.remove(db.engine, "checkout", checked_out)
+    assert len(checkouts) == 1  # no ROLLBACK, second checkout and BEGIN in between
+    assert stored_slugs() == ["one"]
+
+
+@postgresql_only
+def test_on_postgresql_every_transaction_is_read_committed_whatever_the_default(app):
+    db.session.execute(text(
+        "SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL SERIALIZABLE"))
+    db.session.commit()
+    level = db.session.scalar(text("SHOW transaction_isolation"))
+    db.session.rollback()
+    assert level == "read committed"
