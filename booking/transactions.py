@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from booking.database import SQLITE_BEGIN_OPTION
@@ -47,10 +48,31 @@ def _begin_for_writer(session: Session) -> None:
     which spares the ROLLBACK, a second checkout and BEGIN. SQLite must end it and
     begin with BEGIN IMMEDIATE, which lets one such writer in at a time."""
     transaction = session.get_transaction()
-    if session.get_bind().dialect.name == "postgresql" and (
-            transaction is None or transaction.is_active):
+    if session.get_bind().dialect.name == "postgresql" and (transaction is None or (
+            transaction.is_active and not _holds_writes(session))):
         session.expire_all()
         return
     if transaction is not None:
-        session.rollback()
+        session.rollback()  # and whatever was written before the block with it, as ever
     session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+
+
+# Set when a flush wrote in the session's current transaction, dropped when it ends.
+_WROTE = "booking.wrote"
+
+
+def _holds_writes(session: Session) -> bool:
+    """Whether the open transaction holds writes made outside any unit of work (which
+    the design forbids): those are rolled back, not committed with the writer's."""
+    return bool(session.info.get(_WROTE) or session.new or session.dirty or session.deleted)
+
+
+@event.listens_for(Session, "after_flush")
+def _wrote(session: Session, _context) -> None:
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _ended(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_WROTE, None)

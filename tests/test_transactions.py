@@ -101,3 +101,11 @@ def test_on_postgresql_every_transaction_is_read_committed_whatever_the_default(
     level = db.session.scalar(text("SHOW transaction_isolation"))
     db.session.rollback()
     assert level == "read committed"
+
+
+def test_writes_made_before_an_immediate_unit_of_work_are_not_committed_with_it(app):
+    db.session.add(session_type("stray"))  # outside any unit of work: a mistake
+    db.session.flush()
+    with unit_of_work(immediate=True):
+        db.session.add(session_type("one"))
+    assert stored_slugs() == ["one"]
