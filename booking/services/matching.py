@@ -95,30 +95,43 @@ def bookable_session_type(slug: str) -> SessionType | None:
 
 
 def next_free(team: list[Therapist], session_type: SessionType, *, now: datetime,
-              holiday_state: str, after: datetime | None = None
-              ) -> dict[int, availability.Slot | None]:
+              holiday_state: str, after: datetime | None = None,
+              ignoring: Booking | None = None) -> dict[int, availability.Slot | None]:
     """Each therapist's first free slot (from `after`), or None within their horizon;
-    by therapist id."""
+    by therapist id. For the booking `ignoring`, when it is being moved, its time
+    stands in no one's way, and is itself no free slot: its own time is no move."""
     start = after or now
     found: dict[int, availability.Slot | None] = {}
     horizon = max((now + timedelta(days=t.rules.horizon_days) for t in team if t.rules),
                   default=now)
+    # The moving booking's own time may come first, and is left out: one more then.
+    limit = 1 if ignoring is None else 2
     for end in (min(start + _NEAR, horizon), horizon):
         missing = [t for t in team if found.get(t.id) is None]
         if not missing or end <= start:
             break
         each = schedule.free_slots_of_team(missing, session_type, now=now, start=start, end=end,
-                                           holiday_state=holiday_state, limit=1)
-        found.update({t.id: slots[0] if slots else None for t, slots in
-                      ((t, each[t.id]) for t in missing)})
+                                           holiday_state=holiday_state, limit=limit,
+                                           ignoring=ignoring)
+        found.update({t.id: _first_other_than_own(each[t.id], t, ignoring) for t in missing})
     return {t.id: found.get(t.id) for t in team}
 
 
+def _first_other_than_own(slots: list[availability.Slot], therapist: Therapist,
+                          moving: Booking | None) -> availability.Slot | None:
+    """The first of `therapist`'s `slots` that is not the time `moving` already has."""
+    own = moving.start_utc if moving is not None and moving.therapist_id == therapist.id else None
+    return next((slot for slot in slots if slot.start != own), None)
+
+
 def first_free(team: list[Therapist], session_type: SessionType, *, now: datetime,
-               after: datetime, holiday_state: str) -> availability.Slot | None:
-    """The earliest free slot of anyone in `team` from `after` (the "jump to" link)."""
+               after: datetime, holiday_state: str,
+               ignoring: Booking | None = None) -> availability.Slot | None:
+    """The earliest free slot of anyone in `team` from `after` (the "jump to" link);
+    for the booking `ignoring`, when it is being moved, as next_free says."""
     found = [slot for slot in next_free(team, session_type, now=now, after=after,
-                                        holiday_state=holiday_state).values() if slot]
+                                        holiday_state=holiday_state,
+                                        ignoring=ignoring).values() if slot]
     return min(found, key=lambda slot: slot.start) if found else None
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import groupby
@@ -41,12 +41,52 @@ def week_of(asked: str | None, zone: ZoneInfo, now: datetime) -> date:
         day = date.fromisoformat(asked) if asked else today
     except ValueError:
         day = today
-    day = min(max(day, today), today + FURTHEST_WEEK)
+    return monday_of(min(max(day, today), today + FURTHEST_WEEK))
+
+
+def monday_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
 def local_midnight(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, datetime.min.time(), tzinfo=zone).astimezone(UTC)
+
+
+def week_bounds(monday: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The instants the local week from `monday` begins and ends in `zone`."""
+    return local_midnight(monday, zone), local_midnight(monday + timedelta(days=7), zone)
+
+
+@dataclass(frozen=True)
+class ShownWeek:
+    """The week a week picker shows: its Monday and its free slots; when it has none,
+    the next free time after it; and whether empty weeks were passed over to reach it."""
+
+    monday: date
+    slots: list[Slot]
+    later: Slot | None = None
+    skipped: bool = False
+
+
+def shown_week(asked: str | None, zone: ZoneInfo, now: datetime, *,
+               free_between: Callable[[datetime, datetime], list[Slot]],
+               first_free_from: Callable[[datetime], Slot | None]) -> ShownWeek:
+    """The week a picker shows in `zone`: the week `asked` for in the address as it
+    is, an empty one with the next free time after it; asked for none, the first week
+    from this one with a free time (this one when none is free within the horizon).
+    `free_between(start, end)` gives the picker's free slots in an interval,
+    `first_free_from(after)` its first free slot from an instant."""
+    monday = week_of(asked, zone, now)
+    start, end = week_bounds(monday, zone)
+    if slots := free_between(start, end):
+        return ShownWeek(monday, slots)
+    later = first_free_from(end)
+    if later is None or asked is not None:
+        return ShownWeek(monday, slots, later)
+    # From Friday to Sunday this week often has nothing left: a picker opened
+    # without a week asked for opens on the first week with a free time.
+    monday = monday_of(later.start.astimezone(zone).date())
+    return ShownWeek(monday, free_between(*week_bounds(monday, zone)), skipped=True)
 
 
 def days_of_week(first: date, slots: list[Slot], zone: ZoneInfo, count: int = 7,

@@ -1,7 +1,7 @@
 """The visitor's manage link: GET shows, only POST acts."""
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from urllib.parse import urlencode
 
 import icalendar
@@ -353,6 +353,58 @@ def test_a_week_with_free_times_on_the_move_page_needs_no_jump(client, pending):
     page = client.get(f"/b/{token}/reschedule?week=2026-06-01&tz=Europe/Berlin"
                       ).get_data(as_text=True)
     assert 'class="jump"' not in page
+
+
+FRIDAY_EVENING = berlin("2026-06-05", "19:00")  # nothing left this week
+NEXT_WEDNESDAY_9 = berlin("2026-06-10", "09:00")
+
+
+@pytest.fixture
+def move_page_on_friday_evening(client, make_therapist, make_booking, token_of, clock):
+    """The move page, opened from the manage link on Friday evening (with `query` added
+    to its address), of a booking next Wednesday at 09:00 with a therapist of `rules`."""
+
+    def open_page(query: str = "", **rules) -> str:
+        booking = make_booking(make_therapist(**rules), start=NEXT_WEDNESDAY_9, confirmed=True)
+        clock.set(FRIDAY_EVENING)
+        return client.get(f"/b/{token_of(booking)}/reschedule?tz=Europe/Berlin&lang=en{query}"
+                          ).get_data(as_text=True)
+
+    return open_page
+
+
+def test_on_friday_evening_the_move_page_opens_on_the_first_week_with_a_free_time(
+        move_page_on_friday_evening):
+    page = move_page_on_friday_evening()
+    assert "Week of Monday, June 8, 2026" in page
+    assert "first week with free times" in page
+    assert NEXT_WEDNESDAY_9.astimezone(UTC).isoformat() not in page  # its own time is no move
+    assert (NEXT_WEDNESDAY_9 + timedelta(hours=1)).astimezone(UTC).isoformat() in page
+    assert 'rel="prev"' in page  # the empty current week stays one link away
+
+
+def test_a_week_asked_for_on_the_move_page_is_kept_even_when_empty(
+        move_page_on_friday_evening):
+    page = move_page_on_friday_evening("&week=2026-06-01")
+    assert "Week of Monday, June 1, 2026" in page
+    assert "No free times in this week." in page and 'class="jump"' in page
+    assert "first week with free times" not in page
+
+
+def test_the_move_page_does_not_open_on_a_week_whose_only_free_time_is_its_own(
+        move_page_on_friday_evening):
+    # One time a week, Wednesdays at 09:00: next week's is the booking's own.
+    page = move_page_on_friday_evening(weekdays=[2], hours=((time(9), time(10)),))
+    assert "Week of Monday, June 15, 2026" in page
+    assert berlin("2026-06-17", "09:00").astimezone(UTC).isoformat() in page
+
+
+def test_the_move_page_opens_on_times_only_the_booking_itself_held_back(
+        move_page_on_friday_evening):
+    # One session a day, on Wednesdays: next Wednesday is full only until it moves.
+    page = move_page_on_friday_evening(weekdays=[2], daily_cap=1)
+    assert "Week of Monday, June 8, 2026" in page
+    assert (NEXT_WEDNESDAY_9 + timedelta(hours=1)).astimezone(UTC).isoformat() in page
 
 
 def test_choosing_another_time_opens_in_the_zone_the_visitor_booked_in(client, pending):

@@ -6,7 +6,8 @@ links change nothing.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -21,7 +22,7 @@ from booking.services.invites import calendar_links, download_ics, event_for
 from booking.settings import current_settings
 from booking.validation import visitor_zone
 from booking.web import limits
-from booking.web.presenting import days_of_week, local_midnight, locale_name, week_of
+from booking.web.presenting import ShownWeek, days_of_week, locale_name, shown_week
 from booking.web.public import bp
 from booking.web.public.context import parse_start
 from booking.web.public.forms import CancelForm, ConfirmForm, CopyForm, RescheduleForm
@@ -136,29 +137,38 @@ def reschedule(token: str):
             return redirect(url_for("public.manage", token=token, notice="moved"), code=303)
     elif form.csrf_token.errors:
         problem = "unverified"  # forged, foreign or stale: nothing moves, the page says so
-    monday = week_of(request.args.get("week"), zone, now)
-    start, end = local_midnight(monday, zone), local_midnight(monday + timedelta(days=7), zone)
-    week = [slot for slot in schedule.free_slots(booking.therapist, booking.session_type,
-                                                 now=now, start=start, end=end,
-                                                 holiday_state=_policy().holiday_state,
-                                                 ignoring=booking)
-            if slot.start != booking.start_utc]  # its own time is no move
-    # As on the week picker: an empty week points to the next free time.
-    later = None if week else matching.first_free([booking.therapist], booking.session_type,
-                                                  now=now, after=end,
-                                                  holiday_state=_policy().holiday_state)
+    shown = _week_of_moves(booking, request.args.get("week"), zone, now)
+    monday = shown.monday
     return render_template(
         "public/reschedule.html", booking=booking, token=token, zone=zone, form=form,
-        days=days_of_week(monday, week, zone, closed=closing.closed_days(
+        days=days_of_week(monday, shown.slots, zone, closed=closing.closed_days(
             monday, monday + timedelta(days=6), holiday_state=_policy().holiday_state,
             locale=locale_name())), monday=monday,
         previous=monday - timedelta(days=7), next=monday + timedelta(days=7),
-        this_week=monday <= now.astimezone(zone).date(), later=later, problem=problem,
+        this_week=monday <= now.astimezone(zone).date(), later=shown.later,
+        skipped=shown.skipped, problem=problem,
         can_change=booking.can_visitor_change(now, _policy().change_cutoff),
         live=booking.is_live(now),
         zones=zone_picker(now, zone, locale_name(), complete=request.args.get("zones") == "all",
                           query=request.args.get("zq", "")),
     ), {"unverified": 400}.get(problem or "", 409 if problem else 200)
+
+
+def _week_of_moves(booking: Booking, asked: str | None, zone: ZoneInfo,
+                   now: datetime) -> ShownWeek:
+    """The week of times `booking` can move to that its page shows, chosen as the
+    booking page chooses its week: without one `asked` for, the first with a free time."""
+    holidays = _policy().holiday_state
+    return shown_week(
+        asked, zone, now,
+        free_between=lambda start, end: [
+            slot for slot in schedule.free_slots(
+                booking.therapist, booking.session_type, now=now, start=start, end=end,
+                holiday_state=holidays, ignoring=booking)
+            if slot.start != booking.start_utc],  # its own time is no move
+        first_free_from=lambda after: matching.first_free(
+            [booking.therapist], booking.session_type, now=now, after=after,
+            holiday_state=holidays, ignoring=booking))
 
 
 @bp.get("/b/<token>/move")

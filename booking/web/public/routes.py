@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_timedelta
@@ -14,7 +14,6 @@ from flask_limiter import RequestLimit
 from werkzeug.exceptions import HTTPException
 
 from booking import clock, validation
-from booking.availability import Slot
 from booking.config import is_loopback
 from booking.errors import FirstSessionAlreadyBooked, SlotUnavailable
 from booking.extensions import limiter
@@ -23,7 +22,7 @@ from booking.services import bookings, closing, matching
 from booking.services.bookings import Visitor
 from booking.settings import current_settings
 from booking.web import answer_cache, limits
-from booking.web.presenting import days_of_week, local_midnight, locale_name, week_of
+from booking.web.presenting import days_of_week, locale_name, shown_week
 from booking.web.public import bp
 from booking.web.public.context import VisitContext, parse_start
 from booking.web.public.forms import BookingForm
@@ -62,29 +61,24 @@ def slots(slug: str):
 def _week_page(slug: str, visit: VisitContext, now: datetime) -> tuple[str, datetime | None]:
     therapist, members = _who(slug, visit)
     session_type = _first_session_or_503()
-    monday = week_of(request.args.get("week"), visit.zone, now)
-    week, end = _week_slots(members, session_type, monday, visit.zone, now)
-    later = None if week else matching.first_free(members, session_type, now=now, after=end,
-                                                  holiday_state=_holidays())
-    skipped = later is not None and "week" not in request.args
-    if skipped:
-        # From Friday to Sunday this week often has nothing left: a picker opened
-        # without a week asked for opens on the first week with a free time.
-        assert later is not None
-        monday = week_of(later.start.astimezone(visit.zone).date().isoformat(), visit.zone, now)
-        week, end = _week_slots(members, session_type, monday, visit.zone, now)
-        later = None
+    shown = shown_week(
+        request.args.get("week"), visit.zone, now,
+        free_between=lambda start, end: matching.team_slots(
+            members, session_type, now=now, start=start, end=end, holiday_state=_holidays()),
+        first_free_from=lambda after: matching.first_free(
+            members, session_type, now=now, after=after, holiday_state=_holidays()))
+    monday = shown.monday
     page = render_template(
         "public/slots.html", visit=visit, therapist=therapist, slug=slug,
         session_type=session_type,
-        days=days_of_week(monday, week, visit.zone, closed=closing.closed_days(
+        days=days_of_week(monday, shown.slots, visit.zone, closed=closing.closed_days(
             monday, monday + timedelta(days=6), holiday_state=_holidays(),
             locale=str(get_locale()))),
         monday=monday, previous=monday - timedelta(days=7), next=monday + timedelta(days=7),
-        this_week=monday <= now.astimezone(visit.zone).date(), later=later, skipped=skipped,
-        zones=_zones(now, visit.zone),
+        this_week=monday <= now.astimezone(visit.zone).date(), later=shown.later,
+        skipped=shown.skipped, zones=_zones(now, visit.zone),
     )
-    return page, answer_cache.offered_until([*week, later], members, session_type)
+    return page, answer_cache.offered_until([*shown.slots, shown.later], members, session_type)
 
 
 @bp.route("/book/<slug>/details", methods=["GET", "POST"])
@@ -251,14 +245,6 @@ def _book(members: list[Therapist], session_type: SessionType, start: datetime,
         now=now, policy=current_settings().policy,
         idempotency_key=form.form_key.data or None,
     )
-
-
-def _week_slots(members: list[Therapist], session_type: SessionType, monday: date,
-                zone: ZoneInfo, now: datetime) -> tuple[list[Slot], datetime]:
-    """The free slots of the week from `monday` in `zone`, and the instant it ends."""
-    start, end = local_midnight(monday, zone), local_midnight(monday + timedelta(days=7), zone)
-    return matching.team_slots(members, session_type, now=now, start=start, end=end,
-                               holiday_state=_holidays()), end
 
 
 def _holidays() -> str:
