@@ -250,7 +250,7 @@ class _Host:
 
     name: str
     zone: str
-    meeting_url: str
+    meeting_template: str  # their own, or the practice's default
 
     @classmethod
     def of(cls, therapist: Therapist) -> _Host:
@@ -275,7 +275,7 @@ def _event(booking: Any, sessions: dict[int, str], hosts: dict[int, _Host], full
         zone=host.zone,
         summary=f"{sessions[session_type_id]} · {who}",
         description="\n".join(filter(None, details)),
-        location=meeting_link(host.meeting_url, room),
+        location=meeting_link(host.meeting_template, room),
         status=ical_status_of(status),
         created=created,
         last_modified=updated,
