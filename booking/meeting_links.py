@@ -3,7 +3,8 @@
 Pure: no Flask, no database. Each booking carries a room name of its own
 (`new_room`), so that no client can walk into another client's session; a fixed
 link without {room} stays possible for video services that cannot do this, and
-then every client of that therapist shares one room.
+then every client of that therapist shares one room. A therapist who sets no template
+of their own uses the practice's default (Therapist.meeting_template).
 """
 
 from __future__ import annotations

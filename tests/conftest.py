@@ -8,6 +8,7 @@ import contextvars
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, time
 
 import flask_migrate
@@ -20,7 +21,7 @@ from booking import create_app
 from booking.clock import FixedClock
 from booking.extensions import db
 from booking.models import Booking, BookingRules, SessionType, Therapist, WorkingHours
-from booking.services import bookings
+from booking.services import bookings, practice
 from booking.services.bookings import Policy, Visitor
 from booking.tokens import manage_token
 from tests.catalogues import compile_catalogues
@@ -221,6 +222,19 @@ def make_booking(request, policy, token_of, make_therapist, clock):
         return booking
 
     return make
+
+
+@pytest.fixture
+def set_practice_meeting_link(app) -> Callable[[str], None]:
+    """Set the practice's default meeting-link template through the practice's service,
+    as the admin's page does (its other details as they stand)."""
+
+    def set_default(template: str) -> None:
+        defaults = practice.PracticeDetails.from_config(app.config)
+        practice.save_details(replace(practice.details(defaults), meeting_url=template),
+                              defaults=defaults, now=FIXED_NOW)
+
+    return set_default
 
 
 @pytest.fixture

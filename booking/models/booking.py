@@ -137,7 +137,7 @@ class Booking(Model):
     # Idempotency-Key but another body is refused instead of answered with this booking.
     request_fingerprint: Mapped[str | None] = mapped_column(String(64))
     sequence: Mapped[int] = mapped_column(default=0)
-    # The name of this session's online room in the therapist's meeting-link template:
+    # The name of this session's online room in its meeting-link template:
     # unguessable, the same across a move, a new one when another therapist takes over.
     meeting_room: Mapped[str] = mapped_column(String(64), default=new_room)
 
@@ -164,9 +164,9 @@ class Booking(Model):
 
     @property
     def meeting_url(self) -> str:
-        """The link to this session's online room ("" when the therapist gives none)."""
-        rules = self.therapist.rules
-        return meeting_link(rules.meeting_url if rules else "", self.meeting_room)
+        """The link to this session's online room, in the therapist's template or else
+        the practice's default ("" when neither gives one)."""
+        return meeting_link(self.therapist.meeting_template, self.meeting_room)
 
     @property
     def ical_status(self) -> str:

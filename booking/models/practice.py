@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from booking.extensions import Model
 
@@ -42,4 +42,13 @@ class PracticeProfile(Model):
     email: Mapped[str] = mapped_column(String(254))
     accent: Mapped[str] = mapped_column(String(7), default="")  # "#rrggbb"; "" site.css's own
     logo: Mapped[str | None] = mapped_column(ForeignKey("media_image.name"), default=None)
+    # The meeting-link template (meeting_links) of every therapist who sets none of
+    # their own; "" for none: their sessions then have no online room.
+    meeting_url: Mapped[str] = mapped_column(String(500), default="")
     updated_at: Mapped[datetime]
+
+
+def default_meeting_template(session: Session | None) -> str:
+    """The practice's default meeting-link template, "" before an admin sets one."""
+    row = session.get(PracticeProfile, 1) if session is not None else None
+    return row.meeting_url if row is not None else ""

@@ -13,6 +13,8 @@ no use case can forget it:
 - the therapist row itself (profile, active, languages, zone): its own version;
 - a busy calendar deleted (its intervals go with it in the database): its therapist's;
 - a session type written: every therapist's (each one's slots depend on it);
+- the practice's closing days or profile written: every therapist's (kept pages show
+  the practice's look, feeds the default meeting link of whoever sets none);
 - a bulk UPDATE or DELETE on any of these tables: the version of every therapist
   whose rows it matches (every therapist's for a table without a therapist).
 
@@ -41,7 +43,8 @@ PER_THERAPIST: tuple[type, ...] = (Booking, WorkingHours, TimeOff, BookingRules,
 # busy calendar's last fetch; the intervals it brings are counted themselves).
 DELETION_ONLY: tuple[type, ...] = (BusyCalendar,)
 # Rows that shape everyone's free time (session types, the practice's closing days) or
-# what every cached page shows (the practice's name, logo and colour).
+# what every cached page and feed shows (the practice's name, logo and colour, and the
+# default meeting link of therapists without their own).
 PRACTICE_WIDE: tuple[type, ...] = (SessionType, ClosingPeriod, PracticeProfile)
 
 EVERYONE = None  # in a set of touched therapist ids: all of them

@@ -9,11 +9,12 @@ from zoneinfo import ZoneInfo
 
 from flask_login import UserMixin
 from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from booking import availability
 from booking.extensions import Model
+from booking.models.practice import default_meeting_template
 
 
 class Role(enum.StrEnum):
@@ -72,6 +73,14 @@ class Therapist(UserMixin, Model):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def meeting_template(self) -> str:
+        """The meeting-link template of this therapist's sessions: their own, else the
+        practice's default ("" when neither is set: no online room)."""
+        own = self.rules.meeting_url if self.rules else ""
+        # The practice's row is read (from the therapist's own session) only when needed.
+        return own or default_meeting_template(object_session(self))
 
     def title_in(self, locale: str) -> str:
         return (self.title_en or self.title) if locale == "en" else (self.title or self.title_en)

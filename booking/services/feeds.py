@@ -151,10 +151,10 @@ def address(token: str) -> Address:
 def validator(feed: Address, now: datetime) -> Validator:
     """What changes exactly when the feed's content does: which bookings it shows
     and their last change, the feed's own settings and the schedule version (which
-    a change to the therapist's name, zone, languages or video link, or to session
-    types, moves too). Last-Modified also counts bookings that just left the feed
-    (expired, cancelled), so it never goes back. `holds_until` is the last instant
-    before time alone changes any of this."""
+    a change to the therapist's name, zone, languages or video link, to the practice's
+    default video link, or to session types, moves too). Last-Modified also counts
+    bookings that just left the feed (expired, cancelled), so it never goes back.
+    `holds_until` is the last instant before time alone changes any of this."""
     # One statement over the feed's bookings; a kept validator spares even that.
     shown = and_(*_shown(feed, now))
     recent = Booking.updated_at >= now - PAST
@@ -250,12 +250,11 @@ class _Host:
 
     name: str
     zone: str
-    meeting_url: str
+    meeting_template: str  # their own, or the practice's default
 
     @classmethod
     def of(cls, therapist: Therapist) -> _Host:
-        return cls(therapist.display_name, therapist.timezone,
-                   therapist.rules.meeting_url if therapist.rules else "")
+        return cls(therapist.display_name, therapist.timezone, therapist.meeting_template)
 
 
 def _event(booking: Any, sessions: dict[int, str], hosts: dict[int, _Host], full_details: bool,
@@ -276,7 +275,7 @@ def _event(booking: Any, sessions: dict[int, str], hosts: dict[int, _Host], full
         zone=host.zone,
         summary=f"{sessions[session_type_id]} · {who}",
         description="\n".join(filter(None, details)),
-        location=meeting_link(host.meeting_url, room),
+        location=meeting_link(host.meeting_template, room),
         status=ical_status_of(status),
         created=created,
         last_modified=updated,

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from booking.errors import InvalidInput
@@ -105,15 +105,28 @@ def _save(kind: LegalKind, sources: Mapping[str, str], by_id: int,
 
 def current_facts(config: Mapping[str, Any]) -> LegalFacts:
     """The facts the pages fill in, from the settings and from what the team set up:
-    the hosts of the therapists' meeting rooms and of the webhook receivers that get
-    client details (hosts only: a full address may hold a secret)."""
-    meeting_urls = db.session.scalars(
-        select(BookingRules.meeting_url).join(Therapist)
-        .where(Therapist.active, BookingRules.meeting_url != ""))
+    the hosts of the meeting rooms the active therapists use (their own, or the
+    practice's default for those without) and of the webhook receivers that get client
+    details (hosts only: a full address may hold a secret)."""
+    details = practice.details(PracticeDetails.from_config(config))
     receivers = db.session.scalars(
         select(WebhookEndpoint.url).where(WebhookEndpoint.include_client_details))
-    return LegalFacts.of(config, practice=practice.details(PracticeDetails.from_config(config)),
-                         video_hosts=_hosts(meeting_urls), webhook_hosts=_hosts(receivers))
+    return LegalFacts.of(config, practice=details,
+                         video_hosts=_hosts(_meeting_templates_in_use(details.meeting_url)),
+                         webhook_hosts=_hosts(receivers))
+
+
+def _meeting_templates_in_use(practice_default: str) -> list[str]:
+    """The meeting-link templates of the active therapists: their own, and the
+    practice's default when one of them sets none (Therapist.meeting_template)."""
+    own = BookingRules.meeting_url
+    templates = list(db.session.scalars(
+        select(own).join(Therapist).where(Therapist.active, own != "")))
+    relies_on_default = select(Therapist.id).outerjoin(BookingRules).where(
+        Therapist.active, or_(own == "", own.is_(None))).exists()
+    if practice_default and db.session.scalar(select(relies_on_default)):
+        templates.append(practice_default)
+    return templates
 
 
 def _hosts(urls: Iterable[str]) -> tuple[str, ...]:

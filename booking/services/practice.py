@@ -1,6 +1,7 @@
 """The practice's details and look as the admin sets them (name, address, phone,
-email, accent colour, logo), therapists' photos, and the pictures served from the
-database. Until an admin saves, the PRACTICE_* settings stand in for the details."""
+email, accent colour, logo, the default meeting link), therapists' photos, and the
+pictures served from the database. Until an admin saves, the PRACTICE_* settings
+stand in for the details."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from booking import colours, images, validation
 from booking.errors import InvalidInput, NotFound
 from booking.extensions import db
+from booking.meeting_links import TemplateProblem, check_template
 from booking.models import MediaImage, PracticeProfile, Therapist
 from booking.transactions import unit_of_work
 
@@ -24,7 +26,8 @@ NAME_LENGTH, ADDRESS_LENGTH, PHONE_LENGTH = 120, 500, 40
 
 @dataclass(frozen=True)
 class PracticeDetails:
-    """How the practice is named and looks, on pages and in mails."""
+    """How the practice is named and looks, on pages and in mails, and where its
+    clients meet their therapist online when the therapist gives no link."""
 
     name: str
     email: str
@@ -32,6 +35,8 @@ class PracticeDetails:
     address: str = ""
     accent: str = ""  # "#rrggbb", or "" for the stylesheet's own colour
     logo: str | None = None  # a MediaImage name
+    # The meeting-link template of therapists without their own ("" for none).
+    meeting_url: str = ""
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> PracticeDetails:
@@ -56,20 +61,24 @@ def details(defaults: PracticeDetails) -> PracticeDetails:
     if row is None:
         return defaults
     return PracticeDetails(name=row.name, email=row.email, phone=row.phone,
-                           address=row.address, accent=row.accent, logo=row.logo)
+                           address=row.address, accent=row.accent, logo=row.logo,
+                           meeting_url=row.meeting_url)
 
 
 def save_details(new: PracticeDetails, *, defaults: PracticeDetails,
                  now: datetime) -> PracticeDetails:
-    """Save name, email, phone, address and accent colour (the logo stays as it is).
+    """Save name, email, phone, address, accent colour and the default meeting-link
+    template (the logo stays as it is).
 
     Raises InvalidInput naming the field (colours.InsufficientContrast for an accent
-    that fails WCAG AA, with the ratios); then nothing is saved."""
+    that fails WCAG AA, with the ratios; a meeting_links.TemplateProblem code as the
+    message for a meeting link that is refused); then nothing is saved."""
     checked = _checked(new)
     with unit_of_work():
         row = _row(defaults, now)
         row.name, row.email, row.phone = checked.name, checked.email, checked.phone
         row.address, row.accent, row.updated_at = checked.address, checked.accent, now
+        row.meeting_url = checked.meeting_url
     return details(defaults)
 
 
@@ -133,8 +142,12 @@ def _checked(new: PracticeDetails) -> PracticeDetails:
     if len(phone) > PHONE_LENGTH or any(not (c.isdigit() or c in " +-/()") for c in phone):
         raise InvalidInput("phone", "digits, spaces and + - / ( ) only")
     accent = colours.accessible_accent(new.accent).colour if new.accent.strip() else ""
+    try:
+        meeting_url = check_template(new.meeting_url)
+    except TemplateProblem as problem:
+        raise InvalidInput("meeting_url", problem.code) from None
     return replace(new, name=name, address=address, phone=phone,
-                   email=validation.email(new.email), accent=accent)
+                   email=validation.email(new.email), accent=accent, meeting_url=meeting_url)
 
 
 def _row(defaults: PracticeDetails, now: datetime) -> PracticeProfile:

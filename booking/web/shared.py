@@ -6,9 +6,10 @@ from flask import request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import TextAreaField
-from wtforms.validators import Length, Optional
+from wtforms import Field, TextAreaField
+from wtforms.validators import Length, Optional, ValidationError
 
+from booking.meeting_links import TemplateProblem, check_template
 from booking.models import BookingStatus, MessageKind, Recipient
 
 
@@ -22,6 +23,26 @@ def posted_search() -> str:
     if request.method != "POST" or not ActionForm().validate_on_submit():
         return ""
     return request.form.get("q", "").strip()[:100]
+
+
+# Why a meeting-link template is refused (meeting_links.TemplateProblem codes).
+TEMPLATE_PROBLEMS = {
+    "not_https": _l("Please give a full address starting with https://"),
+    "placeholders": _l("Use {room} at most once, and no other curly braces."),
+    "not_a_url": _l("This is not a complete web address, e.g. "
+                    "https://video.praxis.example/{room}"),
+    "too_long": _l("The address is too long (at most 500 characters)."),
+}
+
+
+def meeting_template(_form: FlaskForm, field: Field) -> None:
+    """A WTForms validator for a meeting-link template (a therapist's own or the
+    practice's default): stripped as meeting_links.check_template takes it, or refused
+    with the reason in the user's language."""
+    try:
+        field.data = check_template(field.data or "")
+    except TemplateProblem as problem:
+        raise ValidationError(TEMPLATE_PROBLEMS[problem.code]) from None
 
 
 class CancelForm(FlaskForm):

@@ -1,6 +1,7 @@
 """A room of its own for each online session: the booking keeps an unguessable room
 name, the same across a move and a new one for a hand-over, and every place that gives
-the link (invitation, download, feed, mails) fills it into the therapist's template."""
+the link (invitation, download, feed, mails) fills it into the therapist's template, or
+into the practice's default for a therapist without one."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from tests.conftest import FIXED_NOW
 from tests.support import WEDNESDAY_9
 
 TEMPLATE = "https://video.praxis.example/{room}"
+PRACTICE_DEFAULT = "https://raum.praxis.example/erstgespraech-{room}"
 
 
 @pytest.fixture
@@ -32,7 +34,7 @@ def room_link(booking) -> str:
 
 
 def location_of(ics: bytes) -> str:
-    return str(icalendar.Calendar.from_ical(ics).walk("VEVENT")[0]["LOCATION"])
+    return str(icalendar.Calendar.from_ical(ics).walk("VEVENT")[0].get("LOCATION", ""))
 
 
 def readable(mail) -> str:
@@ -79,21 +81,59 @@ def test_a_hand_over_gives_a_new_room_that_the_previous_therapist_never_saw(
     assert room_link(booking) in texts[(MessageKind.NEW_BOOKING, "therapist")]  # Ben's
 
 
-def test_the_invitation_download_and_feed_carry_the_bookings_room(anna, make_booking, app):
-    booking = make_booking(anna, confirmed=True)
+def links_given(booking, app) -> tuple[dict[str, str], str]:
+    """For a confirmed booking: the LOCATION of the mailed invitation, of the download
+    and of the therapist's feed ("" for none), and the confirmation mail's text."""
     confirmed = db.session.scalar(select(OutboxMessage).where(
-        OutboxMessage.kind == MessageKind.CONFIRMED))
+        OutboxMessage.kind == MessageKind.CONFIRMED, OutboxMessage.booking_id == booking.id))
     rendered = notifications.render(confirmed, now=FIXED_NOW, mail=settings_of(app).mail)
     invite = next(part for part in rendered.walk()
                   if part.get_content_type() == "text/calendar").get_payload(decode=True)
-    assert location_of(invite) == room_link(booking)
-    assert room_link(booking) in rendered.get_body(("plain",)).get_content()
-    assert location_of(download_ics(booking, manage_url="https://x.example/b/t",
-                                    locale="de")) == room_link(booking)
-    feeds.current_token(therapist_id=anna.id, scope=FeedScope.THERAPIST,
+    feeds.current_token(therapist_id=booking.therapist_id, scope=FeedScope.THERAPIST,
                         secret_key="test-secret-key", now=FIXED_NOW)
-    feed = db.session.scalar(select(CalendarFeed).where(CalendarFeed.therapist_id == anna.id))
-    assert location_of(feeds.render(feed, FIXED_NOW)) == room_link(booking)
+    feed = db.session.scalar(select(CalendarFeed).where(
+        CalendarFeed.therapist_id == booking.therapist_id))
+    download = download_ics(booking, manage_url="https://x.example/b/t", locale="de")
+    locations = {"invitation": location_of(invite), "download": location_of(download),
+                 "feed": location_of(feeds.render(feed, FIXED_NOW))}
+    return locations, rendered.get_body(("plain",)).get_content()
+
+
+def everywhere(link: str) -> dict[str, str]:
+    return dict.fromkeys(("invitation", "download", "feed"), link)
+
+
+def test_the_invitation_download_and_feed_carry_the_bookings_room(anna, make_booking, app):
+    booking = make_booking(anna, confirmed=True)
+    locations, mail = links_given(booking, app)
+    assert locations == everywhere(room_link(booking)) and room_link(booking) in mail
+
+
+def test_a_therapist_without_a_link_of_their_own_gets_a_room_in_the_practices_default(
+        make_therapist, make_booking, app, set_practice_meeting_link):
+    set_practice_meeting_link(PRACTICE_DEFAULT)
+    booking = make_booking(make_therapist(meeting_url=""), confirmed=True)
+    assert len(booking.meeting_room) >= 22
+    link = f"https://raum.praxis.example/erstgespraech-{booking.meeting_room}"
+    assert booking.meeting_url == link
+    locations, mail = links_given(booking, app)
+    assert locations == everywhere(link) and link in mail
+
+
+def test_a_therapists_own_link_wins_over_the_practices_default(anna, make_booking, app,
+                                                              set_practice_meeting_link):
+    set_practice_meeting_link(PRACTICE_DEFAULT)
+    booking = make_booking(anna, confirmed=True)
+    locations, mail = links_given(booking, app)
+    assert locations == everywhere(room_link(booking)) and room_link(booking) in mail
+    assert "raum.praxis.example" not in mail
+
+
+def test_without_a_link_of_their_own_or_a_practice_default_a_session_has_no_room(
+        make_therapist, make_booking, app):
+    booking = make_booking(make_therapist(meeting_url=""), confirmed=True)
+    assert booking.meeting_url == ""
+    assert links_given(booking, app)[0] == everywhere("")
 
 
 def test_a_fixed_link_is_the_same_for_every_client(make_therapist, make_booking):

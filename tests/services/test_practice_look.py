@@ -43,6 +43,8 @@ def test_the_settings_stand_in_until_something_is_saved(app):
     ("phone", {"phone": "030 <script>"}),
     ("address", {"address": "x" * 501}),
     ("accent", {"accent": "#ffff00"}),
+    ("meeting_url", {"meeting_url": "http://video.praxis.example/{room}"}),
+    ("meeting_url", {"meeting_url": "https://video.praxis.example/{room}/{room}"}),
 ])
 def test_a_value_that_does_not_fit_is_refused_and_nothing_is_saved(app, field, changes):
     wanted = practice.PracticeDetails(**{**DEFAULTS.__dict__, **changes})
@@ -50,6 +52,14 @@ def test_a_value_that_does_not_fit_is_refused_and_nothing_is_saved(app, field, c
         practice.save_details(wanted, defaults=DEFAULTS, now=FIXED_NOW)
     assert refused.value.field == field
     assert db.session.get(PracticeProfile, 1) is None
+
+
+def test_the_default_meeting_link_is_kept_with_the_details(app):
+    wanted = practice.PracticeDetails(**{**DEFAULTS.__dict__,
+                                         "meeting_url": " https://video.praxis.example/{room} "})
+    practice.save_details(wanted, defaults=DEFAULTS, now=FIXED_NOW)
+    db.session.rollback()
+    assert practice.details(DEFAULTS).meeting_url == "https://video.praxis.example/{room}"
 
 
 def test_a_replaced_logo_is_deleted_a_shared_picture_is_kept(app, make_therapist):

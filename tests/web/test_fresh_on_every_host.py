@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from icalendar import Calendar
 from PIL import Image
 
 from booking import create_app
@@ -140,6 +141,31 @@ def test_a_feed_changed_through_one_server_has_a_new_etag_and_event_on_every_oth
     assert after.status_code == 200
     assert booking.ical_uid.encode() in after.data
     assert client.get(url).headers["ETag"] == after.headers["ETag"]
+
+
+def locations(feed: bytes) -> list[str]:
+    return [str(event.get("LOCATION", "")) for event in Calendar.from_ical(feed).walk("VEVENT")]
+
+
+def test_a_default_meeting_link_changed_through_one_server_moves_every_servers_feeds(
+        client, other_host, make_therapist, make_booking, first_session,
+        set_practice_meeting_link):
+    anna = make_therapist(meeting_url="")  # relies on the practice's default
+    booking = make_booking(anna, confirmed=True)
+    urls = ["/feeds/{}.ics".format(feeds.current_token(
+        therapist_id=therapist_id, scope=scope, secret_key="test-secret-key", now=FIXED_NOW))
+        for therapist_id, scope in ((anna.id, FeedScope.THERAPIST),
+                                    (None, FeedScope.PRACTICE))]
+    answers = {url: other_host.get(url) for url in urls}
+    assert all(locations(answer.data) == [""] for answer in answers.values())
+    for host in ("raum.praxis.example", "andere.praxis.example"):
+        set_practice_meeting_link(f"https://{host}/{{room}}")
+        for url, before in answers.items():
+            after = other_host.get(url, headers={"If-None-Match": before.headers["ETag"]})
+            assert after.status_code == 200
+            assert locations(after.data) == [f"https://{host}/{booking.meeting_room}"]
+            assert client.get(url).headers["ETag"] == after.headers["ETag"]
+            answers[url] = after
 
 
 def test_zone_labels_kept_for_a_minute_follow_the_clock_across_a_change_of_offset():

@@ -104,6 +104,20 @@ def test_the_privacy_page_names_who_receives_the_data_from_the_real_setup(
     assert "room-of-anna" not in page and "s3cret" not in page and "secret@" not in page
 
 
+def test_the_privacy_page_names_the_default_video_host_while_an_active_therapist_uses_it(
+        client, make_therapist, set_practice_meeting_link):
+    make_therapist(meeting_url="https://video.praxis.example/{room}")
+    without_own = make_therapist(meeting_url="")
+    set_practice_meeting_link("https://raum.praxis.example/{room}")
+    page = main_of(client.get("/datenschutz"))
+    assert "Online-Gespräche über raum.praxis.example, video.praxis.example," in page
+    without_own.active = False  # everyone left has a link of their own
+    db.session.commit()
+    page = main_of(client.get("/datenschutz"))
+    assert "Online-Gespräche über video.praxis.example," in page
+    assert "raum.praxis.example" not in page
+
+
 def test_the_admin_saves_both_languages_and_visitors_read_them(signed_in_admin, client, admin):
     response = post_texts(signed_in_admin, LegalKind.IMPRESSUM, "save",
                           "# Praxis Sonnenschein\nInhaberin: Dr. Ada Admin",

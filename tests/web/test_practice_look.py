@@ -182,6 +182,42 @@ def test_without_an_accent_colour_no_theme_is_linked(admin_client, visitor, make
     assert "/theme/" not in visitor.get("/book").get_data(as_text=True)
 
 
+def test_a_therapist_without_a_meeting_link_of_their_own_gets_the_practices_default(
+        admin_client, visitor, make_therapist, make_booking, token_of):
+    response = save_details(admin_client, meeting_url=" https://raum.praxis.example/{room} ")
+    assert response.status_code == 303
+    db.session.rollback()
+    booking = make_booking(make_therapist(meeting_url=""), confirmed=True)
+    page = visitor.get(f"/b/{token_of(booking)}?lang=en").get_data(as_text=True)
+    assert f'href="https://raum.praxis.example/{booking.meeting_room}"' in page
+
+
+@pytest.mark.parametrize("template, message", [
+    ("http://video.praxis.example/{room}", "Bitte geben Sie eine vollständige Adresse an"),
+    ("https://video.praxis.example/{room}/{room}", "Verwenden Sie {room} höchstens einmal"),
+    ("https://{room}.praxis.example/", "Das ist keine vollständige Webadresse"),
+    ("javascript:alert(1)", "Bitte geben Sie eine vollständige Adresse an"),
+])
+def test_a_default_meeting_link_that_is_not_sane_is_refused_with_the_reason_and_nothing_saved(
+        admin_client, template, message):
+    response = save_details(admin_client, meeting_url=template)
+    assert response.status_code == 422
+    assert message in unescape(response.get_data(as_text=True))
+    db.session.rollback()
+    assert db.session.get(PracticeProfile, 1) is None  # nothing saved, not even the name
+
+
+def test_a_fixed_default_meeting_link_is_saved_with_a_warning_that_clients_share_the_room(
+        admin_client):
+    assert save_details(admin_client, meeting_url="https://meet.example/praxis").status_code == 303
+    db.session.rollback()
+    assert db.session.get(PracticeProfile, 1).meeting_url == "https://meet.example/praxis"
+    warned = admin_client.get(f"{DETAILS}?lang=en").get_data(as_text=True)
+    assert 'class="problem shared-room"' in warned and "meets in the same room" in warned
+    save_details(admin_client, meeting_url="https://video.praxis.example/{room}")
+    assert "shared-room" not in admin_client.get(DETAILS).get_data(as_text=True)
+
+
 def test_a_logo_is_shown_on_the_visitor_pages_and_served_for_a_year(
         admin_client, visitor, make_therapist):
     make_therapist()

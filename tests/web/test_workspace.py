@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import pytest
 from sqlalchemy import select
@@ -485,6 +486,19 @@ def test_a_fixed_meeting_link_is_saved_with_a_warning_that_every_client_shares_t
     db.session.rollback()
     assert anna.rules.meeting_url == "https://video.praxis.example/{room}"
     assert "shared-room" not in client.get(page).get_data(as_text=True)
+
+
+def test_an_empty_meeting_link_says_that_the_practices_default_applies_and_shows_it(
+        client, anna, set_practice_meeting_link):
+    set_practice_meeting_link("https://raum.praxis.example/{room}")
+    sign_in(client, anna.email)
+    page = "/workspace/rules?lang=en"
+    shown = unescape(client.get(page).get_data(as_text=True))
+    assert ("Left empty, your sessions use the practice's link: "
+            "https://raum.praxis.example/{room}") in shown
+    anna.rules.meeting_url = "https://video.praxis.example/{room}"
+    db.session.commit()
+    assert "raum.praxis.example" not in client.get(page).get_data(as_text=True)
 
 
 def test_the_booking_page_gives_the_therapist_the_sessions_own_room(client, anna,

@@ -15,6 +15,7 @@ from wtforms import (
     SelectMultipleField,
     StringField,
     TextAreaField,
+    URLField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
@@ -26,6 +27,7 @@ from booking.public_holidays import PRACTICE_ZONE
 from booking.services.legal_texts import MAX_LENGTH as MAX_LEGAL_TEXT
 from booking.services.webhooks import BOOKING_EVENTS
 from booking.web.presenting import language_names
+from booking.web.shared import meeting_template
 
 MAX_CLOSING_DAYS = 366
 MAX_DAYS_AHEAD = 3 * 366
@@ -144,6 +146,12 @@ class PracticeDetailsForm(FlaskForm):
         description=_l("A colour such as #0b5c6b for buttons and links; empty for the "
                        "standard colour. It must be dark enough for white text on buttons "
                        "and for links on the page background (WCAG AA, at least 4.5:1)."))
+    meeting_url = URLField(
+        _l("Default link to the online meeting room (optional)"),
+        validators=[meeting_template],
+        description=_l("For every therapist who gives no link of their own. Write {room} "
+                       "where the room's name goes, e.g. https://video.praxis.example/{room}: "
+                       "each session then gets a room of its own."))
 
 
 class ClosingPeriodForm(FlaskForm):

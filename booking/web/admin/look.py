@@ -1,5 +1,5 @@
 """The practice's details and look (name, address, phone, email, accent colour,
-logo) and the team's photos, as the admin sets them."""
+logo, the default meeting link) and the team's photos, as the admin sets them."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ from flask_babel import gettext as _
 from booking import clock, colours
 from booking.errors import InvalidInput, NotFound
 from booking.images import ImageRefused
+from booking.meeting_links import is_shared
 from booking.services import practice, team
 from booking.services.practice import PracticeDetails
 from booking.web.admin import bp
 from booking.web.admin.forms import PracticeDetailsForm
-from booking.web.shared import ActionForm
+from booking.web.shared import TEMPLATE_PROBLEMS, ActionForm
 from booking.web.uploads import PictureForm, picture_form, refusal, refuse_oversized_body
 
 
@@ -24,13 +25,12 @@ from booking.web.uploads import PictureForm, picture_form, refusal, refuse_overs
 def practice_details():
     defaults = _defaults()
     saved = practice.details(defaults)
-    form = PracticeDetailsForm(data={"name": saved.name, "address": saved.address,
-                                     "phone": saved.phone, "email": saved.email,
-                                     "accent": saved.accent})
+    form = PracticeDetailsForm(data=asdict(saved))
     if form.validate_on_submit():
         wanted = PracticeDetails(name=form.name.data, address=form.address.data or "",
                                  phone=form.phone.data or "", email=form.email.data,
-                                 accent=form.accent.data or "")
+                                 accent=form.accent.data or "",
+                                 meeting_url=form.meeting_url.data or "")
         try:
             practice.save_details(wanted, defaults=defaults, now=clock.utcnow())
         except InvalidInput as problem:
@@ -112,8 +112,11 @@ def _defaults() -> PracticeDetails:
 
 
 def _page(form: PracticeDetailsForm, logo_form: PictureForm, saved: PracticeDetails) -> str:
+    # A fixed link (no {room}) gets a warning next to it: every client of everyone who
+    # relies on it shares the room.
     return render_template("admin/practice_details.html", form=form, logo_form=logo_form,
-                           saved=saved, action_form=ActionForm())
+                           saved=saved, action_form=ActionForm(),
+                           shared_room=is_shared((form.meeting_url.data or "").strip()))
 
 
 def _ratio(ratio: float) -> str:
@@ -139,6 +142,8 @@ def _show_problem(form: PracticeDetailsForm, problem: InvalidInput) -> None:
         "address": (form.address, _("Please keep the address to 500 characters.")),
         "phone": (form.phone, _("Please give the phone number with digits, spaces and "
                                 "+ - / ( ) only.")),
+        "meeting_url": (form.meeting_url, str(TEMPLATE_PROBLEMS.get(
+            problem.message, TEMPLATE_PROBLEMS["not_a_url"]))),
     }
     field, message = messages.get(problem.field, (form.name, problem.message))
     field.errors.append(message)

@@ -28,8 +28,8 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from booking.meeting_links import TemplateProblem, check_template
 from booking.services import hours
+from booking.web.shared import meeting_template
 
 
 class SignInForm(FlaskForm):
@@ -114,6 +114,7 @@ class BookingRulesForm(FlaskForm):
     daily_cap = IntegerField(_l("At most … first consultations a day (empty: no limit)"),
                              validators=[Optional(), NumberRange(1, 50)])
     meeting_url = URLField(_l("Link to your online meeting room"),
+                           validators=[meeting_template],
                            description=_l("Write {room} where the room's name goes, e.g. "
                                           "https://video.praxis.example/{room}: each session "
                                           "then gets a room of its own."))
@@ -123,23 +124,6 @@ class BookingRulesForm(FlaskForm):
                                     validators=[DataRequired(_l("Choose at least one."))],
                                     widget=ListWidget(prefix_label=False),
                                     option_widget=CheckboxInput())
-
-
-    def validate_meeting_url(self, field) -> None:
-        try:
-            field.data = check_template(field.data or "")
-        except TemplateProblem as problem:
-            raise ValidationError(_TEMPLATE_PROBLEMS[problem.code]) from None
-
-
-# Why a meeting-link template is refused (meeting_links.TemplateProblem codes).
-_TEMPLATE_PROBLEMS = {
-    "not_https": _l("Please give a full address starting with https://"),
-    "placeholders": _l("Use {room} at most once, and no other curly braces."),
-    "not_a_url": _l("This is not a complete web address, e.g. "
-                    "https://video.praxis.example/{room}"),
-    "too_long": _l("The address is too long (at most 500 characters)."),
-}
 
 
 class ForgotForm(FlaskForm):
