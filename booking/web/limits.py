@@ -98,9 +98,7 @@ def keyed_hash(value: str) -> str:
 
 def feed_key(token: str) -> str:
     """The feed asked for, as a keyed hash of its token (the counter's name)."""
-    digest = hmac.new(current_settings().secret_key.encode(), token[:200].encode(),
-                      hashlib.sha256).hexdigest()[:32]
-    return f"feed:{digest}"
+    return f"feed:{keyed_hash(token[:200])}"
 
 
 def feed_poll_wait(token: str) -> int | None:
