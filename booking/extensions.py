@@ -4,7 +4,6 @@ from typing import TYPE_CHECKING
 
 from flask_babel import Babel
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -23,4 +22,13 @@ migrate = Migrate()
 csrf = CSRFProtect()
 login = LoginManager()
 babel = Babel()
-limiter = Limiter(key_func=get_remote_address)
+
+
+def _per_network_address() -> str:
+    # Imported here, not above: booking.web.limits imports this module's limiter.
+    from booking.web.limits import address_key
+
+    return address_key()
+
+
+limiter = Limiter(key_func=_per_network_address)

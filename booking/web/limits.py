@@ -1,8 +1,8 @@
-"""Rate limits beyond "per address": per person booked for, and per wrong guess.
+"""Rate limits: per network address, per person booked for, and per wrong guess.
 
 The counters live in Redis when REDIS_URL is set, so they hold across processes
-and hosts. Keys never hold personal data: an email address is counted under a
-keyed hash of its normalised form.
+and hosts. Keys never hold personal data: a network address is counted under a
+keyed hash of it, an email address under a keyed hash of its normalised form.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, cast
 
 from flask import Response, request
 from flask_limiter import RequestLimit
+from flask_limiter.util import get_remote_address
 from limits import parse_many
 from limits.storage import MemoryStorage, RedisStorage, Storage
 
@@ -40,6 +41,14 @@ COPY_REQUESTS = "3 per hour;6 per day"
 FEED_POLLS = "60 per minute;600 per hour"
 _FEED_POLL_LIMITS = parse_many(FEED_POLLS)
 LOG = logging.getLogger(__name__)
+
+
+def address_key() -> str:
+    """The visitor's network address as a keyed hash (the counter's name; every limit's
+    unless it names another). The address is the visitor's as ProxyFix gives it
+    behind TRUSTED_PROXY_HOPS proxies; Redis keeps counters up to an hour, and an
+    address read there would say who sought therapy."""
+    return f"address:{keyed_hash(get_remote_address())}"
 
 
 def booking_email_key() -> str:
@@ -89,9 +98,7 @@ def keyed_hash(value: str) -> str:
 
 def feed_key(token: str) -> str:
     """The feed asked for, as a keyed hash of its token (the counter's name)."""
-    digest = hmac.new(current_settings().secret_key.encode(), token[:200].encode(),
-                      hashlib.sha256).hexdigest()[:32]
-    return f"feed:{digest}"
+    return f"feed:{keyed_hash(token[:200])}"
 
 
 def feed_poll_wait(token: str) -> int | None:

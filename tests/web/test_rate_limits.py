@@ -102,6 +102,28 @@ def test_the_counter_of_an_address_is_shared_by_every_host_and_names_no_address(
     keys = [key.decode() for key in redis_server.scan_iter()]
     assert any("booking-email:" in key for key in keys)
     assert not any("example.org" in key or "kim" in key for key in keys)
+    assert not any("198.51.100." in key for key in keys)  # nor the network addresses
+
+
+@needs_redis
+def test_a_network_address_is_counted_on_every_host_apart_from_others_and_named_by_no_key(
+        host, anna, redis_server):
+    # Behind a proxy, as in production: the visitor's address, not the proxy's, counts.
+    hosts = [host(REDIS_URL, TRUSTED_PROXY_HOPS=1), host(REDIS_URL, TRUSTED_PROXY_HOPS=1)]
+    visitor, neighbour = "203.0.113.7", "203.0.113.8"
+
+    def guess(client, path: str, address: str) -> int:
+        return client.get(path, headers={"X-Forwarded-For": address}).status_code
+
+    for wrong in ("/b/guess-{}", "/feeds/guess-{}.ics"):  # the default key and the feeds'
+        answers = [guess(hosts[n % 2], wrong.format(n), visitor) for n in range(30)]
+        assert answers == [404] * 30
+        assert [guess(one, wrong.format(30), visitor) for one in hosts] == [429, 429]
+        assert guess(hosts[0], wrong.format(31), neighbour) == 404
+    keys = [key.decode() for key in redis_server.scan_iter()]
+    assert any("manage-token" in key for key in keys)
+    assert any("feed-token" in key for key in keys)
+    assert not any(visitor in key or neighbour in key for key in keys)
 
 
 @needs_redis

@@ -8,7 +8,6 @@ lane leaves to Flask: wrong tokens, counted per network address as guesses.
 from __future__ import annotations
 
 from flask import Response, abort, request
-from flask_limiter.util import get_remote_address
 
 from booking import clock
 from booking.extensions import limiter
@@ -17,7 +16,7 @@ from booking.web.feeds import answers, bp
 
 
 @bp.route("/feeds/<token>.ics", methods=["GET", "HEAD"])
-@limiter.limit(limits.TOKEN_GUESSES, key_func=get_remote_address, deduct_when=limits.not_found,
+@limiter.limit(limits.TOKEN_GUESSES, key_func=limits.address_key, deduct_when=limits.not_found,
                scope="feed-token", on_breach=limits.too_many_polls)
 def feed(token: str):
     found = answers.answer(token, request.method, request.environ, clock.utcnow())
