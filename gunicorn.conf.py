@@ -19,13 +19,14 @@ worker_class = "sync"
 timeout = 30  # a request that takes longer is stuck: the worker is replaced
 graceful_timeout = 30  # on SIGTERM/SIGHUP, finish what is under way first
 keepalive = 5  # the proxy reuses connections
-# Recycle workers now and then (a safety net for memory; the caches are bounded),
-# spread out. Not every 2,000 requests, as before: under load that replaced a worker
-# every few seconds, each time with a new database connection and empty caches
-# (bench/over_http.py, one run each way: feed 304s 2,885 -> 3,610 per second and
-# their p99 45 -> 2.4 ms without recycling; the bare endpoint 5,295 -> 5,980).
-max_requests = 50_000
-max_requests_jitter = 5_000
+# Recycle workers now and then, spread out: each keeps what its caches and its last
+# large answers left behind (a worker that built a 5,000-booking feed and then served
+# every row of bench/over_http.py: RSS 122 MB with 50,000 here, 113 MB with 10,000).
+# Not every 2,000 requests, as before: under load that replaced a worker every few
+# seconds, each time with a new database connection and empty caches (one run each
+# way: feed 304s 2,885 -> 3,610 per second and their p99 45 -> 2.4 ms without it).
+max_requests = 10_000
+max_requests_jitter = 1_000
 forwarded_allow_ips = "127.0.0.1,::1"  # the app reads X-Forwarded-* via TRUSTED_PROXY_HOPS
 # The master loads the app (wsgi.py) once and forks the workers from it: they share its
 # code and data until they write to them, and a refused start (wsgi.py catches the
