@@ -28,7 +28,6 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -54,6 +53,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 from served import NOW  # noqa: E402
+from wrk_output import Row, parse_wrk  # noqa: E402
 
 SECRET = "bench-secret-key"
 SEED = 14
@@ -75,18 +75,6 @@ TARGETS = {
     "booking POST, 32 clients": "p99 < 150 ms, 0 errors",
     f"booking POST, 32 clients, gthread x{THREADS}": "p99 < 150 ms, 0 errors",
 }
-
-
-@dataclass
-class Row:
-    name: str
-    rps: float
-    p50_ms: float
-    p99_ms: float
-    requests: int
-    errors: int
-    note: str = ""
-    cpu: dict[str, float] = field(default_factory=dict)  # CPU ms per request, by whom
 
 
 def main() -> None:
@@ -339,23 +327,6 @@ def cpu_seconds() -> dict[str, float]:
     busy = sum(ticks) - ticks[3] - ticks[4]  # all but idle and waiting for the disk
     tick = os.sysconf("SC_CLK_TCK")
     return {"server": server / tick, "database": database / tick, "machine": busy / tick}
-
-
-def parse_wrk(name: str, output: str, read_errors_count: bool = True) -> Row:
-    def ms(label: str) -> float:
-        match = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", output, re.M)
-        if not match:
-            return float("nan")
-        value, unit = float(match.group(1)), match.group(2)
-        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
-
-    requests = int(re.search(r"(\d+) requests in", output).group(1))
-    kinds = "connect|read|write|timeout" if read_errors_count else "connect|write|timeout"
-    errors = sum(int(n) for n in re.findall(rf"(?:{kinds}) (\d+)", output))
-    if match := re.search(r"Non-2xx or 3xx responses: (\d+)", output):
-        errors += int(match.group(1))
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    return Row(name, rps, ms("50"), ms("99"), requests, errors)
 
 
 @contextmanager
