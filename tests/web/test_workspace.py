@@ -501,6 +501,18 @@ def test_an_empty_meeting_link_says_that_the_practices_default_applies_and_shows
     assert "raum.praxis.example" not in client.get(page).get_data(as_text=True)
 
 
+def test_an_empty_meeting_link_field_shows_the_practices_link_as_its_placeholder(
+        client, anna, set_practice_meeting_link):
+    sign_in(client, anna.email)
+    page = "/workspace/rules"
+    set_practice_meeting_link("https://raum.praxis.example/{room}")
+    assert 'placeholder="https://raum.praxis.example/{room}"' in client.get(page).get_data(
+        as_text=True)
+    set_practice_meeting_link("")
+    assert 'placeholder="https://video.praxis.example/{room}"' in client.get(page).get_data(
+        as_text=True)
+
+
 def test_the_booking_page_gives_the_therapist_the_sessions_own_room(client, anna,
                                                                     make_booking):
     anna.rules.meeting_url = "https://video.praxis.example/{room}"
