@@ -54,6 +54,13 @@ def test_events_are_named_in_words_with_the_id_the_receiving_system_knows(app, a
     assert "Gebucht, noch nicht bestätigt, Von Klient/in bestätigt ·" in listed
 
 
+def test_events_are_offered_as_plain_checkboxes_not_as_a_bulleted_list(app, admin_client):
+    page = admin_client.get(PAGE).get_data(as_text=True)
+    events = page.split("<legend>", 1)[1].split("</fieldset>", 1)[0]
+    assert "<ul" not in events and "<li" not in events
+    assert events.count('<label class="choice"><input') == 5
+
+
 def test_a_private_receiver_is_refused_in_the_admins_language(app, admin_client):
     answer = add(admin_client, "http://169.254.169.254/latest")
     assert answer.status_code == 422

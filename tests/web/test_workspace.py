@@ -501,6 +501,30 @@ def test_an_empty_meeting_link_says_that_the_practices_default_applies_and_shows
     assert "raum.praxis.example" not in client.get(page).get_data(as_text=True)
 
 
+def test_an_empty_meeting_link_field_shows_the_practices_link_as_its_placeholder(
+        client, anna, set_practice_meeting_link):
+    sign_in(client, anna.email)
+    page = "/workspace/rules"
+    set_practice_meeting_link("https://raum.praxis.example/{room}")
+    assert 'placeholder="https://raum.praxis.example/{room}"' in client.get(page).get_data(
+        as_text=True)
+    set_practice_meeting_link("")
+    assert 'placeholder="https://video.praxis.example/{room}"' in client.get(page).get_data(
+        as_text=True)
+
+
+def test_the_booking_page_labels_every_detail_alike_without_a_colon(client, anna,
+                                                                    make_booking):
+    booking = make_booking(anna, start=berlin("2026-06-03", "10:00"), phone="030 123456",
+                           partner_name="Sam", message="Kurz vorab", cta_source="article")
+    sign_in(client, anna.email)
+    page = client.get(f"/workspace/bookings/{booking.id}").get_data(as_text=True)
+    details = page.split('<dl class="summary">', 1)[1].split("</dl>", 1)[0]
+    labels = [term.split("</dt>", 1)[0] for term in details.split("<dt>")[1:]]
+    assert {"E-Mail", "Telefon", "Partner/in", "Nachricht", "Gekommen über"} <= set(labels)
+    assert not [label for label in labels if label.endswith(":")]
+
+
 def test_the_booking_page_gives_the_therapist_the_sessions_own_room(client, anna,
                                                                     make_booking):
     anna.rules.meeting_url = "https://video.praxis.example/{room}"
