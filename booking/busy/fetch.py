@@ -71,6 +71,18 @@ class FetchPolicy:
                 hosts.add(_host_key(entry))
         return cls(allowed_hosts=frozenset(hosts), allowed_networks=tuple(networks), **limits)
 
+    def allowlists(self, host: str) -> bool:
+        """Whether the operator named this host: by name, or as an address in an allowed
+        range (a name is not resolved for this)."""
+        key = _host_key(host)
+        if key in self.allowed_hosts:
+            return True
+        try:
+            address = ipaddress.ip_address(key)
+        except ValueError:
+            return False
+        return any(address in network for network in self.allowed_networks)
+
 
 @dataclass(frozen=True)
 class Fetched:

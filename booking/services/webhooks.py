@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from standardwebhooks import Webhook
@@ -56,21 +57,34 @@ def signing_secret(secret_key: str, endpoint: WebhookEndpoint) -> str:
     return "whsec_" + base64.b64encode(digest).decode()
 
 
+def receiver_address(url: str, policy: fetch.FetchPolicy) -> str:
+    """The receiver's address as it will be called, if it may be: it passes the
+    busy-calendar fetch guard (no credentials, public or allowlisted) and uses https,
+    since every call says that someone booked therapy (and may carry their details).
+    Plain http only to a host the operator allowlisted (BUSY_ALLOWED_HOSTS), such as a
+    receiver inside the practice's own network. AddressRefused otherwise."""
+    url = fetch.check_address(url, policy)
+    host = fetch.host_of(url)
+    if urlsplit(url).scheme != "https" and not policy.allowlists(host):
+        raise AddressRefused(f"{host} would receive booking data unencrypted", "not_https",
+                             host=host)
+    return url
+
+
 def add_endpoint(*, url: str, events: Iterable[str], include_client_details: bool,
                  now: datetime, secret_key: str, policy: fetch.FetchPolicy) -> tuple[
                      WebhookEndpoint, str]:
     """Register an endpoint; returns it with its signing secret (to be shown once).
 
-    The address must pass the busy-calendar fetch guard now (http(s), no credentials,
-    public or allowlisted); it is checked again at every delivery, because DNS can
-    change. Raises InvalidInput for no or unknown events, AddressRefused or
-    CalendarUnavailable for the address.
+    The address must pass receiver_address now; it is checked again at every
+    delivery, because DNS can change. Raises InvalidInput for no or unknown events,
+    AddressRefused or CalendarUnavailable for the address.
     """
     chosen = list(dict.fromkeys(events))
     if not chosen or any(e not in {b.value for b in BOOKING_EVENTS} for e in chosen):
         raise InvalidInput("events", "choose at least one of " +
                            ", ".join(e.value for e in BOOKING_EVENTS))
-    url = fetch.check_address(url, policy)
+    url = receiver_address(url, policy)
     with unit_of_work():
         endpoint = WebhookEndpoint(url=url, events=chosen,
                                    include_client_details=include_client_details,
@@ -148,7 +162,8 @@ def send(message: OutboxMessage, *, now: datetime, secret_key: str,
                "webhook-id": webhook_id, "webhook-timestamp": str(int(now.timestamp())),
                "webhook-signature": signature}
     try:
-        status = fetch.post(endpoint.url, body.encode(), headers, policy=policy)
+        status = fetch.post(receiver_address(endpoint.url, policy), body.encode(), headers,
+                            policy=policy)
     except AddressRefused as refused:  # the same answer next time: no point retrying
         raise DeliveryError(str(refused), permanent=True) from refused
     except CalendarProblem as problem:

@@ -124,6 +124,8 @@ def problem_text(problem: dict | None) -> str:
         "scheme": lambda: _("Only addresses beginning with https://, http:// or webcal:// "
                             "can be read."),
         "credentials": lambda: _("Addresses with a user name or password are not supported."),
+        "not_https": lambda: _("The address must begin with https://: otherwise booking "
+                               "details would reach %(host)s unencrypted.", host=host),
         "not_public": lambda: _("%(host)s is not on the public internet.", host=host),
         "redirect_refused": lambda: _("%(host)s forwards to an address that cannot be used.",
                                       host=host),

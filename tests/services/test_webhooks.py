@@ -16,9 +16,10 @@ from standardwebhooks import Webhook, WebhookVerificationError
 from booking import worker
 from booking.errors import AddressRefused
 from booking.extensions import db
-from booking.models import OutboxMessage, OutboxStatus
+from booking.models import MessageKind, OutboxMessage, OutboxStatus, WebhookEndpoint
 from booking.services import bookings, webhooks
 from booking.settings import settings_of
+from booking.transactions import unit_of_work
 from tests.support import reconfigure
 
 EVENTS = ["booking.requested", "booking.confirmed", "booking.cancelled"]
@@ -193,3 +194,25 @@ def test_the_payload_is_the_standard_webhooks_envelope(app, clock, receiver):
     assert json.loads(body) == {"type": "webhook.test", "timestamp": "2026-06-01T08:00:00Z",
                                 "data": {"endpoint": endpoint.id}}
     assert secret.startswith("whsec_")
+
+
+def test_a_public_receiver_without_https_is_refused_as_booking_data_would_travel_openly(app):
+    with pytest.raises(AddressRefused) as refused:
+        add(app, "http://93.184.216.34/hooks")  # a public address, called in the clear
+    assert refused.value.problem == {"code": "not_https", "host": "93.184.216.34"}
+    assert webhooks.endpoints() == []
+
+
+def test_a_receiver_stored_with_plain_http_before_the_rule_is_never_called(
+        app, clock, make_booking):
+    with unit_of_work():  # as an earlier version let it be stored
+        db.session.add(WebhookEndpoint(url="http://93.184.216.34/hooks", events=EVENTS,
+                                       include_client_details=True, nonce="n",
+                                       created_at=clock.now()))
+    make_booking()
+    deliver_now(app, clock)
+    db.session.rollback()
+    [call] = db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.kind == MessageKind.WEBHOOK.value)).all()
+    assert call.status is OutboxStatus.FAILED  # at once: it would be refused every time
+    assert "unencrypted" in call.last_error
