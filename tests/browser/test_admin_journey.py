@@ -14,6 +14,7 @@ from booking.services.bookings import Visitor, book_slot
 from booking.services.matching import first_session_type
 from tests.browser.signing_in import signed_in
 from tests.browser.test_visitor_journey import step
+from tests.browser.test_visitor_rough_edges import focus_reaches
 from tests.conftest import FIXED_NOW
 from tests.support import berlin, policy_of
 
@@ -80,4 +81,14 @@ def test_the_admin_hands_over_a_booking_deactivates_a_colleague_and_reads_the_re
         page.get_by_role("link", name=link).click()
         page.get_by_role("heading", name=heading).wait_for()
         step(page, shots, f"{n}-{link}", DESKTOP)  # accessible, and fits a narrow phone
+
+    # A receiver address that is refused: summarised first, then told at the field.
+    page.get_by_label("Adresse des Empfängers (https://…)").fill("http://")
+    page.get_by_role("button", name="Empfänger hinzufügen").click()
+    assert focus_reaches(page, ".error-summary")
+    assert page.locator("#url-error").inner_text() == \
+        "Die Adresse ist keine vollständige Internetadresse."
+    step(page, shots, "10-webhook-refused", DESKTOP)
+    page.locator(".error-summary a").click()
+    assert focus_reaches(page, "#url")
     context.close()

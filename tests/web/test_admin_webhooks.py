@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -66,6 +68,35 @@ def test_a_private_receiver_is_refused_in_the_admins_language(app, admin_client)
     assert answer.status_code == 422
     assert "169.254.169.254 ist nicht im öffentlichen Internet erreichbar." in \
         answer.get_data(as_text=True)
+    assert db.session.scalar(select(WebhookEndpoint)) is None
+
+
+@pytest.mark.parametrize("address", ["http://", "http://169.254.169.254/latest", "garbage"])
+def test_a_refused_address_is_summarised_and_linked_to_its_field_and_nothing_is_saved(
+        app, admin_client, address):
+    answer = add(admin_client, address)
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    message = re.search(r'<p class="error" id="url-error">([^<]+)</p>', page).group(1)
+    summary = re.search(r'<div class="error-summary"[^>]*>(.*?)</div>', page, re.S).group(1)
+    assert re.findall(r'<a href="#([\w-]+)">([^<]+)</a>', summary) == [("url", message)]
+    field = re.search(r'<input[^>]*id="url"[^>]*>', page).group(0)
+    assert 'aria-invalid="true"' in field and 'aria-describedby="url-error"' in field
+    assert re.search(r'<div class="field has-error">\s*<label for="url">', page)  # its look
+    assert db.session.scalar(select(WebhookEndpoint)) is None
+
+
+def test_a_receiver_without_events_is_summarised_and_linked_to_the_first_event(
+        app, admin_client):
+    answer = admin_client.post(PAGE, data={"csrf_token": csrf(admin_client, PAGE),
+                                           "url": "https://hooks.example.org/in"})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    summary = re.search(r'<div class="error-summary"[^>]*>(.*?)</div>', page, re.S).group(1)
+    assert re.findall(r'href="#([\w-]+)"', summary) == ["events-0"]
+    assert 'id="events-0"' in page
+    assert re.search(r'<fieldset[^>]* aria-describedby="events-error"', page)
+    assert 'id="events-error">Bitte wählen Sie mindestens ein Ereignis.<' in page
     assert db.session.scalar(select(WebhookEndpoint)) is None
 
 

@@ -328,6 +328,23 @@ def test_the_move_step_for_a_time_no_longer_free_offers_no_button(client, pendin
     assert 'name="start"' not in response.get_data(as_text=True)
 
 
+def test_a_time_taken_while_confirming_the_move_shows_again_its_week_in_the_visitors_zone(
+        client, pending, make_booking):
+    booking, token = pending
+    # Monday 09:00 in Berlin is still Sunday evening in Pago Pago: that zone's week
+    # of June 8, not the week of the 15th and not the first week with free times.
+    lost, zone = berlin("2026-06-15", "09:00"), "tz=Pacific/Pago_Pago&lang=en"
+    form = hidden_inputs(client.get(f"{move_url(token, lost)}&{zone}").get_data(as_text=True))
+    make_booking(booking.therapist, start=lost, email="alex@example.org")  # a moment before
+    response = client.post(f"/b/{token}/reschedule?{zone}", data=form)
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "This time was just taken." in page
+    assert "Week of Monday, June 8, 2026" in page
+    assert (lost + timedelta(hours=1)).astimezone(UTC).isoformat() in page
+    assert fresh(booking).start_utc == WEDNESDAY_9
+
+
 def test_the_move_step_without_a_readable_time_goes_back_to_the_picker(client, pending):
     _, token = pending
     response = client.get(f"/b/{token}/move?start=soon")

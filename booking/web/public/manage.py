@@ -123,6 +123,7 @@ def reschedule(token: str):
     zone = visitor_zone(request.args.get("tz") or booking.visitor_timezone)
     form = RescheduleForm()
     problem = None
+    week = request.args.get("week")
     if form.validate_on_submit():
         start = parse_start(form.start.data)
         try:
@@ -131,13 +132,17 @@ def reschedule(token: str):
             bookings.reschedule_by_visitor(token, start=start, now=now, policy=_policy())
         except SlotUnavailable:
             problem = "taken"
+            if start is not None:
+                # The form posts no week: the visitor was choosing in the lost time's
+                # week, and its other free times are the nearest ones to offer.
+                week = start.astimezone(zone).date().isoformat()
         except TooLateToChange:
             problem = "too_late"
         else:
             return redirect(url_for("public.manage", token=token, notice="moved"), code=303)
     elif form.csrf_token.errors:
         problem = "unverified"  # forged, foreign or stale: nothing moves, the page says so
-    shown = _week_of_moves(booking, request.args.get("week"), zone, now)
+    shown = _week_of_moves(booking, week, zone, now)
     monday = shown.monday
     return render_template(
         "public/reschedule.html", booking=booking, token=token, zone=zone, form=form,
