@@ -114,6 +114,14 @@ def staff_notices() -> dict[str, str]:
     }
 
 
+def receiver_problem_text(problem: dict | None) -> str:
+    """problem_text for a webhook receiver's address, which is called, not read, and
+    only over https: "only https://, http:// or webcal:// can be read" would mislead."""
+    if (problem or {}).get("code") == "scheme":
+        return _("The address must begin with https://.")
+    return problem_text(problem)
+
+
 def problem_text(problem: dict | None) -> str:
     """Why a calendar (or a webhook receiver: the same guard) cannot be used, in the
     reader's language (see CalendarProblem)."""

@@ -111,3 +111,10 @@ def test_send_test_event_queues_a_call_listed_under_recent_deliveries(app, admin
     db.session.rollback()
     assert db.session.scalar(select(OutboxMessage.kind)) == "webhook"
     assert "webhook.test" in admin_client.get(PAGE).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("address", ["garbage", "ftp://hooks.example/in"])
+def test_an_address_that_is_not_https_is_told_to_begin_with_https(admin_client, address):
+    page = add(admin_client, address).get_data(as_text=True)
+    message = re.search(r'<p class="error" id="url-error">([^<]+)</p>', page).group(1)
+    assert message == "Die Adresse muss mit https:// beginnen."

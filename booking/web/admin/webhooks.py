@@ -12,7 +12,7 @@ from booking.services import webhooks
 from booking.settings import current_settings
 from booking.web.admin import bp
 from booking.web.admin.forms import WebhookForm, event_labels
-from booking.web.shared import ActionForm, problem_text
+from booking.web.shared import ActionForm, receiver_problem_text
 
 
 @bp.route("/webhooks", methods=["GET", "POST"])
@@ -28,7 +28,7 @@ def webhooks_page():
                 now=clock.utcnow(), secret_key=settings.secret_key,
                 policy=settings.busy.fetch)
         except CalendarProblem as problem:
-            form.url.errors = [problem_text(problem.problem)]
+            form.url.errors = [receiver_problem_text(problem.problem)]
         except InvalidInput:
             form.events.errors = [_("Choose at least one event.")]
         else:
