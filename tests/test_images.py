@@ -64,7 +64,7 @@ def test_a_logo_keeps_its_transparency_as_png_within_its_box():
     ((240, 240), (128, 128), (64, 64)),  # as high as the box allows
     ((200, 80), (200, 80), (160, 64)),  # fewer pixels than twice the box: all of them
     ((100, 20), (100, 20), (100, 20)),  # smaller than the box: never enlarged
-])
+], ids=["wide", "square", "few pixels", "small"])
 def test_a_logo_for_mail_fits_its_box_with_twice_the_pixels_where_the_logo_has_them(
         logo_size, pixels, shown):
     stored = images.clean_logo(encoded(Image.new("RGB", logo_size, "teal"), "PNG"))
