@@ -2,7 +2,8 @@
 only real PNG, JPEG or WebP images within a size limit are taken, and each is
 decoded and encoded afresh, so that nothing of the upload but its pixels survives
 (no EXIF with GPS position or camera serial, no XMP, no comments, no second frame,
-no bytes a browser could sniff as something else). Pure: no Flask, no database.
+no bytes a browser could sniff as something else); and the logo made small for the
+mails, which carry it inside themselves. Pure: no Flask, no database.
 
 Pillow is imported by the functions that decode and encode: a worker that only serves
 visitors' pages never handles an upload, and would carry Pillow's modules and
@@ -31,6 +32,10 @@ MAX_SIDE = 8000
 ACCEPTED_FORMATS = frozenset({"PNG", "JPEG", "WEBP"})  # never SVG: it can carry script
 PHOTO_SIDE = 320
 LOGO_BOX = (800, 240)
+# The logo at the top of a mail, in CSS pixels: a letterhead, not a banner. It is
+# stored with MAIL_LOGO_DENSITY pixels to each, sharp on high-density screens.
+MAIL_LOGO_BOX = (160, 64)
+MAIL_LOGO_DENSITY = 2
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,15 @@ class CleanImage:
     @property
     def file_name(self) -> str:
         return f"{self.sha256}.{self.extension}"
+
+
+@dataclass(frozen=True)
+class MailLogo:
+    """The logo as a mail carries it: a small PNG and the size the mail shows it at."""
+
+    png: bytes
+    width: int  # CSS pixels: the <img>'s width and height attributes
+    height: int
 
 
 class ImageRefused(InvalidInput):
@@ -147,3 +161,23 @@ def clean_logo(data: bytes) -> CleanImage:
     out = io.BytesIO()
     pixels.save(out, "PNG", optimize=True)
     return CleanImage(out.getvalue(), "image/png", "png", *pixels.size)
+
+
+def mail_logo(logo: bytes) -> MailLogo:
+    """A stored logo (clean_logo's PNG) made small for mail: shown within MAIL_LOGO_BOX,
+    with MAIL_LOGO_DENSITY times its pixels where the logo has them (never enlarged)."""
+    from PIL import Image  # only where mail with a logo is sent: see above
+
+    pixels = _pixels(logo)
+    box = (MAIL_LOGO_BOX[0] * MAIL_LOGO_DENSITY, MAIL_LOGO_BOX[1] * MAIL_LOGO_DENSITY)
+    small = pixels.resize(_fitted(pixels.size, box), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    small.save(out, "PNG", optimize=True)
+    return MailLogo(out.getvalue(), *_fitted(small.size, MAIL_LOGO_BOX))
+
+
+def _fitted(size: tuple[int, int], box: tuple[int, int]) -> tuple[int, int]:
+    """`size` scaled down to fit into `box`, its proportions kept; never enlarged."""
+    width, height = size
+    scale = min(1, box[0] / width, box[1] / height)
+    return max(1, round(width * scale)), max(1, round(height * scale))

@@ -252,3 +252,11 @@ def start_server() -> Iterator[Callable[..., tuple[RecordingHandler, int]]]:
     yield start
     for controller in controllers:
         controller.stop()
+
+
+@pytest.fixture
+def smtp(app, start_server) -> RecordingHandler:
+    """An SMTP server on 127.0.0.1 that the app's mail goes to."""
+    handler, port = start_server()
+    app.config["MAIL_URL"] = f"smtp://127.0.0.1:{port}"
+    return handler

@@ -59,6 +59,27 @@ def test_a_logo_keeps_its_transparency_as_png_within_its_box():
     assert (stored.format, stored.mode, stored.size) == ("PNG", "RGBA", (800, 200))
 
 
+@pytest.mark.parametrize("logo_size, pixels, shown", [
+    ((800, 200), (320, 80), (160, 40)),  # as wide as the box allows
+    ((240, 240), (128, 128), (64, 64)),  # as high as the box allows
+    ((200, 80), (200, 80), (160, 64)),  # fewer pixels than twice the box: all of them
+    ((100, 20), (100, 20), (100, 20)),  # smaller than the box: never enlarged
+], ids=["wide", "square", "few pixels", "small"])
+def test_a_logo_for_mail_fits_its_box_with_twice_the_pixels_where_the_logo_has_them(
+        logo_size, pixels, shown):
+    stored = images.clean_logo(encoded(Image.new("RGB", logo_size, "teal"), "PNG"))
+    logo = images.mail_logo(stored.data)
+    small = Image.open(io.BytesIO(logo.png))
+    assert (small.format, small.size) == ("PNG", pixels)
+    assert (logo.width, logo.height) == shown
+
+
+def test_a_logo_for_mail_keeps_its_transparency():
+    stored = images.clean_logo(encoded(Image.new("RGBA", (800, 200), (0, 0, 0, 0)), "PNG"))
+    small = Image.open(io.BytesIO(images.mail_logo(stored.data).png))
+    assert small.mode == "RGBA" and small.getpixel((0, 0))[3] == 0
+
+
 @pytest.mark.parametrize("upload", [
     b"This is a text file called logo.png",
     b"\x89PNG\r\n\x1a\n" + b"not really a png" * 10,

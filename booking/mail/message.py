@@ -5,6 +5,10 @@ Message-ID of its outbox row and the date. The same inputs always give the
 same bytes (MIME boundaries derive from the Message-ID), so the output can be
 compared against files.
 
+A picture in the HTML (the practice's logo) travels inside the message and is
+referred to by its Content-ID: a mail program that opens the message fetches nothing,
+so no server learns that, or when, someone read a mail about their therapy.
+
 Visitors type their own names, and those names end up in headers. Every
 display name and the subject are flattened to one line, and each display
 name is checked by folding it on its own: the standard library has turned an
@@ -17,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+import urllib.parse
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,6 +48,11 @@ _FOLDED_LINE = re.compile(rb"\r?\n[ \t]")
 _MESSAGE_ID = re.compile(r"<[!-;=?-~]+@[!-;=?-~]+>")
 _LANGUAGE_TAG = re.compile(r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*")
 _HEADER_NAME = re.compile(r"[!-9;-~]+")
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# The email package writes a Content-ID as unstructured text: one that does not fit on
+# its header line is cut into encoded words, which no mail program resolves a cid: by.
+_MAX_CONTENT_ID = 78 - len("Content-ID: ")
+_PART_NAME = re.compile(r"[a-z]{1,16}")
 # Headers compose() owns, besides the Content-* ones; extra headers may not replace them.
 _OWN_HEADERS = frozenset({
     "from", "to", "cc", "bcc", "reply-to", "subject", "date", "message-id",
@@ -68,10 +78,41 @@ class Calendar:
                              f"iCalendar object ({', '.join(inside) or 'none'})")
 
 
+@dataclass(frozen=True, slots=True)
+class InlineImage:
+    """A PNG the HTML part shows from inside the message (multipart/related, RFC 2387),
+    referred to in the HTML by `src` (a cid: URL, RFC 2392)."""
+
+    png: bytes
+    content_id: str  # "<local@domain>", unique like a Message-ID, one short header line
+
+    def __post_init__(self) -> None:
+        if not self.png.startswith(_PNG_SIGNATURE):
+            raise ValueError("an inline image must be a PNG")
+        if not (_MESSAGE_ID.fullmatch(self.content_id)
+                and len(self.content_id) <= _MAX_CONTENT_ID):
+            raise ValueError(f"not a Content-ID of the form <local@domain> of at most "
+                             f"{_MAX_CONTENT_ID} characters: {self.content_id!r}")
+
+    @classmethod
+    def of_message(cls, png: bytes, *, message_id: str, name: str) -> InlineImage:
+        """The image `name` ("logo") of the message `message_id`. Its Content-ID is a
+        digest of the Message-ID: as unique, the same for every delivery of the message,
+        and short whatever the Message-ID's length (the domain part adds nothing)."""
+        if not _PART_NAME.fullmatch(name):
+            raise ValueError(f"not the name of a part: {name!r}")
+        return cls(png, f"<{name}.{_digest(message_id, name)}@inline>")
+
+    @property
+    def src(self) -> str:
+        return "cid:" + urllib.parse.quote(self.content_id[1:-1], safe="@")
+
+
 def compose(*, sender: str, to: Sequence[tuple[str, str]], subject: str, text: str,
             html: str | None, message_id: str, reply_to: str = "", date: datetime,
             calendar: Calendar | None = None, language: str = "de",
-            headers: Mapping[str, str] | None = None) -> EmailMessage:
+            headers: Mapping[str, str] | None = None,
+            image: InlineImage | None = None) -> EmailMessage:
     """The complete message, ready for a transport.
 
     `to` holds (display name, address) pairs; names are cleaned, never trusted
@@ -86,6 +127,9 @@ def compose(*, sender: str, to: Sequence[tuple[str, str]], subject: str, text: s
     multipart/mixed whose first child is multipart/alternative (text/plain,
     text/html, text/calendar with the method), then the same object as the
     attachment invite.ics.
+
+    With an `image`, which the HTML must show (by its `src`), the HTML part becomes
+    multipart/related holding the HTML and the image; the plain text stays as it is.
     """
     if not to:
         raise ValueError("a message needs at least one recipient")
@@ -95,6 +139,9 @@ def compose(*, sender: str, to: Sequence[tuple[str, str]], subject: str, text: s
         raise ValueError(f"not a Message-ID of the form <local@domain>: {message_id!r}")
     if not _LANGUAGE_TAG.fullmatch(language):
         raise ValueError(f"not a language tag: {language!r}")
+    if image is not None and (html is None or image.src not in html):
+        # A related part the HTML does not show would arrive as an unnamed attachment.
+        raise ValueError("an inline image needs an HTML part that shows it")
 
     message = EmailMessage(policy=POLICY)
     message["From"] = sender
@@ -119,7 +166,7 @@ def compose(*, sender: str, to: Sequence[tuple[str, str]], subject: str, text: s
     else:
         alternatives = [_text_part(text, "plain")]
         if html is not None:
-            alternatives.append(_text_part(html, "html"))
+            alternatives.append(_html_part(html, image, message_id))
         # Typeshed lets a part attach only parts of its own class; the ones
         # inside an EmailMessage are plain MIMEParts (no MIME-Version header).
         container: MIMEPart = message
@@ -132,7 +179,7 @@ def compose(*, sender: str, to: Sequence[tuple[str, str]], subject: str, text: s
             # The alternatives come first: Outlook 2007 looks only at the first
             # child of multipart/mixed for the text/calendar part.
             message.make_mixed(boundary=_boundary(message_id, "mixed"))
-            container.attach(_alternative(alternatives, _boundary(message_id, "alternative")))
+            container.attach(_multipart("alternative", alternatives, message_id))
             container.attach(_attachment_part(calendar))
     # Last: building the body moves or clears every Content-* header before it.
     message["Content-Language"] = language
@@ -187,16 +234,39 @@ def _boundary(message_id: str, kind: str) -> str:
     # "=_" never occurs in base64 or quoted-printable text, so this boundary
     # cannot collide with a body; deriving it from the Message-ID keeps the
     # output reproducible.
-    digest = hashlib.sha256(f"{kind}\0{message_id}".encode()).hexdigest()[:24]
-    return f"=_{kind}_{digest}"
+    return f"=_{kind}_{_digest(message_id, kind)}"
 
 
-def _alternative(parts: Sequence[MIMEPart], boundary: str) -> MIMEPart:
+def _digest(message_id: str, kind: str) -> str:
+    return hashlib.sha256(f"{kind}\0{message_id}".encode()).hexdigest()[:24]
+
+
+def _multipart(subtype: str, parts: Sequence[MIMEPart], message_id: str) -> MIMEPart:
     container = MIMEPart(policy=POLICY)
-    container.make_alternative(boundary=boundary)
+    # As make_alternative() and make_related() write it, for a part that is still empty.
+    container["Content-Type"] = f"multipart/{subtype}"
+    container.set_param("boundary", _boundary(message_id, subtype))
     for part in parts:
         container.attach(part)
     return container
+
+
+def _html_part(html: str, image: InlineImage | None, message_id: str) -> MIMEPart:
+    """The HTML part; with an image, multipart/related holding the HTML, then the image."""
+    part = _text_part(html, "html")
+    if image is None:
+        return part
+    related = _multipart("related", [part, _image_part(image)], message_id)
+    related.set_param("type", "text/html")  # RFC 2387 requires the root part's type
+    return related
+
+
+def _image_part(image: InlineImage) -> MIMEPart:
+    part = MIMEPart(policy=POLICY)
+    # No file name: mail programs tend to list a named part as an attachment too.
+    part.set_content(image.png, "image", "png", cte="base64", disposition="inline",
+                     cid=image.content_id)
+    return part
 
 
 def _text_part(body: str, subtype: str) -> MIMEPart:

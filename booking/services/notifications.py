@@ -18,10 +18,10 @@ from typing import Any
 from flask_babel import force_locale
 from jinja2 import Environment
 
-from booking import calendar
+from booking import calendar, images
 from booking.extensions import db
 from booking.links import Links
-from booking.mail.message import Calendar, compose
+from booking.mail.message import Calendar, InlineImage, compose
 from booking.models import (
     Booking,
     BookingStatus,
@@ -62,7 +62,8 @@ class MailSettings:
     """What rendering a mail takes besides the message, built once in create_app: the
     practice's details the templates show, who sends, the secret that signs the links,
     the link builder on BASE_URL and the templates. Rendering with it needs no request,
-    only an app context (for the translations)."""
+    only an app context (for the translations). The practice's saved details and logo
+    are filled in for each message (with_saved_practice)."""
 
     practice_name: str
     practice_email: str
@@ -72,6 +73,7 @@ class MailSettings:
     link_secret: str  # signs manage and account links (the app's SECRET_KEY)
     links: Links = field(compare=False)
     templates: Environment = field(compare=False, repr=False)
+    logo: images.MailLogo | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], *, links: Links,
@@ -98,11 +100,12 @@ class Addressee:
 
 
 def with_saved_practice(mail: MailSettings) -> MailSettings:
-    """The settings with the practice's name and address as an admin saved them (the
-    PRACTICE_* settings stand in until then): a mail signs as the pages do."""
+    """The settings with the practice's name, address and logo as an admin saved them
+    (the PRACTICE_* settings stand in until then): a mail signs as the pages do."""
     saved = practice.details(practice.PracticeDetails(name=mail.practice_name,
                                                       email=mail.practice_email))
-    return replace(mail, practice_name=saved.name, practice_email=saved.email)
+    return replace(mail, practice_name=saved.name, practice_email=saved.email,
+                   logo=practice.mail_logo(saved.logo) if saved.logo else None)
 
 
 def is_obsolete(message: OutboxMessage) -> bool:
@@ -147,6 +150,8 @@ def render(message: OutboxMessage, *, now: datetime, mail: MailSettings) -> Emai
     token = manage_token(mail.link_secret, booking.public_id)
     links = mail.links
     zone = visitor_zone(to.zone_name)
+    logo = (InlineImage.of_message(mail.logo.png, message_id=message.message_id, name="logo")
+            if mail.logo else None)
     context = {
         "booking": booking, "therapist": therapist, "to": to,
         # The zone named as the pages name it ("New York, Vereinigte Staaten"), not by
@@ -158,6 +163,7 @@ def render(message: OutboxMessage, *, now: datetime, mail: MailSettings) -> Emai
         "manage_url": links.url("public.manage", token=token, lang=to.locale),
         "confirm_url": links.url("public.confirm_page", token=token, lang=to.locale),
         "book_url": links.url("public.team", lang=to.locale), "settings": mail,
+        "logo_src": logo.src if logo else "",
     }
     if isinstance(details, CopyOfData):
         context["copy_url"] = _copy_url(details, mail, to.locale)
@@ -173,7 +179,7 @@ def render(message: OutboxMessage, *, now: datetime, mail: MailSettings) -> Emai
                              _therapist_of(booking, farewell.organizer_id if farewell else None),
                              _calendar_links(booking, details.recipient, therapist, token, links),
                              to.locale, now),
-        language=to.locale,
+        language=to.locale, image=logo,
     )
 
 

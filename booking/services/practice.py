@@ -5,6 +5,7 @@ stand in for the details."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -131,6 +132,25 @@ def remove_photo(therapist_id: int) -> None:
 def image(name: str) -> MediaImage | None:
     """A stored picture with its bytes, by name ("<sha256>.<ext>")."""
     return db.session.get(MediaImage, name)
+
+
+def mail_logo(name: str) -> images.MailLogo | None:
+    """The stored logo `name` as mails carry it (images.mail_logo); None when it is gone."""
+    try:
+        return _scaled_for_mail(name)
+    except LookupError:
+        return None
+
+
+# A logo's name is its content's hash: what a name stands for never changes, and a new
+# logo has a new name. So each process scales each logo once and reads its bytes once,
+# not for every mail; two entries cover a logo replaced during a round.
+@functools.lru_cache(maxsize=2)
+def _scaled_for_mail(name: str) -> images.MailLogo:
+    stored = image(name)
+    if stored is None:
+        raise LookupError(name)  # raised, not returned: lru_cache keeps no exceptions
+    return images.mail_logo(stored.data)
 
 
 def _checked(new: PracticeDetails) -> PracticeDetails:

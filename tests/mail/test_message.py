@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import email
+import io
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
 import pytest
+from PIL import Image
 
-from booking.mail.message import Calendar, compose
+from booking.mail.message import Calendar, InlineImage, compose
 
 MESSAGE_ID = "<outbox-42.1a2b@termine.praxis.example>"
 # CRLF line ends, a folded line and an umlaut: everything a careless encoding breaks.
@@ -307,3 +309,107 @@ def test_extra_headers_are_added():
     received = on_the_wire(make_message(headers={"X-Booking-Reference": "B-7"}))
 
     assert received["X-Booking-Reference"] == "B-7"
+
+
+def a_png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGBA", (32, 16), "teal").save(out, "PNG")
+    return out.getvalue()
+
+
+LOGO = InlineImage.of_message(a_png(), message_id=MESSAGE_ID, name="logo")
+HTML_WITH_LOGO = f'<p><img src="{LOGO.src}" alt="Praxis Beispiel"></p><p>Guten Tag</p>\n'
+
+
+def test_an_inline_image_puts_the_html_and_the_image_into_multipart_related():
+    received = on_the_wire(make_message(html=HTML_WITH_LOGO, image=LOGO))
+
+    assert shape(received) == [
+        (0, "multipart/alternative", None),
+        (1, "text/plain", None),
+        (1, "multipart/related", None),
+        (2, "text/html", None),
+        (2, "image/png", "inline"),
+    ]
+    related = received.get_payload(1)
+    assert related.get_param("type") == "text/html"  # RFC 2387: the root part's type
+
+
+def test_an_inline_image_is_found_by_the_content_id_the_html_refers_to():
+    received = on_the_wire(make_message(html=HTML_WITH_LOGO, image=LOGO))
+    [image] = [part for part in received.walk() if part.get_content_maintype() == "image"]
+    html = received.get_body(("html",)).get_content()
+
+    assert f'src="cid:{image["Content-ID"].strip("<>")}"' in html
+    assert image.get_content() == LOGO.png
+    assert image.get_filename() is None  # nothing that mail programs list as an attachment
+
+
+def test_the_content_id_of_an_inline_image_is_the_same_for_each_delivery_of_a_message():
+    again = InlineImage.of_message(a_png(), message_id=MESSAGE_ID, name="logo")
+    other = InlineImage.of_message(a_png(), message_id="<outbox-43@example.org>", name="logo")
+
+    assert again.content_id == LOGO.content_id != other.content_id
+
+
+def test_a_long_message_id_still_gives_a_content_id_the_html_can_refer_to():
+    # Long enough for the email package to fold a Content-ID made of it into encoded words.
+    message_id = f"<booking_confirmed.{'1a2b' * 8}@termine.praxis-am-schlossgarten.example>"
+    image = InlineImage.of_message(a_png(), message_id=message_id, name="logo")
+    wire = make_message(message_id=message_id, image=image,
+                        html=f'<img src="{image.src}" alt="">').as_bytes()
+
+    # Verbatim on one line: Python's parser would decode encoded words, mail programs don't.
+    assert f"\r\nContent-ID: <{image.src.removeprefix('cid:')}>\r\n".encode() in wire
+
+
+def test_an_invitation_with_an_inline_image_keeps_the_calendar_where_outlook_looks():
+    received = on_the_wire(make_message(html=HTML_WITH_LOGO, image=LOGO,
+                                        calendar=Calendar(INVITE, "REQUEST")))
+
+    assert shape(received) == [
+        (0, "multipart/mixed", None),
+        (1, "multipart/alternative", None),
+        (2, "text/plain", None),
+        (2, "multipart/related", None),
+        (3, "text/html", None),
+        (3, "image/png", "inline"),
+        (2, "text/calendar", None),
+        (1, "application/ics", "attachment"),
+    ]
+
+
+def test_an_inline_image_leaves_the_plain_text_as_it_is():
+    plain = on_the_wire(make_message(html=HTML_WITH_LOGO)).get_body(("plain",))
+    with_image = on_the_wire(make_message(html=HTML_WITH_LOGO, image=LOGO)).get_body(("plain",))
+
+    assert with_image.as_bytes() == plain.as_bytes()
+
+
+def test_a_message_with_an_inline_image_gives_the_same_bytes_for_the_same_inputs():
+    def build():
+        return make_message(html=HTML_WITH_LOGO, image=LOGO,
+                            calendar=Calendar(INVITE, "REQUEST")).as_bytes()
+
+    assert build() == build()
+
+
+@pytest.mark.parametrize("arguments", [
+    {"html": None},
+    {"html": "<p>Guten Tag, ohne Bild</p>"},
+], ids=["no html", "html that does not show it"])
+def test_an_inline_image_the_html_does_not_show_is_refused(arguments):
+    with pytest.raises(ValueError, match="HTML part that shows it"):
+        make_message(image=LOGO, **arguments)
+
+
+@pytest.mark.parametrize("png, content_id", [
+    (b"GIF89a" + bytes(32), "<logo@termine.praxis.example>"),
+    (a_png(), "logo@termine.praxis.example"),
+    (a_png(), "<logo@termine.praxis.example>\r\nBcc: victim@evil.example"),
+    (a_png(), f"<logo.{'a' * 60}@termine.praxis.example>"),
+], ids=["not a png", "no angle brackets", "header injection", "longer than one line"])
+def test_an_inline_image_must_be_a_png_with_a_content_id_that_is_one_header_value(
+        png, content_id):
+    with pytest.raises(ValueError):
+        InlineImage(png, content_id)

@@ -25,13 +25,6 @@ from tests.smtp import LoopbackController, RecordingHandler, free_port
 from tests.support import WEDNESDAY_9, at_once, reconfigure
 
 
-@pytest.fixture
-def smtp(app, start_server) -> RecordingHandler:
-    handler, port = start_server()
-    app.config["MAIL_URL"] = f"smtp://127.0.0.1:{port}"
-    return handler
-
-
 def parsed(received) -> list[email.message.EmailMessage]:
     return [email.message_from_bytes(r.content, policy=email_policy.default) for r in received]
 
