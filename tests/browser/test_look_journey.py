@@ -67,6 +67,9 @@ def test_the_admin_gives_the_practice_its_colour_logo_and_photo_and_visitors_see
 
     visitor.get_by_role("link", name=f"Termin wählen bei {admin_name}").click()
     visitor.get_by_role("img", name=admin_name, exact=True).wait_for()
+    # The click returns once the new page is under way; its style sheets may still be
+    # loading (under load the slot was once read in the browser's default blue).
+    visitor.wait_for_load_state("load")
     button = visitor.locator("a.slot").first
     assert button.evaluate("a => getComputedStyle(a).borderColor") == "rgb(122, 31, 92)"
     step(visitor, shots, "5-week-picker", PHONE)
