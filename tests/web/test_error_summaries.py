@@ -1,0 +1,61 @@
+"""Every workspace form that comes back with errors opens with the error summary: each
+problem once, linked to its field, in the field's own words."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.web.workspace_support import csrf
+
+ADMIN = "/workspace/admin"
+RULES = {"buffer_before_minutes": "0", "buffer_after_minutes": "0",
+         "minimum_notice_hours": "12", "horizon_days": "60", "slot_step_minutes": "30",
+         "languages": "de"}
+
+# (page with the form, address it posts to, what is posted, the field refused, the id
+# its summary link leads to)
+CASES = {
+    "practice details": (f"{ADMIN}/details", None,
+                         {"name": "", "email": "praxis@example.org"}, "name", "name"),
+    "logo": (f"{ADMIN}/details", f"{ADMIN}/details/logo", {}, "picture", "picture"),
+    "legal text": (f"{ADMIN}/legal/impressum", None,
+                   {"source_de": "# Impressum", "source_en": "", "action": "preview"},
+                   "source_en", "source_en"),
+    "booking rules": ("/workspace/rules", None, {**RULES, "horizon_days": "999"},
+                      "horizon_days", "horizon_days"),
+    "languages": ("/workspace/rules", None, {**RULES, "languages": []},
+                  "languages", "languages-0"),
+    "hours": ("/workspace/hours", None, {"monday": "17:00-09:00"}, "monday", "monday"),
+    "time off": ("/workspace/hours", "/workspace/time-off", {"last_day": "2026-06-10"},
+                 "first_day", "first_day"),
+    "photo": ("/workspace/profile", "/workspace/profile/photo", {}, "picture", "picture"),
+    "password": ("/workspace/password", None,
+                 {"current": "x", "new": "kurz", "repeat": "kurz"}, "new", "new"),
+    "invite": (f"{ADMIN}/team", None, {"name": "", "email": "neu@example.org"},
+               "name", "name"),
+    "team member": (f"{ADMIN}/team/{{admin_id}}", None,
+                    {"display_name": "Ada Admin", "email": "", "timezone": "Europe/Berlin",
+                     "admin": "y"}, "email", "email"),
+    "closing days": (f"{ADMIN}/closing-days", None,
+                     {"first_day": "2026-06-10", "last_day": "2026-06-05"},
+                     "last_day", "last_day"),
+    "free consultation exception": (f"{ADMIN}/exceptions", None, {"email": ""},
+                                    "email", "email"),
+}
+
+
+@pytest.mark.parametrize(("page", "action", "data", "field", "target"), CASES.values(),
+                         ids=CASES.keys())
+def test_a_refused_form_is_summarised_first_with_a_link_to_the_field_in_its_words(
+        signed_in_admin, admin, page, action, data, field, target):
+    page = page.format(admin_id=admin.id)
+    answer = signed_in_admin.post(action or page,
+                                  data={"csrf_token": csrf(signed_in_admin, page), **data})
+    text = answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    message = re.search(rf'<p class="error" id="{field}-error">([^<]+)</p>', text).group(1)
+    summary = re.search(r'<div class="error-summary"[^>]*>(.*?)</div>', text, re.S).group(1)
+    assert re.findall(r'<a href="#([\w-]+)">([^<]+)</a>', summary) == [(target, message)]
+    assert re.search(rf'<(input|textarea|select)[^>]* id="{target}"', text)
