@@ -12,6 +12,7 @@ from booking.services.bookings import Visitor, book_slot
 from booking.services.demo import DEMO_LOGIN, DEMO_PASSWORD, demo_therapist
 from booking.services.matching import first_session_type
 from tests.browser.test_visitor_journey import PHONE, step
+from tests.browser.test_visitor_rough_edges import focus_reaches
 from tests.conftest import FIXED_NOW
 from tests.support import berlin, policy_of
 
@@ -53,6 +54,15 @@ def test_a_therapist_takes_a_day_off_cancels_a_booking_and_signs_out(
     page.goto(public_week)
     assert page.locator(tuesday_9).count() == 1
     page.goto(f"{site['url']}/workspace/hours")
+    # A time off that ends before it starts: summarised first, then told at the field.
+    page.get_by_label("Von", exact=True).fill("2026-06-10")
+    page.get_by_label("Bis (einschließlich)").fill("2026-06-09")
+    page.get_by_role("button", name="Abwesenheit hinzufügen").click()
+    assert focus_reaches(page, ".error-summary")
+    assert page.locator("#last_day-error").inner_text() == "Der letzte Tag liegt vor dem ersten."
+    step(page, shots, "3-time-off-refused", PHONE)  # accessible, and fits a phone
+    page.locator(".error-summary a").click()
+    assert focus_reaches(page, "#last_day")
     page.get_by_label("Von", exact=True).fill("2026-06-09")
     page.get_by_label("Bis (einschließlich)").fill("2026-06-09")
     page.get_by_role("button", name="Abwesenheit hinzufügen").click()
