@@ -32,7 +32,9 @@ def test_the_admin_gives_the_practice_its_colour_logo_and_photo_and_visitors_see
     page.get_by_role("link", name="Praxisangaben und Aussehen").click()
     page.get_by_label("Akzentfarbe (optional)").fill("#ff8800")
     page.get_by_role("button", name="Speichern").click()
-    page.get_by_text("#ff8800 ist zu hell").wait_for()
+    # At the field, and (linked to it) in the error summary at the top of the page.
+    page.locator("#accent-error").get_by_text("#ff8800 ist zu hell").wait_for()
+    assert page.locator(".error-summary a[href='#accent']").count() == 1
     step(page, shots, "1-colour-refused", DESKTOP)
 
     page.get_by_label("Name der Praxis").fill("Praxis am See")
