@@ -53,6 +53,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 from served import NOW  # noqa: E402
+from targets import memory_verdict, targets  # noqa: E402
 from wrk_output import Row, parse_wrk  # noqa: E402
 
 SECRET = "bench-secret-key"
@@ -63,18 +64,7 @@ POST_THERAPISTS = 30  # added just before the POST row, so that every client boo
 PAGE_CONNECTIONS = 4
 POST_CONNECTIONS = 32
 THREADS = 4
-TARGETS = {
-    "week picker, one therapist": "≥ 25%",
-    "week picker, first available": "≥ 25%",
-    "team page": "≥ 25%",
-    "availability API, 7 days": "≥ 40%",
-    "availability API, 28 days": "≥ 25%",
-    "feed 5,000 bookings, full GET": "never < Radicale",
-    "feed 5,000 bookings, HEAD": "≥ 70%",
-    "feed 5,000 bookings, 304": "≥ 70%",
-    "booking POST, 32 clients": "p99 < 150 ms, 0 errors",
-    f"booking POST, 32 clients, gthread x{THREADS}": "p99 < 150 ms, 0 errors",
-}
+TARGETS = targets(POST_CONNECTIONS, THREADS)
 
 
 def main() -> None:
@@ -394,11 +384,12 @@ def worker_memory() -> str:
     rss = max(size[0] for size in sizes)
     pss = max(size[1] for size in sizes)
     return (f"memory per worker after the run ({len(sizes)} workers): "
-            f"RSS ≤ {rss:.0f} MB, PSS ≤ {pss:.0f} MB (target < 120 MB)")
+            f"RSS ≤ {rss:.0f} MB, PSS ≤ {pss:.0f} MB (target < 120 MB: {memory_verdict(rss)})")
 
 
 def report(rows: list[Row], memory: str, seconds: int, load: str) -> str:
     bare = rows[0].rps
+    cores = os.cpu_count() or 1
     lines = [
         f"HTTP over loopback, {os.cpu_count()} cores, gunicorn.conf.py "
         f"({_workers()}), wrk -t2 {seconds}s per row, {PAGE_CONNECTIONS} connections "
@@ -406,16 +397,22 @@ def report(rows: list[Row], memory: str, seconds: int, load: str) -> str:
         "CPU µs per request: of the gunicorn workers (web), of PostgreSQL (db), of the "
         "whole machine with wrk and the kernel (all)",
         f"{'row':34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'of bare':>8} {'errors':>7}"
-        f" {'web':>6} {'db':>6} {'all':>6}  target",
+        f" {'web':>6} {'db':>6} {'all':>6}  target: verdict",
     ]
     for row in rows:
         cpu = " ".join(f"{row.cpu.get(who, 0) * 1000:6.0f}"
                        for who in ("server", "database", "machine"))
         lines.append(f"{row.name:34} {row.rps:8.0f} {row.p50_ms:8.1f} {row.p99_ms:8.1f} "
-                     f"{row.rps / bare:8.1%} {row.errors:7d} {cpu}  {TARGETS.get(row.name, '')}"
+                     f"{row.rps / bare:8.1%} {row.errors:7d} {cpu}  {_judged(row, rows[0], cores)}"
                      + (f"  ({row.note})" if row.note else ""))
     lines.append(memory)
     return "\n".join(lines)
+
+
+def _judged(row: Row, bare: Row, cores: int) -> str:
+    """The row's target and whether it was met, or why not."""
+    target = TARGETS.get(row.name)
+    return "" if target is None else f"{target}: {target.verdict(row, bare, cores)}"
 
 
 def _workers() -> str:
