@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,11 +16,12 @@ from PIL import Image
 
 from booking import create_app
 from booking.extensions import db
-from booking.models import BookingRules, FeedScope, SessionType, Therapist, TimeOff
+from booking.models import Booking, BookingRules, FeedScope, SessionType, Therapist, TimeOff
 from booking.services import closing, feeds, practice
 from booking.web.zones import zone_choices
 from tests.conftest import FIXED_NOW, IsolatedClient, app_config
 from tests.support import WEDNESDAY_9
+from tests.web.forms import hidden_inputs
 
 
 @pytest.fixture
@@ -197,3 +199,38 @@ def test_the_practices_look_set_through_one_server_is_on_every_servers_pages_at_
     assert "Praxis am See" in page and f"/theme/{looks.theme_version}.css" in page
     assert f"/media/{photo}" in page
     assert other_host.get(f"/media/{photo}").status_code == 200
+
+
+def book_on(host, slug: str, start: datetime, email: str) -> int:
+    """The status of a visitor's booking through `host`'s form."""
+    page = host.get(f"/book/{slug}/details?start={quote(start.isoformat())}")
+    form = hidden_inputs(page.get_data(as_text=True))
+    form.update(name="Kim Beispiel", email=email, mode="alone", consent="y",
+                tz="Europe/Berlin", start=start.isoformat())
+    return host.post(f"/book/{slug}/details", data=form).status_code
+
+
+def test_a_server_that_kept_a_schedule_books_by_rules_changed_through_another(
+        client, other_host, make_therapist, first_session):
+    anna = make_therapist()
+    assert book_on(other_host, anna.slug, WEDNESDAY_9, "kim@example.org") == 303  # kept
+    db.session.rollback()  # this server's next transaction starts after that booking
+    rules = db.session.scalar(db.select(BookingRules).filter_by(therapist_id=anna.id))
+    rules.slot_step_minutes = 90  # 09:00, 10:30, ...: 10:00 is no longer a start
+    db.session.commit()
+    assert book_on(other_host, anna.slug, WEDNESDAY_9 + timedelta(hours=1),
+                   "lu@example.org") == 409
+    assert book_on(other_host, anna.slug, WEDNESDAY_9 + timedelta(hours=1, minutes=30),
+                   "lu@example.org") == 303
+
+
+def test_a_server_that_kept_a_schedule_books_nobody_deactivated_through_another(
+        client, other_host, make_therapist, first_session):
+    anna = make_therapist()
+    assert book_on(other_host, anna.slug, WEDNESDAY_9, "kim@example.org") == 303  # kept
+    db.session.rollback()  # this server's next transaction starts after that booking
+    db.session.get(Therapist, anna.id).active = False
+    db.session.commit()
+    assert book_on(other_host, anna.slug, WEDNESDAY_9 + timedelta(hours=1),
+                   "lu@example.org") == 404
+    assert db.session.scalar(db.select(db.func.count(Booking.id))) == 1
