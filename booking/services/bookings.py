@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -104,8 +104,7 @@ class Visitor:
 def book_slot(*, therapist_id: int, session_type_id: int, start: datetime, visitor: Visitor,
               now: datetime, policy: Policy, idempotency_key: str | None = None,
               request_fingerprint: str | None = None,
-              seen: schedule.Bookable | None = None,
-              keep: Callable[[schedule.Bookable], None] | None = None) -> Booking:
+              seen: schedule.Bookable | None = None) -> Booking:
     """Book `start` with a therapist as a pending booking that holds its slot for a while,
     and queue the visitor's confirm-your-email message.
 
@@ -121,10 +120,7 @@ def book_slot(*, therapist_id: int, session_type_id: int, start: datetime, visit
     `seen` is the therapist's schedule as the caller read it before (for this therapist
     and session type): when the lock finds their schedule version unchanged since, it is
     used as it is instead of being read again. Bookings, time off, busy time and closed
-    days are read under the lock all the same. `keep`, once the booking is committed,
-    is given that schedule under the version the booking left: a booking moves its
-    therapist's version but changes no hours or rules, so a caller that keeps schedules
-    by version (kept_schedules) need not read them again for the next booking.
+    days are read under the lock all the same.
     """
     # A repeated key is found under the lock below (callers may look before, as
     # book_first_available does): one statement fewer on every booking.
@@ -160,9 +156,6 @@ def book_slot(*, therapist_id: int, session_type_id: int, start: datetime, visit
         raise
     except IntegrityError as error:  # the database constraint saw a lost race
         return _after_conflict(error, idempotency_key)
-    if keep is not None and therapist_id in versions:
-        # The lock moved the version by one, and nothing else wrote under it.
-        keep(replace(seen, version=versions[therapist_id] + 1))
     return booking
 
 

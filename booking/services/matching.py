@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from booking import availability, committed_reads
+from booking import availability
 from booking.extensions import db
 from booking.models import FIRST_SESSION_SLUG, Booking, SessionType, Therapist
 from booking.services import schedule
@@ -35,17 +35,6 @@ def bookable_team(language: str | None = None) -> list[Therapist]:
 
 def bookable_therapist(slug: str) -> Therapist | None:
     return db.session.scalars(_BY_SLUG, {"slug": slug}).unique().first()
-
-
-def bookable_version(slug: str) -> tuple[int, int] | None:
-    """The id and schedule version of the active therapist at `slug`, as committed now,
-    in one small statement (None: nobody active there)."""
-    row = committed_reads.first_row(_VERSION_BY_SLUG, {"slug": slug})
-    return None if row is None else (row.id, row.schedule_version)
-
-
-_VERSION_BY_SLUG = select(Therapist.id, Therapist.schedule_version).where(
-    Therapist.slug == bindparam("slug"), Therapist.active)
 
 
 # One therapist: rules and hours joined, one statement (a booking reads them on every

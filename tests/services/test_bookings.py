@@ -59,32 +59,6 @@ def test_a_taken_slot_is_refused(make_therapist, make_booking):
     assert active_bookings() == 1
 
 
-@pytest.mark.parametrize("read_before", [False, True], ids=["read-in-the-lock", "read-before"])
-def test_a_booking_hands_its_keeper_the_schedule_under_the_version_it_left(
-        make_therapist, first_session, policy, read_before):
-    therapist = make_therapist()
-    seen = schedule.bookable(therapist, first_session) if read_before else None
-    kept: list[schedule.Bookable] = []
-    book_slot(therapist_id=therapist.id, session_type_id=first_session.id, start=TUESDAY_9,
-              visitor=Visitor(name="Kim Beispiel", email="kim@example.org"),
-              now=FIXED_NOW, policy=policy, seen=seen, keep=kept.append)
-    db.session.refresh(therapist)
-    assert [k.version for k in kept] == [therapist.schedule_version]
-    # The same schedule as read afresh now: the booking changed no hours and no rules.
-    assert kept[0] == schedule.bookable(therapist, first_session)
-
-
-def test_a_refused_booking_hands_its_keeper_nothing(make_therapist, first_session, policy):
-    therapist = make_therapist()
-    kept: list[schedule.Bookable] = []
-    with pytest.raises(SlotUnavailable):
-        book_slot(therapist_id=therapist.id, session_type_id=first_session.id,
-                  start=TUESDAY_9 + timedelta(minutes=7), now=FIXED_NOW, policy=policy,
-                  visitor=Visitor(name="Kim Beispiel", email="kim@example.org"),
-                  keep=kept.append)
-    assert kept == []
-
-
 def test_a_lapsed_pending_hold_frees_the_slot_without_any_sweep(
         make_therapist, make_booking, policy):
     therapist = make_therapist()

@@ -18,12 +18,12 @@ from booking.config import is_loopback
 from booking.errors import FirstSessionAlreadyBooked, SlotUnavailable
 from booking.extensions import limiter
 from booking.models import Booking, SessionType, Therapist
-from booking.services import bookings, closing, matching, schedule
+from booking.services import bookings, closing, matching
 from booking.services.bookings import Visitor
 from booking.settings import current_settings
 from booking.web import answer_cache, limits
 from booking.web.presenting import days_of_week, locale_name, shown_week
-from booking.web.public import bp, kept_schedules
+from booking.web.public import bp
 from booking.web.public.context import VisitContext, parse_start
 from booking.web.public.forms import BookingForm
 from booking.web.public.unoffered import NotOffered, why_not_offered
@@ -94,11 +94,8 @@ def _week_page(slug: str, visit: VisitContext, now: datetime) -> tuple[str, date
 def details(slug: str):
     visit = VisitContext.from_request(request)
     now = clock.utcnow()
-    who = Who(slug, visit)
-    if request.method == "GET":
-        who.read()  # the page shows them (404 for nobody at the slug)
+    therapist, members = _who(slug, visit)
     session_type = _first_session_or_503()
-    to_book = who.schedule_to_book(session_type) if request.method == "POST" else None
     form = BookingForm()
     # A post carries its start in the form only: the address still names the time first
     # chosen, which may be the one just lost.
@@ -110,7 +107,7 @@ def details(slug: str):
     if request.method == "GET":
         form.start.data = start.isoformat() if start else ""
         form.form_key.data = secrets.token_urlsafe(16)
-    page = DetailsPage(visit, who, slug, session_type, form, now)
+    page = DetailsPage(visit, therapist, slug, session_type, members, form, now)
     if start is None:
         # The visitor pressed "book" again after a lost time without choosing one of
         # the free times: the message and the times stay; the lost time is never sent.
@@ -134,7 +131,7 @@ def details(slug: str):
         if form.website.data:
             return done
         try:
-            _book(who, to_book, session_type, start, form, visit, now)
+            _book(members, session_type, start, form, visit, now)
         except SlotUnavailable:
             return page.lost(start, 409)
         except FirstSessionAlreadyBooked:
@@ -153,19 +150,12 @@ class DetailsPage:
     """The form page with what it needs to show again after any answer."""
 
     visit: VisitContext
-    who: Who
+    therapist: Therapist | None
     slug: str
     session_type: SessionType
+    members: list[Therapist]
     form: BookingForm
     now: datetime
-
-    @property
-    def therapist(self) -> Therapist | None:
-        return self.who.read()[0]
-
-    @property
-    def members(self) -> list[Therapist]:
-        return self.who.read()[1]
 
     def why_not(self, start: datetime) -> NotOffered | None:
         """Why `start` is not offered (None: it is)."""
@@ -219,15 +209,14 @@ def _limited(limit: RequestLimit) -> Response | None:
     start = parse_start(form.start.data) or parse_start(form.lost.data)
     wait = limits.seconds_left(limit)
     try:
-        who = Who(slug, visit)
-        who.read()
+        therapist, members = _who(slug, visit)
         session_type = _first_session_or_503()
     except HTTPException:
         # Flask-Limiter would take an exception here for a broken storage.
         return None
     if start is None:
         return None
-    page = DetailsPage(visit, who, slug, session_type, form, clock.utcnow())
+    page = DetailsPage(visit, therapist, slug, session_type, members, form, clock.utcnow())
     body, status = page.render(start, "limited", 429, retry=timedelta(seconds=wait))
     return Response(body, status, headers={"Retry-After": str(wait)})
 
@@ -241,8 +230,8 @@ def requested():
                            mail_folder=_dev_mail_folder())
 
 
-def _book(who: Who, to_book: schedule.Bookable | None, session_type: SessionType,
-          start: datetime, form: BookingForm, visit: VisitContext, now: datetime) -> Booking:
+def _book(members: list[Therapist], session_type: SessionType, start: datetime,
+          form: BookingForm, visit: VisitContext, now: datetime) -> Booking:
     couple = form.mode.data == "couple"
     visitor = Visitor(
         name=" ".join(form.name.data.split()), email=form.email.data,
@@ -251,15 +240,11 @@ def _book(who: Who, to_book: schedule.Bookable | None, session_type: SessionType
         message=(form.message.data or "").strip(), locale=str(get_locale()),
         timezone=visit.zone.key, cta_source=visit.source, reminder_requested=form.reminder.data,
     )
-    policy, key = current_settings().policy, form.form_key.data or None
-    if to_book is not None:
-        return bookings.book_slot(
-            therapist_id=to_book.therapist_id, session_type_id=session_type.id, start=start,
-            visitor=visitor, now=now, policy=policy, idempotency_key=key, seen=to_book,
-            keep=kept_schedules.keep)
     return bookings.book_first_available(
-        team=who.read()[1], session_type_id=session_type.id, start=start, visitor=visitor,
-        now=now, policy=policy, idempotency_key=key)
+        team=members, session_type_id=session_type.id, start=start, visitor=visitor,
+        now=now, policy=current_settings().policy,
+        idempotency_key=form.form_key.data or None,
+    )
 
 
 def _holidays() -> str:
@@ -271,31 +256,6 @@ def _first_session_or_503() -> SessionType:
     if session_type is None:
         abort(503)
     return session_type
-
-
-class Who:
-    """Whom a details page books with, read when first needed: a booking that goes
-    through needs only one therapist's schedule (kept_schedules), every other answer
-    the therapist and the team (_who)."""
-
-    def __init__(self, slug: str, visit: VisitContext) -> None:
-        self.slug, self.visit = slug, visit
-        self._read: tuple[Therapist | None, list[Therapist]] | None = None
-
-    def read(self) -> tuple[Therapist | None, list[Therapist]]:
-        if self._read is None:
-            self._read = _who(self.slug, self.visit)
-        return self._read
-
-    def schedule_to_book(self, session_type: SessionType) -> schedule.Bookable | None:
-        """The one therapist's schedule, kept by this worker or read now (None for first
-        available, and for someone who cannot be booked: booking then says why)."""
-        if self.slug == ANY:
-            return None
-        found = kept_schedules.schedule_to_book(self.slug, session_type)
-        if found is None:
-            self.read()  # 404 for nobody at the slug
-        return found
 
 
 def _who(slug: str, visit: VisitContext) -> tuple[Therapist | None, list[Therapist]]:
