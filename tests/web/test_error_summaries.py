@@ -7,6 +7,9 @@ import re
 
 import pytest
 
+from booking.extensions import db
+from booking.services import busy_calendars
+from tests.support import reconfigure
 from tests.web.workspace_support import csrf
 
 ADMIN = "/workspace/admin"
@@ -53,9 +56,34 @@ def test_a_refused_form_is_summarised_first_with_a_link_to_the_field_in_its_word
     page = page.format(admin_id=admin.id)
     answer = signed_in_admin.post(action or page,
                                   data={"csrf_token": csrf(signed_in_admin, page), **data})
+    assert_summarised(answer, field, target)
+
+
+def assert_summarised(answer, field: str, target: str) -> None:
+    """Refused with 422, and the page opens with a summary of one link: to the control
+    with id `target`, in the words of the message shown at `field`."""
     text = answer.get_data(as_text=True)
     assert answer.status_code == 422
     message = re.search(rf'<p class="error" id="{field}-error">([^<]+)</p>', text).group(1)
     summary = re.search(r'<div class="error-summary"[^>]*>(.*?)</div>', text, re.S).group(1)
     assert re.findall(r'<a href="#([\w-]+)">([^<]+)</a>', summary) == [(target, message)]
     assert re.search(rf'<(input|textarea|select)[^>]* id="{target}"', text)
+
+
+BUSY_CALENDARS = "/workspace/busy-calendars"
+
+
+@pytest.mark.parametrize(("data", "field"), [
+    ({"url": ""}, "url"),
+    ({"url": "https://kalender.example.org/privat.ics", "label": "x" * 121}, "label"),
+    ({"url": "http://169.254.169.254/latest/meta-data/"}, "url"),
+], ids=["no address", "name too long", "address refused by the service"])
+def test_a_refused_busy_calendar_is_summarised_and_nothing_is_saved(
+        app, signed_in_admin, admin, data, field):
+    reconfigure(app, BUSY_ALLOWED_HOSTS=())
+    answer = signed_in_admin.post(BUSY_CALENDARS, data={
+        "csrf_token": csrf(signed_in_admin, BUSY_CALENDARS), **data})
+    assert_summarised(answer, field, field)
+    db.session.rollback()
+    assert busy_calendars.busy_calendars_of(admin.id) == []
+
