@@ -4,13 +4,18 @@ problem once, linked to its field, in the field's own words."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 
 from booking.extensions import db
+from booking.models import MessageKind
 from booking.services import busy_calendars
+from booking.settings import current_settings
+from booking.tokens import account_token
+from tests.conftest import FIXED_NOW
 from tests.support import reconfigure
-from tests.web.workspace_support import csrf
+from tests.web.workspace_support import PASSWORD, csrf
 
 ADMIN = "/workspace/admin"
 RULES = {"buffer_before_minutes": "0", "buffer_after_minutes": "0",
@@ -87,3 +92,23 @@ def test_a_refused_busy_calendar_is_summarised_and_nothing_is_saved(
     db.session.rollback()
     assert busy_calendars.busy_calendars_of(admin.id) == []
 
+
+@pytest.mark.parametrize(("purpose", "path"), [
+    (MessageKind.PASSWORD_RESET, "/workspace/reset/{token}"),
+    (MessageKind.INVITATION, "/workspace/welcome/{token}"),
+], ids=["reset", "invitation"])
+@pytest.mark.parametrize(("new", "repeat", "field"), [
+    ("kurz", "kurz", "new"),
+    ("lange-genug-456", "lange-genug-789", "repeat"),
+], ids=["too short", "repeated differently"])
+def test_a_refused_password_from_a_link_is_summarised_and_the_link_still_works(
+        client, anna, purpose, path, new, repeat, field):
+    token = account_token(current_settings().secret_key, purpose.value, anna.id,
+                          anna.account_fingerprint, expires=FIXED_NOW + timedelta(hours=1))
+    path = path.format(token=token)
+    answer = client.post(path, data={"csrf_token": csrf(client, path),
+                                     "new": new, "repeat": repeat})
+    assert_summarised(answer, field, field)
+    db.session.rollback()
+    assert anna.check_password(PASSWORD)
+    assert client.get(path).status_code == 200  # not used up

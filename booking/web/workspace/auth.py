@@ -186,5 +186,7 @@ def _set_password_page(purpose: MessageKind, token: str):
         logout_user()
         flash("password_set", "done")
         return redirect(url_for("workspace.sign_in"), code=303)
-    return render_template("workspace/set_password.html", form=form, visit=None,
-                           invitation=purpose is MessageKind.INVITATION)
+    return render_template(
+        "workspace/set_password.html", form=form, visit=None,
+        invitation=purpose is MessageKind.INVITATION,
+    ), 422 if form.errors else 200
