@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from booking.extensions import db
-from booking.models import MessageKind
+from booking.models import MessageKind, Therapist
 from booking.services import busy_calendars
 from booking.settings import current_settings
 from booking.tokens import account_token
@@ -112,3 +112,16 @@ def test_a_refused_password_from_a_link_is_summarised_and_the_link_still_works(
     db.session.rollback()
     assert anna.check_password(PASSWORD)
     assert client.get(path).status_code == 200  # not used up
+
+
+def test_taking_away_ones_own_admin_role_is_summarised_and_tied_to_the_checkbox(
+        signed_in_admin, admin):
+    page = f"{ADMIN}/team/{admin.id}"
+    answer = signed_in_admin.post(page, data={
+        "csrf_token": csrf(signed_in_admin, page), "display_name": admin.display_name,
+        "email": admin.email, "timezone": admin.timezone})  # the box left unticked
+    assert_summarised(answer, "admin", "admin")
+    checkbox = re.search(r'<input[^>]* id="admin"[^>]*>', answer.get_data(as_text=True))
+    assert 'aria-describedby="admin-error"' in checkbox.group(0)
+    db.session.rollback()
+    assert db.session.get(Therapist, admin.id).is_admin
