@@ -97,7 +97,7 @@ def test_an_invited_therapist_sets_a_password_and_signs_in(app, client, mailbox)
     result = app.test_cli_runner().invoke(args=[
         "invite-therapist", "--email", "neu@praxis.example", "--name", "Nora Neu"])
     assert result.exit_code == 0, result.output
-    assert sign_in(client, "neu@praxis.example", "").status_code == 200  # no password yet
+    assert sign_in(client, "neu@praxis.example", "").status_code == 422  # no password yet
     path = link_in_mail(app, mailbox, "invitation")
     assert "Willkommen" in client.get(path).get_data(as_text=True)
     assert set_password(client, path).status_code == 303

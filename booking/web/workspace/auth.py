@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from flask_wtf import FlaskForm
 
 from booking import clock
 from booking.extensions import db, limiter
@@ -60,7 +61,7 @@ def sign_in():
         failed = True
     return render_template("workspace/sign_in.html", form=form,
                            error=_("Email or password is not right.") if failed else None,
-                           visit=None), 401 if failed else 200
+                           visit=None), 401 if failed else _status_of(form)
 
 
 @bp.route("/sign-in/code", methods=["GET", "POST"])
@@ -70,15 +71,16 @@ def sign_in_code():
     if therapist is None:
         return redirect(url_for("workspace.sign_in"))
     form = CodeForm()
-    failed = False
+    failed = False  # a wrong code counts against the limit; a missing one does not
     if form.validate_on_submit():
         if two_factor.check(therapist, form.code.data, now=clock.utcnow()):
             session.pop(PENDING, None)
             login_user(therapist)
             return redirect(_safe_next(request.args.get("next")), code=303)
+        _refuse_code(form)
         failed = True
-    return render_template("workspace/code.html", form=form, failed=failed,
-                           visit=None), 401 if failed else 200
+    return render_template("workspace/code.html", form=form,
+                           visit=None), 401 if failed else _status_of(form)
 
 
 @bp.route("/two-factor", methods=["GET", "POST"])
@@ -90,9 +92,9 @@ def two_factor_page():
             if two_factor.disable(current_user.id, code=form.code.data, now=now):
                 flash("two_factor_off", "done")
                 return redirect(url_for("workspace.two_factor_page"), code=303)
-            return render_template("workspace/two_factor.html", form=form, failed=True,
-                                   visit=None), 422
-        return render_template("workspace/two_factor.html", form=form, visit=None)
+            _refuse_code(form)
+        return render_template("workspace/two_factor.html", form=form,
+                               visit=None), _status_of(form)
     secret = session.get(ENROLLING) or two_factor.new_secret()
     session[ENROLLING] = secret
     if form.validate_on_submit():
@@ -101,11 +103,21 @@ def two_factor_page():
             login_user(current_user._get_current_object())  # other sessions have ended
             flash("two_factor_on", "done")
             return redirect(url_for("workspace.two_factor_page"), code=303)
-        return render_template("workspace/two_factor.html", form=form, failed=True,
-                               secret=secret, qr=two_factor.enrolment_qr(
-                                   secret, current_user.email), visit=None), 422
+        _refuse_code(form)
     return render_template("workspace/two_factor.html", form=form, secret=secret,
-                           qr=two_factor.enrolment_qr(secret, current_user.email), visit=None)
+                           qr=two_factor.enrolment_qr(secret, current_user.email),
+                           visit=None), _status_of(form)
+
+
+def _refuse_code(form: CodeForm) -> None:
+    """Put a wrong code's refusal at the code field, where the error summary links to it."""
+    form.code.errors.append(
+        _("This code is not right (or was used already). Please wait for the next one."))
+
+
+def _status_of(form: FlaskForm) -> int:
+    """422 for a form that comes back refused, as every workspace form answers; else 200."""
+    return 422 if form.errors else 200
 
 
 def _pending_therapist() -> Therapist | None:
@@ -140,7 +152,6 @@ def _safe_next(target: str | None) -> str:
                deduct_when=lambda response: response.status_code == 422)
 def password():
     form = PasswordForm()
-    wrong = False
     if form.validate_on_submit():
         if accounts.change_password(current_user.id, current=form.current.data,
                                     new=form.new.data):
@@ -148,10 +159,8 @@ def password():
             login_user(current_user._get_current_object())
             flash("password_changed", "done")
             return redirect(url_for("workspace.dashboard"), code=303)
-        wrong = True
-    status = 422 if request.method == "POST" else 200
-    return render_template("workspace/password.html", form=form, wrong=wrong,
-                           visit=None), status
+        form.current.errors.append(_("The current password is not right."))
+    return render_template("workspace/password.html", form=form, visit=None), _status_of(form)
 
 
 @bp.route("/forgot", methods=["GET", "POST"])
@@ -163,7 +172,7 @@ def forgot_password():
         # The same answer whether or not the address has an account.
         flash("reset_sent", "done")
         return redirect(url_for("workspace.sign_in"), code=303)
-    return render_template("workspace/forgot.html", form=form, visit=None)
+    return render_template("workspace/forgot.html", form=form, visit=None), _status_of(form)
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
@@ -187,4 +196,4 @@ def _set_password_page(purpose: MessageKind, token: str):
         flash("password_set", "done")
         return redirect(url_for("workspace.sign_in"), code=303)
     return render_template("workspace/set_password.html", form=form, visit=None,
-                           invitation=purpose is MessageKind.INVITATION)
+                           invitation=purpose is MessageKind.INVITATION), _status_of(form)

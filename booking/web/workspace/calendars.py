@@ -19,7 +19,6 @@ from booking.web.workspace.forms import BusyCalendarForm
 @bp.route("/busy-calendars", methods=["GET", "POST"])
 def busy_calendar_list():
     form = BusyCalendarForm()
-    problem = None
     if form.validate_on_submit():
         settings = current_settings().busy
         now = clock.utcnow()
@@ -29,21 +28,28 @@ def busy_calendar_list():
                 policy=settings.fetch,
                 label=(form.label.data or "").strip())
         except CalendarProblem as error:
-            problem = problem_text(error.problem)
+            _refuse_address(form, problem_text(error.problem))
         except AlreadyExists:
-            problem = _("You have added this calendar already.")
+            _refuse_address(form, _("You have added this calendar already."))
         except InvalidInput as error:
-            problem = (_("The address is too long.") if error.field == "url"
-                       else _("The name is too long."))
+            if error.field == "url":
+                _refuse_address(form, _("The address is too long."))
+            else:
+                form.label.errors.append(_("The name is too long."))
         else:
             busy_calendars.refresh_calendar(added.id, now=now, settings=settings)
             flash("calendar_added", "done")
             return redirect(url_for("workspace.busy_calendar_list"), code=303)
-    return render_template("workspace/busy_calendars.html", form=form, problem=problem,
+    return render_template("workspace/busy_calendars.html", form=form,
                            calendars=busy_calendars.busy_calendars_of(current_user.id),
                            host_of=host_of, problem_text=problem_text,
                            action_form=ActionForm(),
-                           zone=current_user.zone, visit=None), 422 if problem else 200
+                           zone=current_user.zone, visit=None), 422 if form.errors else 200
+
+
+def _refuse_address(form: BusyCalendarForm, reason: str) -> None:
+    """Put the service's refusal at the address field, where the summary links to it."""
+    form.url.errors.append(_("This address cannot be used. %(reason)s", reason=reason))
 
 
 @bp.post("/busy-calendars/<int:calendar_id>/remove")
