@@ -68,12 +68,14 @@ class MailSettings:
     practice_name: str
     practice_email: str
     hold_minutes: int  # how long a confirm link holds the time, as the mail says
-    sender: str
+    sender: str  # MAIL_SENDER, as configured
     reply_to: str
     link_secret: str  # signs manage and account links (the app's SECRET_KEY)
     links: Links = field(compare=False)
     templates: Environment = field(compare=False, repr=False)
     logo: images.MailLogo | None = field(default=None, compare=False, repr=False)
+    # The From's display name instead of MAIL_SENDER's own: the practice's saved name.
+    sender_name: str = ""
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], *, links: Links,
@@ -100,11 +102,14 @@ class Addressee:
 
 
 def with_saved_practice(mail: MailSettings) -> MailSettings:
-    """The settings with the practice's name, address and logo as an admin saved them
-    (the PRACTICE_* settings stand in until then): a mail signs as the pages do."""
-    saved = practice.details(practice.PracticeDetails(name=mail.practice_name,
-                                                      email=mail.practice_email))
+    """The settings with the practice's name, address and logo as an admin saved them: a
+    mail is sent and signed in the practice's name as the pages show it. Until then the
+    PRACTICE_* settings name the practice and MAIL_SENDER sends as it stands."""
+    saved = practice.saved_details()
+    if saved is None:
+        return mail
     return replace(mail, practice_name=saved.name, practice_email=saved.email,
+                   sender_name=saved.name,
                    logo=practice.mail_logo(saved.logo) if saved.logo else None)
 
 
@@ -172,7 +177,7 @@ def render(message: OutboxMessage, *, now: datetime, mail: MailSettings) -> Emai
         text = mail.render(f"emails/{kind.value}/body.txt", context)
         html = mail.render(f"emails/{kind.value}/body.html", context)
     return compose(
-        sender=mail.sender, to=[(to.name, to.email)],
+        sender=mail.sender, sender_name=mail.sender_name, to=[(to.name, to.email)],
         subject=" ".join(subject.split()), text=text, html=html,
         message_id=message.message_id, reply_to=mail.reply_to, date=now,
         calendar=_invitation(booking, details,
@@ -272,7 +277,7 @@ def _render_account_mail(message_id: str, details: AccountPayload, now: datetime
     with force_locale(locale):
         subject = mail.render(f"emails/{kind.value}/subject.txt", context)
         text = mail.render(f"emails/{kind.value}/body.txt", context)
-    return compose(sender=mail.sender,
+    return compose(sender=mail.sender, sender_name=mail.sender_name,
                    to=[(therapist.display_name, therapist.email)],
                    subject=" ".join(subject.split()), text=text, html=None,
                    message_id=message_id, reply_to=mail.reply_to, date=now,
