@@ -18,7 +18,7 @@ from typing import Any
 from flask_babel import force_locale
 from jinja2 import Environment
 
-from booking import calendar, images
+from booking import calendar, colours, images
 from booking.extensions import db
 from booking.links import Links
 from booking.mail.message import Calendar, InlineImage, compose
@@ -62,8 +62,8 @@ class MailSettings:
     """What rendering a mail takes besides the message, built once in create_app: the
     practice's details the templates show, who sends, the secret that signs the links,
     the link builder on BASE_URL and the templates. Rendering with it needs no request,
-    only an app context (for the translations). The practice's saved details and logo
-    are filled in for each message (with_saved_practice)."""
+    only an app context (for the translations). The practice's saved details, look and
+    logo are filled in for each message (with_saved_practice)."""
 
     practice_name: str
     practice_email: str
@@ -76,6 +76,7 @@ class MailSettings:
     logo: images.MailLogo | None = field(default=None, compare=False, repr=False)
     # The From's display name instead of MAIL_SENDER's own: the practice's saved name.
     sender_name: str = ""
+    accent: str = colours.DEFAULT_ACCENT  # of buttons, links and the heading rule
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], *, links: Links,
@@ -102,14 +103,15 @@ class Addressee:
 
 
 def with_saved_practice(mail: MailSettings) -> MailSettings:
-    """The settings with the practice's name, address and logo as an admin saved them: a
-    mail is sent and signed in the practice's name as the pages show it. Until then the
-    PRACTICE_* settings name the practice and MAIL_SENDER sends as it stands."""
+    """The settings with the practice's name, address, accent colour and logo as an admin
+    saved them: a mail is sent and signed in the practice's name and wears its colour, as
+    the pages show them. Until then the PRACTICE_* settings name the practice,
+    MAIL_SENDER sends as it stands and the default colour paints."""
     saved = practice.saved_details()
     if saved is None:
         return mail
     return replace(mail, practice_name=saved.name, practice_email=saved.email,
-                   sender_name=saved.name,
+                   sender_name=saved.name, accent=colours.accent_or_default(saved.accent),
                    logo=practice.mail_logo(saved.logo) if saved.logo else None)
 
 

@@ -1,6 +1,7 @@
 """Mails come from the practice the admin set up in the workspace: its saved name is the
-From's display name (the address stays MAIL_SENDER's). Until anything is saved,
-MAIL_SENDER stands. Delivered by the worker to a real SMTP server and read with the
+From's display name (the address stays MAIL_SENDER's), and its accent colour paints the
+HTML mails' button, links and heading rule. Until anything is saved, MAIL_SENDER and the
+default colour stand. Delivered by the worker to a real SMTP server and read with the
 email package, as the visitor's mail program reads them."""
 
 from __future__ import annotations
@@ -10,10 +11,13 @@ import itertools
 from dataclasses import replace
 from email import policy as email_policy
 from email.message import EmailMessage
+from html.parser import HTMLParser
 
 import pytest
 
-from booking import worker
+from booking import colours, worker
+from booking.extensions import db
+from booking.models import PracticeProfile
 from booking.services import accounts, practice
 from tests.conftest import FIXED_NOW
 from tests.smtp import Received
@@ -47,6 +51,45 @@ def confirm_request(app, smtp, make_booking):
     return send
 
 
+class _Styles(HTMLParser):
+    """The inline style of each link and rule, in order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[tuple[str, str]] = []  # (href, style)
+        self.rules: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "a":
+            self.links.append((attributes.get("href") or "", attributes.get("style") or ""))
+        elif tag == "hr":
+            self.rules.append(attributes.get("style") or "")
+
+
+def styles_of(mail: EmailMessage) -> _Styles:
+    parser = _Styles()
+    parser.feed(mail.get_body(("html",)).get_content())
+    return parser
+
+
+def is_button(href: str) -> bool:
+    return "/confirm?" in href
+
+
+def button_of(mail: EmailMessage) -> str:
+    """The style of the confirm button."""
+    [style] = [style for href, style in styles_of(mail).links if is_button(href)]
+    return style
+
+
+def link_styles_of(mail: EmailMessage) -> list[str]:
+    """The styles of the links besides the button: the manage and legal links."""
+    styles = [style for href, style in styles_of(mail).links if not is_button(href)]
+    assert len(styles) == 3
+    return styles
+
+
 def test_the_practices_saved_name_is_the_from_display_name_with_mail_senders_address(
         save_practice, confirm_request):
     save_practice(name='Praxis Müller & Partner, "Zur Linde"')
@@ -74,3 +117,34 @@ def test_account_mails_come_from_the_practice_too(app, smtp, save_practice, make
     [received] = smtp.received
     mail = email.message_from_bytes(received.content, policy=email_policy.default)
     assert mail["From"].addresses[0].display_name == "Praxis Müller & Partner"
+
+
+def test_the_accent_colour_paints_the_button_the_links_and_the_heading_rule(
+        save_practice, confirm_request):
+    save_practice(accent="#005A9C")
+    mail, _ = confirm_request()
+    assert "background: #005a9c;" in button_of(mail)
+    assert all("color: #005a9c;" in style for style in link_styles_of(mail))
+    assert styles_of(mail).rules == [
+        "border: 0; border-top: 3px solid #005a9c; margin: 0 0 1rem;"]
+    assert colours.DEFAULT_ACCENT not in mail.get_body(("html",)).get_content()
+
+
+def test_without_an_accent_the_default_colour_paints(save_practice, confirm_request):
+    mail, _ = confirm_request()
+    assert f"background: {colours.DEFAULT_ACCENT};" in button_of(mail)
+    save_practice(name="Praxis Müller")  # details saved, no colour chosen
+    mail, _ = confirm_request()
+    assert f"background: {colours.DEFAULT_ACCENT};" in button_of(mail)
+    assert all(f"color: {colours.DEFAULT_ACCENT};" in style for style in link_styles_of(mail))
+
+
+def test_a_stored_accent_that_fails_the_contrast_check_gives_way_to_the_default(
+        save_practice, confirm_request):
+    save_practice(name="Praxis Müller")
+    # Past the admin's form, which refuses it: white on yellow is unreadable.
+    db.session.get(PracticeProfile, 1).accent = "#ffff00"
+    db.session.commit()
+    mail, _ = confirm_request()
+    assert f"background: {colours.DEFAULT_ACCENT};" in button_of(mail)
+    assert "#ffff00" not in mail.get_body(("html",)).get_content()
