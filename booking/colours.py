@@ -13,6 +13,7 @@ from booking.errors import InvalidInput
 # background under it (links, outlined buttons and slots on white cards are lighter
 # still, so the page background is the stricter of the two for the colour as text).
 BUTTON_TEXT = "#ffffff"
+DEFAULT_ACCENT = "#0b5c6b"  # site.css's own --accent, where a practice has set none
 PAGE_BACKGROUND = "#fbfaf7"
 CARD = "#ffffff"
 AA_NORMAL_TEXT = 4.5  # WCAG 2.x success criterion 1.4.3, text below 18pt
@@ -100,6 +101,17 @@ def accessible_accent(value: str) -> Contrast:
     if not contrast.passes:
         raise InsufficientContrast(contrast)
     return contrast
+
+
+def accent_or_default(value: str) -> str:
+    """The accent to paint with where no stylesheet brings the default (mails): `value`
+    when it passes WCAG AA as `accessible_accent` checks it, else DEFAULT_ACCENT. Saved
+    accents passed that check; this one keeps a colour from before the check, or set
+    in the database by hand, from making a mail's button unreadable."""
+    try:
+        return accessible_accent(value).colour
+    except InvalidInput:
+        return DEFAULT_ACCENT
 
 
 def mix(colour: str, other: str, share: float) -> str:

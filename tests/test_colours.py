@@ -1,5 +1,7 @@
 """The accent colour's contrast, computed as WCAG 2.x defines it."""
 
+from pathlib import Path
+
 import pytest
 
 from booking import colours
@@ -52,3 +54,21 @@ def test_a_dark_enough_colour_passes_and_its_shades_keep_the_contrast():
     tint = css.split("--accent-tint:")[1][:7]
     assert colours.contrast_ratio("#ffffff", hover) > colours.contrast_ratio("#ffffff", "#005a9c")
     assert colours.contrast_ratio("#005a9c", tint) >= 4.5
+
+
+@pytest.mark.parametrize("given, painted", [
+    ("#005A9C", "#005a9c"),
+    ("", colours.DEFAULT_ACCENT),
+    ("#767676", colours.DEFAULT_ACCENT),  # fails as links on the page background
+    ("#ffff00", colours.DEFAULT_ACCENT),
+    ("#0b5c6b; background: url(x)", colours.DEFAULT_ACCENT),
+])
+def test_where_no_stylesheet_brings_the_default_an_accent_that_fails_gives_way_to_it(
+        given, painted):
+    assert colours.accent_or_default(given) == painted
+
+
+def test_the_default_accent_is_site_css_own_and_passes_the_check():
+    site_css = (Path(__file__).parent.parent / "static" / "site.css").read_text()
+    assert f"--accent: {colours.DEFAULT_ACCENT};" in site_css
+    assert colours.Contrast.of(colours.DEFAULT_ACCENT).passes

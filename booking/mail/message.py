@@ -112,15 +112,18 @@ def compose(*, sender: str, to: Sequence[tuple[str, str]], subject: str, text: s
             html: str | None, message_id: str, reply_to: str = "", date: datetime,
             calendar: Calendar | None = None, language: str = "de",
             headers: Mapping[str, str] | None = None,
-            image: InlineImage | None = None) -> EmailMessage:
+            image: InlineImage | None = None, sender_name: str = "") -> EmailMessage:
     """The complete message, ready for a transport.
 
     `to` holds (display name, address) pairs; names are cleaned, never trusted
     (see the module docstring), and a name that cannot be written safely is
-    dropped, leaving the bare address. The subject and the values of extra
-    `headers` are flattened to one line the same way. Addresses must be valid: an invalid one
-    raises ValueError. `message_id` is used exactly as given, so a retried
-    delivery of the same outbox row carries the same Message-ID.
+    dropped, leaving the bare address. `sender` is the From as configured; a
+    `sender_name` (the practice's name as saved) replaces its display name, cleaned
+    the same way, and one that cannot be written safely leaves `sender` as it is.
+    The subject and the values of extra `headers` are flattened to one line the
+    same way. Addresses must be valid: an invalid one raises ValueError.
+    `message_id` is used exactly as given, so a retried delivery of the same
+    outbox row carries the same Message-ID.
 
     Without a calendar the body is text/plain, or multipart/alternative with
     text/html. With one, the shape Google, Yahoo and Thunderbird send:
@@ -144,7 +147,7 @@ def compose(*, sender: str, to: Sequence[tuple[str, str]], subject: str, text: s
         raise ValueError("an inline image needs an HTML part that shows it")
 
     message = EmailMessage(policy=POLICY)
-    message["From"] = sender
+    message["From"] = _sender(sender, sender_name)
     message["To"] = [_address(name, address) for name, address in to]
     if reply_to:
         message["Reply-To"] = reply_to
@@ -207,6 +210,21 @@ def _address(name: str, address: str) -> Address:
         return bare
     named = Address(display_name=display_name, username=bare.username, domain=bare.domain)
     return named if _writes_as(named) else bare
+
+
+def _sender(sender: str, name: str) -> str | Address:
+    """The configured sender's address under `name`; the sender as configured when
+    there is no name, or none that can be written safely, or not exactly one address."""
+    if not _one_line(name):
+        return sender
+    configured = POLICY.header_factory("From", sender).addresses
+    if len(configured) != 1:
+        return sender
+    try:
+        named = _address(name, configured[0].addr_spec)
+    except ValueError:  # an address only the lenient header parser took
+        return sender
+    return named if named.display_name else sender
 
 
 def _writes_as(address: Address) -> bool:

@@ -18,7 +18,7 @@ from typing import Any
 from flask_babel import force_locale
 from jinja2 import Environment
 
-from booking import calendar, images
+from booking import calendar, colours, images
 from booking.extensions import db
 from booking.links import Links
 from booking.mail.message import Calendar, InlineImage, compose
@@ -62,18 +62,21 @@ class MailSettings:
     """What rendering a mail takes besides the message, built once in create_app: the
     practice's details the templates show, who sends, the secret that signs the links,
     the link builder on BASE_URL and the templates. Rendering with it needs no request,
-    only an app context (for the translations). The practice's saved details and logo
-    are filled in for each message (with_saved_practice)."""
+    only an app context (for the translations). The practice's saved details, look and
+    logo are filled in for each message (with_saved_practice)."""
 
     practice_name: str
     practice_email: str
     hold_minutes: int  # how long a confirm link holds the time, as the mail says
-    sender: str
+    sender: str  # MAIL_SENDER, as configured
     reply_to: str
     link_secret: str  # signs manage and account links (the app's SECRET_KEY)
     links: Links = field(compare=False)
     templates: Environment = field(compare=False, repr=False)
     logo: images.MailLogo | None = field(default=None, compare=False, repr=False)
+    # The From's display name instead of MAIL_SENDER's own: the practice's saved name.
+    sender_name: str = ""
+    accent: str = colours.DEFAULT_ACCENT  # of buttons, links and the heading rule
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], *, links: Links,
@@ -100,11 +103,15 @@ class Addressee:
 
 
 def with_saved_practice(mail: MailSettings) -> MailSettings:
-    """The settings with the practice's name, address and logo as an admin saved them
-    (the PRACTICE_* settings stand in until then): a mail signs as the pages do."""
-    saved = practice.details(practice.PracticeDetails(name=mail.practice_name,
-                                                      email=mail.practice_email))
+    """The settings with the practice's name, address, accent colour and logo as an admin
+    saved them: a mail is sent and signed in the practice's name and wears its colour, as
+    the pages show them. Until then the PRACTICE_* settings name the practice,
+    MAIL_SENDER sends as it stands and the default colour paints."""
+    saved = practice.saved_details()
+    if saved is None:
+        return mail
     return replace(mail, practice_name=saved.name, practice_email=saved.email,
+                   sender_name=saved.name, accent=colours.accent_or_default(saved.accent),
                    logo=practice.mail_logo(saved.logo) if saved.logo else None)
 
 
@@ -172,7 +179,7 @@ def render(message: OutboxMessage, *, now: datetime, mail: MailSettings) -> Emai
         text = mail.render(f"emails/{kind.value}/body.txt", context)
         html = mail.render(f"emails/{kind.value}/body.html", context)
     return compose(
-        sender=mail.sender, to=[(to.name, to.email)],
+        sender=mail.sender, sender_name=mail.sender_name, to=[(to.name, to.email)],
         subject=" ".join(subject.split()), text=text, html=html,
         message_id=message.message_id, reply_to=mail.reply_to, date=now,
         calendar=_invitation(booking, details,
@@ -272,7 +279,7 @@ def _render_account_mail(message_id: str, details: AccountPayload, now: datetime
     with force_locale(locale):
         subject = mail.render(f"emails/{kind.value}/subject.txt", context)
         text = mail.render(f"emails/{kind.value}/body.txt", context)
-    return compose(sender=mail.sender,
+    return compose(sender=mail.sender, sender_name=mail.sender_name,
                    to=[(therapist.display_name, therapist.email)],
                    subject=" ".join(subject.split()), text=text, html=None,
                    message_id=message_id, reply_to=mail.reply_to, date=now,

@@ -58,9 +58,15 @@ class PracticeDetails:
 
 def details(defaults: PracticeDetails) -> PracticeDetails:
     """The saved details, or `defaults` (the PRACTICE_* settings) before any are."""
+    return saved_details() or defaults
+
+
+def saved_details() -> PracticeDetails | None:
+    """The details as the workspace holds them; None until an admin first saves any
+    (details or logo), for callers whose stand-in is not the PRACTICE_* settings."""
     row = db.session.get(PracticeProfile, 1)
     if row is None:
-        return defaults
+        return None
     return PracticeDetails(name=row.name, email=row.email, phone=row.phone,
                            address=row.address, accent=row.accent, logo=row.logo,
                            meeting_url=row.meeting_url)

@@ -273,6 +273,40 @@ def test_control_characters_are_removed_from_display_names():
     assert received["To"].addresses[0].display_name == "Jörg Müller"
 
 
+@pytest.mark.parametrize("name", ["Praxis Müller & Partner", 'Müller, Schmidt & "Partner"',
+                                  "Dr. Jörg Weiß (Praxis): Paarberatung"])
+def test_a_sender_name_replaces_the_configured_display_name_and_keeps_its_address(name):
+    received = on_the_wire(make_message(sender_name=name))
+
+    assert [(a.display_name, a.addr_spec) for a in received["From"].addresses] == [
+        (name, "praxis@example.org")
+    ]
+    assert received["Reply-To"] == "Praxis Beispiel <praxis@example.org>"
+
+
+@pytest.mark.parametrize("name", ["", " \t ", "\r\n"])
+def test_without_a_sender_name_the_sender_stands_as_configured(name):
+    received = on_the_wire(make_message(sender_name=name))
+
+    assert received["From"] == "Praxis Beispiel <praxis@example.org>"
+
+
+@pytest.mark.parametrize("name", INJECTIONS)
+def test_a_sender_name_cannot_add_headers_or_senders(name):
+    harmless = on_the_wire(make_message(sender_name="Eve"))
+    received = on_the_wire(make_message(sender_name=name))
+
+    assert received.keys() == harmless.keys()
+    assert [a.addr_spec for a in received["From"].addresses] == ["praxis@example.org"]
+    assert "\n" not in str(received["From"])
+
+
+def test_a_sender_name_that_cannot_be_encoded_leaves_the_configured_sender():
+    received = on_the_wire(make_message(sender_name="Praxis \udcff"))
+
+    assert received["From"] == "Praxis Beispiel <praxis@example.org>"
+
+
 def test_international_domain_is_written_in_ascii():
     received = on_the_wire(make_message(to=[("Jörg", "joerg@müller.example")]))
 

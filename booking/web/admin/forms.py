@@ -133,7 +133,8 @@ class BookingFilterForm(Form):
 
 class PracticeDetailsForm(FlaskForm):
     name = StringField(_l("Name of the practice"),
-                       validators=[DataRequired(_l("Please give a name.")), Length(max=120)])
+                       validators=[DataRequired(_l("Please give a name.")), Length(max=120)],
+                       description=_l("Visitors also see it as the sender of the emails."))
     address = TextAreaField(_l("Address (optional)"), validators=[Optional(), Length(max=500)])
     phone = StringField(_l("Phone (optional)"), validators=[Optional(), Length(max=40)])
     email = EmailField(_l("Email address"),
@@ -143,9 +144,10 @@ class PracticeDetailsForm(FlaskForm):
         _l("Accent colour (optional)"),
         validators=[Optional(), Length(max=7, message=_l(
             "Please give a colour as #rrggbb, such as #0b5c6b."))],
-        description=_l("A colour such as #0b5c6b for buttons and links; empty for the "
-                       "standard colour. It must be dark enough for white text on buttons "
-                       "and for links on the page background (WCAG AA, at least 4.5:1)."))
+        description=_l("A colour such as #0b5c6b for buttons and links, on the pages and "
+                       "in the emails; empty for the standard colour. It must be dark "
+                       "enough for white text on buttons and for links on the page "
+                       "background (WCAG AA, at least 4.5:1)."))
     meeting_url = URLField(
         _l("Default link to the online meeting room (optional)"),
         validators=[meeting_template],
