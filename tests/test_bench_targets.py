@@ -2,23 +2,14 @@
 the cause its own figures show. The rows here carry figures of a real run on the 2-core
 development machine (CPU in ms per request: web, db, the whole machine)."""
 
-import sys
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.bench_support import bench_module
 
 
 @pytest.fixture(scope="module")
 def bench():
-    sys.path.insert(0, str(ROOT / "bench"))
-    try:
-        import targets
-        import wrk_output
-    finally:
-        sys.path.remove(str(ROOT / "bench"))
-    return targets, wrk_output
+    return bench_module("targets"), bench_module("wrk_output")
 
 
 def row(bench, name, rps, p50, p99, web, db, machine, errors=0):

@@ -2,23 +2,18 @@
 outputs here were written by wrk against a two-line WSGI app under gunicorn."""
 
 import math
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.bench_support import bench_module
+
 OUTPUTS = Path(__file__).resolve().parent / "bench_outputs"
 
 
 @pytest.fixture(scope="module")
 def parse_wrk():
-    sys.path.insert(0, str(ROOT / "bench"))
-    try:
-        from wrk_output import parse_wrk
-    finally:
-        sys.path.remove(str(ROOT / "bench"))
-    return parse_wrk
+    return bench_module("wrk_output").parse_wrk
 
 
 def output(name: str) -> str:
