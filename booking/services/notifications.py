@@ -170,6 +170,9 @@ def render(message: OutboxMessage, *, now: datetime, mail: MailSettings) -> Emai
         "manage_url": links.url("public.manage", token=token, lang=to.locale),
         "confirm_url": links.url("public.confirm_page", token=token, lang=to.locale),
         "book_url": links.url("public.team", lang=to.locale), "settings": mail,
+        # The therapist's own page of the booking (sign-in required): notes, cancel.
+        "workspace_url": links.url("workspace.booking", booking_id=booking.id,
+                                   lang=to.locale),
         "logo_src": logo.src if logo else "",
     }
     if isinstance(details, CopyOfData):

@@ -38,13 +38,14 @@ def bar_chart_svg(rows: list[SourceMonth], months: list[date], *, title: str,
     peak = max((n for pair in totals.values() for n in pair), default=0) or 1
     bars = [_month(index, month_label(month), totals[month], peak)
             for index, month in enumerate(months)]
+    width = max(2 * PAD + len(months) * GROUP, MIN_WIDTH)
     return Markup(
         '<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="{id}"'
         ' viewBox="0 0 {width} {height}" width="100%" font-family="sans-serif"'
         ' font-size="11" fill="#1f2933"><title id="{id}">{title}</title>{legend}{bars}</svg>'
-    ).format(id=TITLE_ID, width=max(2 * PAD + len(months) * GROUP, MIN_WIDTH),
-             height=BASELINE + LABELS, title=_text(title),
-             legend=_legend(bookings_label, confirmations_label), bars=Markup("").join(bars))
+    ).format(id=TITLE_ID, width=width, height=BASELINE + LABELS, title=_text(title),
+             legend=_legend(width, bookings_label, confirmations_label),
+             bars=Markup("").join(bars))
 
 
 def _totals(rows: list[SourceMonth], months: list[date]) -> dict[date, tuple[int, int]]:
@@ -73,15 +74,20 @@ def _bar(kind: str, x: int, value: int, peak: int, colors: Markup) -> Markup:
                            value=value)
 
 
-def _legend(bookings_label: str, confirmations_label: str) -> Markup:
+def _legend(width: int, bookings_label: str, confirmations_label: str) -> Markup:
+    """At the right-hand end, over the newest months: on a phone the chart opens
+    scrolled there (site.css), and a legend at the left was cut to "tigt"."""
+    right = width - PAD - 12
     return Markup('<g class="legend">{}{}</g>').format(
-        _swatch(PAD, BOOKED, bookings_label), _swatch(PAD + MIN_WIDTH // 2, CONFIRMED,
-                                                      confirmations_label))
+        _swatch(right - MIN_WIDTH // 2, BOOKED, bookings_label),
+        _swatch(right, CONFIRMED, confirmations_label))
 
 
 def _swatch(x: int, colors: Markup, label: str) -> Markup:
-    return Markup('<rect x="{}" y="8" width="12" height="12" {}/><text x="{}" y="18">{}</text>'
-                  ).format(x, colors, x + 16, _text(label))
+    """A colour square at `x` with its label ending just left of it."""
+    return Markup('<rect x="{}" y="8" width="12" height="12" {}/>'
+                  '<text x="{}" y="18" text-anchor="end">{}</text>'
+                  ).format(x, colors, x - 4, _text(label))
 
 
 def _text(text: str) -> Markup:

@@ -170,6 +170,14 @@ def local_period(start: datetime, end: datetime, zone: ZoneInfo) -> str:
         return days[0] if days[0] == days[1] else f"{days[0]} – {days[1]}"
     if first.date() == last.date():
         return f"{short_datetime(start, zone)} – {local_time(end, zone)}"
+    if last.time() == time(0):
+        # Time off "from 14:00" lasts to the end of its last day: that day until
+        # midnight ("24:00"), not the next day at 00:00, which reads as a day too many.
+        last_day = last.date() - timedelta(days=1)
+        if last_day == first.date():
+            return f"{short_datetime(start, zone)} – {gettext('midnight')}"
+        day = format_date(last_day, "medium", locale=locale_name())
+        return f"{short_datetime(start, zone)} – {day}, {gettext('midnight')}"
     return f"{short_datetime(start, zone)} – {short_datetime(end, zone)}"
 
 

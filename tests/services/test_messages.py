@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import email
 import os
+import re
 from datetime import timedelta
 from email import policy as email_policy
 from pathlib import Path
@@ -187,6 +188,38 @@ def test_the_therapist_mail_never_carries_the_visitors_manage_link(app, booking_
     text = readable(render(app, booking_of("de"), MessageKind.NEW_BOOKING, Recipient.THERAPIST))
     assert "/b/" not in text
     assert "Wir streiten viel." in text and "getting-him-back" in text
+
+
+@pytest.mark.parametrize("kind, details", [
+    (MessageKind.NEW_BOOKING, {}),
+    (MessageKind.RESCHEDULED, {"previous_start": "2026-06-02T07:00:00+00:00"}),
+    (MessageKind.CANCELLED, {"by": "visitor", "with_invite": True}),
+    (MessageKind.CANCELLED, {"by": "practice", "with_invite": True}),
+])
+def test_a_therapist_mail_links_to_the_booking_in_the_workspace(app, booking_of, kind,
+                                                                 details):
+    # Without it a therapist reading "Neue Buchung" had to sign in and look for it.
+    booking = booking_of("de")
+    mail = render(app, booking, kind, Recipient.THERAPIST, **details)
+    address = f"http://127.0.0.1:5000/workspace/bookings/{booking.id}?lang=de"
+    assert f"Diese Buchung im Arbeitsbereich:\n{address}" in mail.get_body(
+        ("plain",)).get_content()
+    html = mail.get_body(("html",)).get_content()
+    assert re.search(rf'<a href="{re.escape(address)}"[^>]*>Diese Buchung im Arbeitsbereich '
+                     "öffnen</a>", html)
+
+
+def test_no_workspace_link_where_it_would_not_open_the_readers_booking(
+        app, booking_of, make_therapist):
+    # The visitor has no workspace; the therapist who handed a booking over no longer
+    # sees it there.
+    booking = booking_of("de")
+    text = readable(render(app, booking, MessageKind.CONFIRMED, Recipient.VISITOR))
+    assert "/workspace/" not in text
+    old_entry = handed_over(booking, make_therapist(), Recipient.THERAPIST)
+    text = readable(render(app, booking, MessageKind.CANCELLED, Recipient.THERAPIST,
+                           by="handover", with_invite=True, **old_entry))
+    assert "/workspace/" not in text
 
 
 def test_a_hostile_name_cannot_add_headers_or_recipients(app, booking_of):

@@ -18,7 +18,7 @@ from booking.services.reports import (
     last_months,
     sources_by_total,
 )
-from booking.web.chart import bar_chart_svg
+from booking.web.chart import MIN_WIDTH, bar_chart_svg
 from tests.support import BERLIN, berlin
 
 MARCH, APRIL, MAY, JUNE = (date(2026, month, 1) for month in (3, 4, 5, 6))
@@ -189,6 +189,20 @@ def test_the_chart_is_a_scalable_labelled_image_with_a_pair_of_bars_per_month():
     assert [[text.text for text in group.findall(f"{SVG}text")]
             for group in svg.findall(f"{SVG}g[@class='month']")] == [
         ["0", "0", "Apr 2026"], ["4", "1", "May 2026"], ["1", "1", "Jun 2026"]]
+
+
+def test_the_legend_stands_over_the_newest_months_where_a_phone_opens_the_chart():
+    # The chart scrolls sideways on a phone and opens at its right-hand end (the newest
+    # months); a legend at the left showed there as "tigt", the end of "Bestätigt".
+    months = [date(2026, m, 1) for m in range(1, 13)]
+    svg = chart([], months)
+    width = float(svg.get("viewBox").split()[2])
+    legend = svg.find(f"{SVG}g[@class='legend']")
+    swatches = [float(rect.get("x")) for rect in legend.findall(f"{SVG}rect")]
+    labels = legend.findall(f"{SVG}text")
+    assert [text.text for text in labels] == ["Bookings", "Confirmed"]
+    assert all(text.get("text-anchor") == "end" for text in labels)
+    assert min(swatches) >= width - MIN_WIDTH and max(swatches) + 12 <= width
 
 
 def test_bar_heights_scale_to_the_largest_value():

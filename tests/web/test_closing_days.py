@@ -68,7 +68,9 @@ def test_the_closing_days_page_names_the_federal_state_not_its_code(signed_in_ad
 @pytest.mark.parametrize("first, last, message", [
     ("2026-06-10", "2026-06-09", "Der letzte Tag liegt vor dem ersten."),
     ("2026-06-10", "2027-06-12", "Eine Schließzeit kann höchstens ein Jahr dauern."),
-    ("10.06.2026", "", "Bitte geben Sie ein Datum an."),
+    ("10.06.2026", "", "Bitte geben Sie den ersten Schließtag an."),
+    ("2026-06-10", "", "Bitte geben Sie den letzten Schließtag an (bei einem einzelnen Tag "
+                       "denselben Tag)."),
     ("2026-05-01", "2026-05-31", "Dieser Zeitraum ist schon vorbei."),
     ("9999-12-31", "9999-12-31", "höchstens drei Jahre im Voraus"),
 ])

@@ -408,6 +408,57 @@ def test_a_same_day_time_off_ending_before_it_starts_is_named_at_the_end_time(
     assert time_off_count() == 0
 
 
+def test_time_off_that_is_over_already_is_refused_not_saved_where_nobody_sees_it(
+        client, anna, first_session):
+    # A mistyped year used to be "saved", listed nowhere and blocking nothing.
+    sign_in(client, anna.email)
+    response = client.post("/workspace/time-off", data={
+        "csrf_token": csrf(client, "/workspace/hours"), "first_day": "2025-06-02",
+        "last_day": "2025-06-03", "from_time": "", "to_time": "", "note": ""})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert ('id="last_day-error">Diese Abwesenheit ist schon vorbei. Bitte prüfen Sie die '
+            'Daten, auch das Jahr.<') in page
+    assert 'value="2025-06-02"' in page
+    assert time_off_count() == 0
+
+
+def test_time_off_that_began_earlier_today_and_lasts_on_is_still_taken(
+        client, anna, first_session):
+    sign_in(client, anna.email)  # FIXED_NOW is 10:00 in Berlin on 1 June 2026
+    response = client.post("/workspace/time-off", data={
+        "csrf_token": csrf(client, "/workspace/hours"), "first_day": "2026-06-01",
+        "last_day": "2026-06-01", "from_time": "08:00", "to_time": "12:00", "note": ""})
+    assert response.status_code == 303
+    assert time_off_count() == 1
+
+
+def test_missing_days_of_time_off_each_say_which_day_is_missing(client, anna, first_session):
+    sign_in(client, anna.email)
+    response = client.post("/workspace/time-off", data={
+        "csrf_token": csrf(client, "/workspace/hours"), "first_day": "",
+        "last_day": "", "from_time": "", "to_time": "", "note": ""})
+    summary = re.search(r'<div class="error-summary"[^>]*>(.*?)</div>',
+                        response.get_data(as_text=True), re.S).group(1)
+    assert re.findall(r'<a href="#([\w-]+)">([^<]+)</a>', summary) == [
+        ("first_day", "Bitte geben Sie den ersten Tag Ihrer Abwesenheit an."),
+        ("last_day", "Bitte geben Sie den letzten Tag Ihrer Abwesenheit an "
+                     "(bei einem einzelnen Tag denselben Tag)."),
+    ]
+
+
+def test_a_part_day_time_off_to_the_end_of_the_day_is_listed_until_midnight(
+        client, anna, first_session):
+    sign_in(client, anna.email)
+    response = client.post("/workspace/time-off", data={
+        "csrf_token": csrf(client, "/workspace/hours"), "first_day": "2026-06-10",
+        "last_day": "2026-06-10", "from_time": "14:00", "to_time": "", "note": ""},
+        follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "10.06.2026, 14:00 – 24:00" in page
+    assert "11.06.2026" not in page
+
+
 def test_a_failed_time_off_leaves_the_weekly_hours_form_as_stored(client, anna, first_session):
     sign_in(client, anna.email)
     before = client.get("/workspace/hours").get_data(as_text=True)
@@ -453,6 +504,26 @@ def test_impossible_booking_rules_are_refused_and_nothing_is_saved(client, anna,
     assert response.status_code == 422
     db.session.rollback()
     assert anna.rules.slot_step_minutes == 60 and anna.languages == ["de"]
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("buffer_before_minutes", "-5", "Bitte geben Sie zwischen 0 und 240 Minuten an."),
+    ("slot_step_minutes", "1", "Bitte geben Sie zwischen 5 und 240 Minuten an."),
+    ("minimum_notice_hours", "999", "Bitte geben Sie zwischen 0 und 336 Stunden an."),
+    ("horizon_days", "0", "Bitte geben Sie zwischen 1 und 365 Tage an."),
+    ("daily_cap", "0", "Bitte geben Sie eine Zahl zwischen 1 und 50 an, oder lassen Sie "
+                       "das Feld leer für keine Grenze."),
+])
+def test_a_booking_rule_out_of_range_says_the_unit_and_range_to_type(
+        client, anna, field, value, message):
+    # Not WTForms' bare "Zahl muss zwischen 0 und 240 liegen.", which the error summary
+    # shows without saying which of six number fields it means.
+    sign_in(client, anna.email)
+    page = "/workspace/rules"
+    response = client.post(page, data={"csrf_token": csrf(client, page), **RULES,
+                                       field: value})
+    assert response.status_code == 422
+    assert f'id="{field}-error">{message}<' in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("template, message", [

@@ -158,9 +158,9 @@ class PracticeDetailsForm(FlaskForm):
 
 class ClosingPeriodForm(FlaskForm):
     first_day = DateField(_l("First closed day"),
-                          validators=[DataRequired(_l("Please give a date."))])
-    last_day = DateField(_l("Last closed day (inclusive)"),
-                         validators=[DataRequired(_l("Please give a date."))])
+                          validators=[DataRequired(_l("Please give the first closed day."))])
+    last_day = DateField(_l("Last closed day (inclusive)"), validators=[
+        DataRequired(_l("Please give the last closed day (the same day for a single day)."))])
     label = StringField(_l("Label for the team and visitors (optional), e.g. Christmas break"),
                         validators=[Optional(), Length(max=120)])
 

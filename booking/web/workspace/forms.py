@@ -83,9 +83,11 @@ class WeeklyHoursForm(FlaskForm):
 
 
 class TimeOffForm(FlaskForm):
-    first_day = DateField(_l("From"), validators=[DataRequired(_l("Please give a date."))])
-    last_day = DateField(_l("Until (inclusive)"),
-                         validators=[DataRequired(_l("Please give a date."))])
+    first_day = DateField(_l("From"), validators=[
+        DataRequired(_l("Please give the first day of your time off."))])
+    last_day = DateField(_l("Until (inclusive)"), validators=[
+        DataRequired(_l("Please give the last day of your time off (the same day for a "
+                        "single day)."))])
     from_time = TimeField(_l("From time (optional)"), validators=[Optional()])
     to_time = TimeField(_l("Until time (optional)"), validators=[Optional()])
     note = StringField(_l("Note (only for you)"), validators=[Optional(), Length(max=200)])
@@ -95,24 +97,36 @@ class TimeOffForm(FlaskForm):
             raise ValidationError(_l("The last day is before the first."))
 
 
+# Each says what to type, with the unit: a bare "Number must be between 0 and 240"
+# in the error summary leaves open which field and what it counts.
+_MINUTES = _l("Please give a number of minutes from %(min)s to %(max)s.")
+_HOURS = _l("Please give a number of hours from %(min)s to %(max)s.")
+_DAYS = _l("Please give a number of days from %(min)s to %(max)s.")
+
+
 class BookingRulesForm(FlaskForm):
     """The booking rules. Minimum notice is asked in hours, all else as stored."""
 
     buffer_before_minutes = IntegerField(_l("Free minutes before each session"),
-                                         validators=[InputRequired(), NumberRange(0, 240)])
+                                         validators=[InputRequired(),
+                                                     NumberRange(0, 240, _MINUTES)])
     buffer_after_minutes = IntegerField(_l("Free minutes after each session"),
-                                        validators=[InputRequired(), NumberRange(0, 240)])
+                                        validators=[InputRequired(),
+                                                    NumberRange(0, 240, _MINUTES)])
     # In hours, as therapists think of notice ("12 hours ahead"); stored in minutes.
     minimum_notice_hours = DecimalField(
         _l("Minimum notice in hours (how soon before a session a visitor may book it)"),
-        places=None, validators=[InputRequired(), NumberRange(0, 24 * 14)],
+        places=None, validators=[InputRequired(), NumberRange(0, 24 * 14, _HOURS)],
         render_kw={"step": "0.5", "inputmode": "decimal"})
     horizon_days = IntegerField(_l("How many days ahead visitors may book"),
-                                validators=[InputRequired(), NumberRange(1, 365)])
+                                validators=[InputRequired(), NumberRange(1, 365, _DAYS)])
     slot_step_minutes = IntegerField(_l("Start times every … minutes"),
-                                     validators=[InputRequired(), NumberRange(5, 240)])
+                                     validators=[InputRequired(),
+                                                 NumberRange(5, 240, _MINUTES)])
     daily_cap = IntegerField(_l("At most … first consultations a day (empty: no limit)"),
-                             validators=[Optional(), NumberRange(1, 50)])
+                             validators=[Optional(), NumberRange(1, 50, _l(
+                                 "Please give a number from %(min)s to %(max)s, or leave "
+                                 "the field empty for no limit."))])
     meeting_url = URLField(_l("Link to your online meeting room"),
                            validators=[meeting_template],
                            description=_l("Write {room} where the room's name goes, e.g. "

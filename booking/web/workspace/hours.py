@@ -55,10 +55,16 @@ def time_off_add():
         try:
             hours.add_time_off(current_user.id, first_day=form.first_day.data,
                                last_day=form.last_day.data, from_time=form.from_time.data,
-                               to_time=form.to_time.data, note=(form.note.data or "").strip())
-        except InvalidInput:
-            # Only a same-day period whose end time is not after its start gets here.
-            form.to_time.errors = [_("The time off ends before it starts.")]
+                               to_time=form.to_time.data, note=(form.note.data or "").strip(),
+                               now=clock.utcnow())
+        except InvalidInput as problem:
+            if problem.message == "over":
+                # Saved, it would be listed nowhere and block nothing: say so instead.
+                form.last_day.errors = [_("This time off is over already. Please check the "
+                                          "dates, the year too.")]
+            else:
+                # Only a same-day period whose end time is not after its start gets here.
+                form.to_time.errors = [_("The time off ends before it starts.")]
         else:
             flash("time_off_saved", "done")
             return redirect(url_for("workspace.hours_page"), code=303)
