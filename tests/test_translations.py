@@ -1,6 +1,7 @@
 """Every visitor-facing text exists in German (formal) and English."""
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -32,6 +33,17 @@ def test_every_text_in_code_and_templates_has_a_german_translation():
     translated = {m.id for m in catalog if m.id and m.string and not m.fuzzy}
     missing = sorted(source_messages() - translated)
     assert missing == [], "run `make translations` and translate these in " + str(CATALOG)
+
+
+def test_german_texts_name_people_of_any_gender_in_one_way():
+    # "Klient/in", "Therapeut/innen" as in the workspace, or both forms written out:
+    # a page mixing "Klient:innen" and "Klient/in" reads as written by different hands.
+    with CATALOG.open("rb") as handle:
+        catalog = read_po(handle)
+    texts = [m.string if isinstance(m.string, str) else " ".join(m.string)
+             for m in catalog if m.id]
+    other_forms = [text for text in texts if re.search(r"\w[:*_]in(nen)?\b", text)]
+    assert other_forms == []
 
 
 def test_german_is_the_default_language(client, make_therapist, first_session):
