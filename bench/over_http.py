@@ -416,9 +416,9 @@ def _judged(row: Row, bare: Row, cores: int) -> str:
 
 
 def _workers() -> str:
-    import multiprocessing
+    import runpy
 
-    workers = os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1)
+    workers = runpy.run_path(str(ROOT / "gunicorn.conf.py"))["workers"]
     return f"{workers} sync workers"
 
 
