@@ -186,6 +186,15 @@ def test_a_private_note_is_kept_and_shown_only_in_the_workspace(client, anna, ow
     assert "Rückruf" in client.get(page).get_data(as_text=True)
 
 
+def test_the_feed_addresses_are_labelled_by_the_programs_that_take_them(client, anna):
+    # Not by their scheme: on a development server the first address is http.
+    sign_in(client, anna.email)
+    page = client.get("/workspace/calendar-feed?lang=de").get_data(as_text=True)
+    labels = re.findall(r'<label for="(?:https|webcal)-url">([^<]+)</label>', page)
+    assert labels == ["Adresse für Google Kalender und andere Programme",
+                      "Adresse für Apple Kalender und Outlook (webcal)"]
+
+
 def test_the_feed_card_shows_a_working_address_and_rotation_ends_the_old_one(client, anna):
     sign_in(client, anna.email)
     page = client.get("/workspace/calendar-feed").get_data(as_text=True)
