@@ -361,13 +361,20 @@ def test_new_hours_leave_bookings_alone_and_name_those_now_outside(client, anna,
     assert db.session.get(type(own_booking), own_booking.id).status is BookingStatus.PENDING
 
 
+def post_time_off(client, first_day: str, last_day: str, *, from_time: str = "",
+                  to_time: str = "", note: str = "", follow_redirects: bool = False):
+    """The time-off form of the hours page, sent as a therapist fills it in."""
+    return client.post("/workspace/time-off", data={
+        "csrf_token": csrf(client, "/workspace/hours"), "first_day": first_day,
+        "last_day": last_day, "from_time": from_time, "to_time": to_time, "note": note},
+        follow_redirects=follow_redirects)
+
+
 def test_time_off_removes_the_slots_from_the_public_page(client, anna, first_session):
     sign_in(client, anna.email)
     week = f"/book/{anna.slug}?week=2026-06-01"
     assert "2026-06-02T07:00:00+00:00" in client.get(week).get_data(as_text=True)
-    client.post("/workspace/time-off", data={
-        "csrf_token": csrf(client, "/workspace/hours"), "first_day": "2026-06-02",
-        "last_day": "2026-06-02", "from_time": "", "to_time": "", "note": "Fortbildung"})
+    post_time_off(client, "2026-06-02", "2026-06-02", note="Fortbildung")
     page = client.get(week).get_data(as_text=True)
     assert "2026-06-02T" not in page
     assert "2026-06-03T07:00:00+00:00" in page
@@ -376,9 +383,7 @@ def test_time_off_removes_the_slots_from_the_public_page(client, anna, first_ses
 
 def test_part_day_time_off_takes_only_those_hours(client, anna, first_session):
     sign_in(client, anna.email)
-    client.post("/workspace/time-off", data={
-        "csrf_token": csrf(client, "/workspace/hours"), "first_day": "2026-06-02",
-        "last_day": "2026-06-02", "from_time": "09:00", "to_time": "11:00", "note": ""})
+    post_time_off(client, "2026-06-02", "2026-06-02", from_time="09:00", to_time="11:00")
     page = client.get(f"/book/{anna.slug}?week=2026-06-01").get_data(as_text=True)
     assert "2026-06-02T07:00:00+00:00" not in page  # 09:00 Berlin
     assert "2026-06-02T09:00:00+00:00" in page  # 11:00 Berlin
@@ -392,9 +397,7 @@ def time_off_count() -> int:
 def test_reversed_days_of_time_off_are_named_at_the_field_and_keep_what_was_typed(
         client, anna, first_session):
     sign_in(client, anna.email)
-    response = client.post("/workspace/time-off", data={
-        "csrf_token": csrf(client, "/workspace/hours"), "first_day": "2026-06-10",
-        "last_day": "2026-06-08", "from_time": "", "to_time": "", "note": "Fortbildung"})
+    response = post_time_off(client, "2026-06-10", "2026-06-08", note="Fortbildung")
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert re.search(r'id="last_day-error">Der letzte Tag liegt vor dem ersten\.<', page)
@@ -407,9 +410,8 @@ def test_reversed_days_of_time_off_are_named_at_the_field_and_keep_what_was_type
 def test_a_same_day_time_off_ending_before_it_starts_is_named_at_the_end_time(
         client, anna, first_session):
     sign_in(client, anna.email)
-    response = client.post("/workspace/time-off", data={
-        "csrf_token": csrf(client, "/workspace/hours"), "first_day": "2026-06-10",
-        "last_day": "2026-06-10", "from_time": "14:00", "to_time": "09:00", "note": ""})
+    response = post_time_off(client, "2026-06-10", "2026-06-10", from_time="14:00",
+                             to_time="09:00")
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert 'id="to_time-error">Die Abwesenheit endet, bevor sie beginnt.<' in page
@@ -421,9 +423,7 @@ def test_time_off_that_is_over_already_is_refused_not_saved_where_nobody_sees_it
         client, anna, first_session):
     # A mistyped year used to be "saved", listed nowhere and blocking nothing.
     sign_in(client, anna.email)
-    response = client.post("/workspace/time-off", data={
-        "csrf_token": csrf(client, "/workspace/hours"), "first_day": "2025-06-02",
-        "last_day": "2025-06-03", "from_time": "", "to_time": "", "note": ""})
+    response = post_time_off(client, "2025-06-02", "2025-06-03")
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert ('id="last_day-error">Diese Abwesenheit ist schon vorbei. Bitte prüfen Sie die '
@@ -435,18 +435,15 @@ def test_time_off_that_is_over_already_is_refused_not_saved_where_nobody_sees_it
 def test_time_off_that_began_earlier_today_and_lasts_on_is_still_taken(
         client, anna, first_session):
     sign_in(client, anna.email)  # FIXED_NOW is 10:00 in Berlin on 1 June 2026
-    response = client.post("/workspace/time-off", data={
-        "csrf_token": csrf(client, "/workspace/hours"), "first_day": "2026-06-01",
-        "last_day": "2026-06-01", "from_time": "08:00", "to_time": "12:00", "note": ""})
+    response = post_time_off(client, "2026-06-01", "2026-06-01", from_time="08:00",
+                             to_time="12:00")
     assert response.status_code == 303
     assert time_off_count() == 1
 
 
 def test_missing_days_of_time_off_each_say_which_day_is_missing(client, anna, first_session):
     sign_in(client, anna.email)
-    response = client.post("/workspace/time-off", data={
-        "csrf_token": csrf(client, "/workspace/hours"), "first_day": "",
-        "last_day": "", "from_time": "", "to_time": "", "note": ""})
+    response = post_time_off(client, "", "")
     summary = re.search(r'<div class="error-summary"[^>]*>(.*?)</div>',
                         response.get_data(as_text=True), re.S).group(1)
     assert re.findall(r'<a href="#([\w-]+)">([^<]+)</a>', summary) == [
@@ -459,10 +456,8 @@ def test_missing_days_of_time_off_each_say_which_day_is_missing(client, anna, fi
 def test_a_part_day_time_off_to_the_end_of_the_day_is_listed_until_midnight(
         client, anna, first_session):
     sign_in(client, anna.email)
-    response = client.post("/workspace/time-off", data={
-        "csrf_token": csrf(client, "/workspace/hours"), "first_day": "2026-06-10",
-        "last_day": "2026-06-10", "from_time": "14:00", "to_time": "", "note": ""},
-        follow_redirects=True)
+    response = post_time_off(client, "2026-06-10", "2026-06-10", from_time="14:00",
+                             follow_redirects=True)
     page = response.get_data(as_text=True)
     assert "10.06.2026, 14:00 – 24:00" in page
     assert "11.06.2026" not in page
@@ -472,9 +467,7 @@ def test_a_failed_time_off_leaves_the_weekly_hours_form_as_stored(client, anna, 
     sign_in(client, anna.email)
     before = client.get("/workspace/hours").get_data(as_text=True)
     monday = re.search(r'<input[^>]*name="monday"[^>]*>', before).group(0)
-    response = client.post("/workspace/time-off", data={
-        "csrf_token": csrf(client, "/workspace/hours"), "first_day": "",
-        "last_day": "", "from_time": "", "to_time": "", "note": ""})
+    response = post_time_off(client, "", "")
     assert response.status_code == 422
     assert monday in response.get_data(as_text=True)
 
@@ -688,9 +681,7 @@ def test_an_address_too_long_for_the_index_is_refused_in_words(app, client, anna
 
 def test_time_off_over_a_booked_session_keeps_it_and_names_it(client, anna, own_booking):
     sign_in(client, anna.email)
-    client.post("/workspace/time-off", data={
-        "csrf_token": csrf(client, "/workspace/hours"), "first_day": "2026-06-03",
-        "last_day": "2026-06-03", "from_time": "", "to_time": "", "note": ""})
+    post_time_off(client, "2026-06-03", "2026-06-03")
     page = client.get("/workspace/hours").get_data(as_text=True)
     assert "fallen in Ihre Abwesenheit" in page and "Kim Beispiel" in page
     db.session.rollback()
