@@ -96,11 +96,11 @@ def _within(therapist: Therapist, booking: Booking) -> bool:
 
 def add_time_off(therapist_id: int, *, first_day: date, last_day: date,
                  from_time: time | None, to_time: time | None, note: str,
-                 now: datetime | None = None) -> TimeOff:
+                 now: datetime) -> TimeOff:
     """Time off from `first_day` (at `from_time`, else the start of the day) to
-    `last_day` (until `to_time`, else its end), in the therapist's zone. Given `now`,
-    time off that is over by then is refused: it would change nothing and be listed
-    nowhere (a mistyped year, typically)."""
+    `last_day` (until `to_time`, else its end), in the therapist's zone. Time off that
+    is over by `now` is refused: it would change nothing and be listed nowhere (a
+    mistyped year, typically)."""
     with unit_of_work():
         zone = member(therapist_id).zone
         start = datetime.combine(first_day, from_time or time(0), tzinfo=zone)
@@ -108,7 +108,7 @@ def add_time_off(therapist_id: int, *, first_day: date, last_day: date,
                datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=zone))
         if end <= start:
             raise InvalidInput("last_day", "reversed")
-        if now is not None and end <= now:
+        if end <= now:
             raise InvalidInput("last_day", "over")
         time_off = TimeOff(therapist_id=therapist_id, start_utc=start, end_utc=end,
                            note=note[:200])
